@@ -1,0 +1,277 @@
+import { assign, fromPromise, setup } from "xstate";
+import {
+  computeRoutes,
+  interfacesByPriority,
+  type SkippedInterface,
+} from "../src/route/calculator.js";
+import { defaultMetric } from "../src/route/default-metric.js";
+import { interfaceTypeFromName, weightFromName } from "../src/route/interface-type.js";
+import { adoptTables } from "../src/route/kernel-entries.js";
+import { planChanges } from "../src/route/plan.js";
+import type {
+  ConnectionStatus,
+  InterfaceInfo,
+  InterfaceType,
+  Ipv4Address,
+  MetricFunction,
+  RouteChange,
+  RouteEntry,
+  TableIndices,
+} from "../src/route/types.js";
+
+/** What the route manager knows of one interface. */
+export interface InterfaceRouting {
+  addresses: Ipv4Address[];
+  gateway?: string | undefined;
+  status: ConnectionStatus;
+  /** Why the status is what it is, for people reading logs and properties. */
+  reason?: string | undefined;
+}
+
+export type RouteManagerEvent =
+  | {
+      type: "route.set_addresses";
+      ifname: string;
+      addresses: Ipv4Address[];
+      gateway?: string | undefined;
+    }
+  | { type: "route.clear_addresses"; ifname: string }
+  | { type: "route.set_connection"; ifname: string; status: ConnectionStatus; reason: string }
+  | { type: "route.refresh_metrics" };
+
+export interface RouteManagerInput {
+  /** Replaces the default route order (see `defaultMetric`). */
+  metric?: MetricFunction;
+  /** Interface types that the name does not tell, e.g. `{ usb0: "ethernet" }`. */
+  interfaceTypes?: Readonly<Record<string, InterfaceType>>;
+  /** Wait before resynchronising with the kernel after a failed change. */
+  retryDelayMs?: number;
+  /** Interfaces known from the start (a restarted manager converges to the same routes). */
+  interfaces?: Readonly<Record<string, InterfaceRouting>>;
+}
+
+export interface ApplyFailure {
+  message: string;
+  failures?: ReadonlyArray<{ line: number; command: string; message: string }>;
+}
+
+export interface RouteManagerContext {
+  interfaces: Record<string, InterfaceRouting>;
+  tables: TableIndices;
+  /** What the kernel should hold. */
+  desired: RouteEntry[];
+  /** What statenet believes the kernel holds. */
+  applied: RouteEntry[];
+  /** The desired entries of the change being applied. */
+  inFlight: RouteEntry[];
+  skipped: SkippedInterface[];
+  lastError: ApplyFailure | undefined;
+  metric: MetricFunction;
+  interfaceTypes: Readonly<Record<string, InterfaceType>>;
+  retryDelayMs: number;
+}
+
+/** What the shell publishes as properties once the kernel matches (or failed to). */
+export interface RouteStatus {
+  /** Interfaces with a default route, best first (`available_interfaces`). */
+  availableInterfaces: string[];
+  /** The best status of all interfaces (`connection`). */
+  connection: ConnectionStatus;
+  /** Every interface the manager was told about (`interface/<ifname>/connection`). */
+  interfaces: Record<string, ConnectionStatus>;
+  /** Interfaces that should have routes but got none, and why. */
+  skipped: SkippedInterface[];
+}
+
+const STATUS_RANK: Record<ConnectionStatus, number> = { disconnected: 0, lan: 1, internet: 2 };
+
+export function routeStatus(context: RouteManagerContext): RouteStatus {
+  const interfaces: Record<string, ConnectionStatus> = {};
+  let connection: ConnectionStatus = "disconnected";
+  for (const [ifname, routing] of Object.entries(context.interfaces)) {
+    interfaces[ifname] = routing.status;
+    if (STATUS_RANK[routing.status] > STATUS_RANK[connection]) connection = routing.status;
+  }
+  return {
+    availableInterfaces: interfacesByPriority(context.desired),
+    connection,
+    interfaces,
+    skipped: context.skipped,
+  };
+}
+
+function describeFailure(error: unknown): ApplyFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const failures = (error as { failures?: ApplyFailure["failures"] } | undefined)?.failures;
+  return Array.isArray(failures) ? { message, failures } : { message };
+}
+
+function infosOf(context: RouteManagerContext): Record<string, InterfaceInfo> {
+  const infos: Record<string, InterfaceInfo> = {};
+  for (const [ifname, routing] of Object.entries(context.interfaces)) {
+    // An interface with neither addresses nor a connection needs no table.
+    if (routing.addresses.length === 0 && routing.status === "disconnected") continue;
+    infos[ifname] = {
+      type: context.interfaceTypes[ifname] ?? interfaceTypeFromName(ifname),
+      status: routing.status,
+      weight: weightFromName(ifname),
+      addresses: routing.addresses,
+      gateway: routing.gateway,
+    };
+  }
+  return infos;
+}
+
+function recompute(context: RouteManagerContext, tables = context.tables) {
+  const {
+    entries,
+    tables: nextTables,
+    skipped,
+  } = computeRoutes(infosOf(context), tables, context.metric);
+  return { desired: entries, tables: nextTables, skipped };
+}
+
+function updateInterface(
+  interfaces: Record<string, InterfaceRouting>,
+  event: RouteManagerEvent,
+): Record<string, InterfaceRouting> {
+  if (event.type === "route.refresh_metrics") return interfaces;
+  const current = interfaces[event.ifname] ?? { addresses: [], status: "disconnected" as const };
+  switch (event.type) {
+    case "route.set_addresses":
+      return {
+        ...interfaces,
+        [event.ifname]: { ...current, addresses: [...event.addresses], gateway: event.gateway },
+      };
+    case "route.clear_addresses":
+      return { ...interfaces, [event.ifname]: { ...current, addresses: [], gateway: undefined } };
+    case "route.set_connection":
+      return {
+        ...interfaces,
+        [event.ifname]: { ...current, status: event.status, reason: event.reason },
+      };
+  }
+}
+
+/**
+ * Keeps the kernel's policy routing in step with what the interfaces report:
+ * computes the desired rules and routes, applies only the difference in one
+ * batch, and resynchronises from the kernel when a change fails.
+ */
+export const routeManagerMachine = setup({
+  types: {
+    context: {} as RouteManagerContext,
+    events: {} as RouteManagerEvent,
+    input: {} as RouteManagerInput,
+  },
+  actors: {
+    readKernel: fromPromise<RouteEntry[]>(async () => {
+      throw new Error("readKernel must be provided by the platform");
+    }),
+    applyChanges: fromPromise<void, { changes: RouteChange[] }>(async () => {
+      throw new Error("applyChanges must be provided by the platform");
+    }),
+  },
+  actions: {
+    update: assign(({ context, event }) => {
+      const next = { ...context, interfaces: updateInterface(context.interfaces, event) };
+      return { interfaces: next.interfaces, ...recompute(next) };
+    }),
+    publish: (_, _status: RouteStatus) => {},
+    reportFailure: (_, _failure: ApplyFailure) => {},
+  },
+  guards: {
+    hasChanges: ({ context }) => planChanges(context.applied, context.desired).length > 0,
+  },
+  delays: {
+    retryDelay: ({ context }) => context.retryDelayMs,
+  },
+}).createMachine({
+  id: "routeManager",
+  context: ({ input }) => {
+    const context: RouteManagerContext = {
+      interfaces: structuredClone({ ...input.interfaces }),
+      tables: {},
+      desired: [],
+      applied: [],
+      inFlight: [],
+      skipped: [],
+      lastError: undefined,
+      metric: input.metric ?? defaultMetric,
+      interfaceTypes: { ...input.interfaceTypes },
+      retryDelayMs: input.retryDelayMs ?? 5_000,
+    };
+    return { ...context, ...recompute(context) };
+  },
+  initial: "syncing",
+  on: {
+    // While busy, updates only change what is desired; the state that
+    // finishes the current step looks at it again.
+    "route.*": { actions: "update" },
+  },
+  states: {
+    syncing: {
+      invoke: {
+        id: "readKernel",
+        src: "readKernel",
+        onDone: {
+          target: "evaluating",
+          actions: assign(({ context, event }) => ({
+            applied: event.output,
+            ...recompute(context, adoptTables(context.tables, event.output)),
+          })),
+        },
+        onError: {
+          target: "backingOff",
+          actions: [
+            assign({ lastError: ({ event }) => describeFailure(event.error) }),
+            { type: "reportFailure", params: ({ event }) => describeFailure(event.error) },
+          ],
+        },
+      },
+    },
+    evaluating: {
+      always: [
+        {
+          guard: "hasChanges",
+          target: "applying",
+          actions: assign({ inFlight: ({ context }) => context.desired }),
+        },
+        { target: "idle" },
+      ],
+    },
+    applying: {
+      invoke: {
+        id: "applyChanges",
+        src: "applyChanges",
+        input: ({ context }) => ({ changes: planChanges(context.applied, context.inFlight) }),
+        onDone: {
+          target: "evaluating",
+          actions: assign({ applied: ({ context }) => context.inFlight, lastError: undefined }),
+        },
+        onError: {
+          target: "backingOff",
+          actions: [
+            assign({ lastError: ({ event }) => describeFailure(event.error) }),
+            { type: "reportFailure", params: ({ event }) => describeFailure(event.error) },
+          ],
+        },
+      },
+    },
+    idle: {
+      entry: { type: "publish", params: ({ context }) => routeStatus(context) },
+      on: {
+        "route.*": { target: "evaluating", actions: "update" },
+      },
+    },
+    backingOff: {
+      entry: { type: "publish", params: ({ context }) => routeStatus(context) },
+      after: { retryDelay: { target: "syncing" } },
+      on: {
+        "route.*": { target: "syncing", actions: "update" },
+      },
+    },
+  },
+});
+
+export type RouteManagerMachine = typeof routeManagerMachine;

@@ -1,0 +1,248 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { execa } from "execa";
+import { createIpRunner, type IpRunner } from "./ip.js";
+
+/**
+ * Network namespace labs for tests, demos and benchmarks: a device namespace
+ * whose uplinks are veth pairs to router namespaces, and optionally an
+ * "internet" namespace behind every router. Nothing here touches the machine's
+ * own namespace except creating and deleting the lab's namespaces.
+ */
+
+export interface LabUplinkOptions {
+  /** Name of the uplink inside the device namespace, e.g. `eth0`. */
+  ifname: string;
+  /** The uplink's /24 network; by default 192.0.2.0/24, 198.51.100.0/24, then 198.18.N.0/24. */
+  network?: string;
+}
+
+export interface LabOptions {
+  uplinks: ReadonlyArray<string | LabUplinkOptions>;
+  /** Addresses of the internet host namespace (on its loopback); none means no internet namespace. */
+  internetHosts?: readonly string[];
+}
+
+export interface LabUplink {
+  ifname: string;
+  routerNs: string;
+  /** The router's end of the veth. */
+  routerIfname: string;
+  network: string;
+  prefixLength: number;
+  routerAddress: string;
+  /** A free address for a static configuration of the device's end. */
+  deviceAddress: string;
+}
+
+const DEFAULT_NETWORKS = ["192.0.2.0/24", "198.51.100.0/24"];
+const ROUTER_IFNAME = "down0";
+
+function defaultNetwork(index: number): string {
+  return DEFAULT_NETWORKS[index] ?? `198.18.${index}.0/24`;
+}
+
+function hostOf(network: string, host: number): string {
+  const base = network.split("/")[0] as string;
+  return `${base.split(".").slice(0, 3).join(".")}.${host}`;
+}
+
+let labCounter = 0;
+const liveLabs = new Set<Lab>();
+
+/** Every namespace of this process's labs starts with this; the pid lets a later run sweep leftovers. */
+export const LAB_PREFIX = `sn-${process.pid.toString(36)}-${randomBytes(2).toString("hex")}`;
+const LAB_NAMESPACE = /^sn-([0-9a-z]+)-[0-9a-f]{4}-\d+-/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Deletes lab namespaces left by runs whose process is gone (killed before its
+ * exit handler could clean up). Returns the names it removed.
+ */
+export function sweepAbandonedLabs(): string[] {
+  const listing = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  const removed: string[] = [];
+  for (const ns of listing.split("\n").map((line) => line.split(" ")[0] ?? "")) {
+    const owner = LAB_NAMESPACE.exec(ns)?.[1];
+    if (owner === undefined || processAlive(Number.parseInt(owner, 36))) continue;
+    removeNamespaceSync(ns);
+    removed.push(ns);
+  }
+  return removed;
+}
+
+function removeNamespaceSync(ns: string): void {
+  const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "";
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  spawnSync("ip", ["netns", "del", ns]);
+}
+
+// A test runner or demo that dies without running its teardown must still not
+// leave namespaces behind on a shared machine.
+process.once("exit", () => {
+  for (const lab of liveLabs) lab.teardownSync();
+});
+
+export class Lab {
+  readonly name: string;
+  readonly deviceNs: string;
+  readonly internetNs: string | undefined;
+  readonly uplinks: LabUplink[];
+  readonly internetHosts: readonly string[];
+  readonly #namespaces: string[];
+  #torn = false;
+
+  private constructor(options: LabOptions) {
+    labCounter += 1;
+    this.name = `${LAB_PREFIX}-${labCounter}`;
+    this.deviceNs = `${this.name}-dev`;
+    this.internetHosts = options.internetHosts ?? [];
+    this.internetNs = this.internetHosts.length > 0 ? `${this.name}-inet` : undefined;
+    this.uplinks = options.uplinks.map((uplink, index) => {
+      const { ifname, network = defaultNetwork(index) } =
+        typeof uplink === "string" ? { ifname: uplink } : uplink;
+      return {
+        ifname,
+        routerNs: `${this.name}-r${index}`,
+        routerIfname: ROUTER_IFNAME,
+        network,
+        prefixLength: Number(network.split("/")[1]),
+        routerAddress: hostOf(network, 1),
+        deviceAddress: hostOf(network, 10),
+      };
+    });
+    this.#namespaces = [
+      this.deviceNs,
+      ...this.uplinks.map((uplink) => uplink.routerNs),
+      ...(this.internetNs ? [this.internetNs] : []),
+    ];
+  }
+
+  /** Builds a lab; on any failure, whatever was built is removed again. */
+  static async create(options: LabOptions): Promise<Lab> {
+    const lab = new Lab(options);
+    liveLabs.add(lab);
+    try {
+      await lab.#build();
+    } catch (error) {
+      await lab.teardown();
+      throw error;
+    }
+    return lab;
+  }
+
+  /** An `ip` runner for one of the lab's namespaces. */
+  ip(ns: string = this.deviceNs): IpRunner {
+    return createIpRunner({ netns: ns });
+  }
+
+  /** Runs a command inside one of the lab's namespaces. */
+  exec(ns: string, file: string, args: readonly string[] = []) {
+    return execa("ip", ["netns", "exec", ns, file, ...args], { env: { LC_ALL: "C" } });
+  }
+
+  uplink(ifname: string): LabUplink {
+    const uplink = this.uplinks.find((candidate) => candidate.ifname === ifname);
+    if (!uplink) throw new Error(`lab ${this.name} has no uplink ${ifname}`);
+    return uplink;
+  }
+
+  /** Pulls the cable: the router's end goes down, so the device's end loses carrier. */
+  async unplug(ifname: string): Promise<void> {
+    const uplink = this.uplink(ifname);
+    await this.#batch(uplink.routerNs, [`link set ${uplink.routerIfname} down`]);
+  }
+
+  async plug(ifname: string): Promise<void> {
+    const uplink = this.uplink(ifname);
+    await this.#batch(uplink.routerNs, [`link set ${uplink.routerIfname} up`]);
+  }
+
+  /** Which uplink the device would use to reach `destination` (optionally from a source address). */
+  async routeGet(destination: string, from?: string): Promise<{ dev: string; gateway?: string }> {
+    const args = ["route", "get", destination, ...(from ? ["from", from] : [])];
+    const [route] = await this.ip().json<Array<{ dev: string; gateway?: string }>>(args);
+    if (!route) throw new Error(`no route to ${destination} in ${this.deviceNs}`);
+    return route;
+  }
+
+  async teardown(): Promise<void> {
+    this.teardownSync();
+  }
+
+  /** Kills every process inside the lab's namespaces, then deletes them. */
+  teardownSync(): void {
+    if (this.#torn) return;
+    this.#torn = true;
+    for (const ns of this.#namespaces) removeNamespaceSync(ns);
+    liveLabs.delete(this);
+  }
+
+  async #batch(ns: string | undefined, lines: readonly string[]): Promise<void> {
+    const namespaceArgs = ns ? ["-n", ns] : [];
+    await execa("ip", [...namespaceArgs, "-batch", "-"], { input: `${lines.join("\n")}\n` });
+  }
+
+  async #sysctl(ns: string, setting: string, value: string): Promise<void> {
+    const path = `/proc/sys/${setting.replaceAll(".", "/")}`;
+    await this.exec(ns, "sh", ["-c", `echo ${value} > ${path}`]);
+  }
+
+  async #build(): Promise<void> {
+    await this.#batch(
+      undefined,
+      this.#namespaces.map((ns) => `netns add ${ns}`),
+    );
+    await this.#batch(this.deviceNs, [
+      "link set lo up",
+      ...this.uplinks.flatMap((uplink) => [
+        `link add ${uplink.ifname} type veth peer name ${uplink.routerIfname} netns ${uplink.routerNs}`,
+        `link set ${uplink.ifname} up`,
+      ]),
+    ]);
+    await Promise.all(
+      this.uplinks.map(async (uplink, index) => {
+        const lines = [
+          "link set lo up",
+          `link set ${uplink.routerIfname} up`,
+          `addr add ${uplink.routerAddress}/${uplink.prefixLength} dev ${uplink.routerIfname}`,
+        ];
+        if (this.internetNs) {
+          lines.push(
+            `link add up0 type veth peer name r${index} netns ${this.internetNs}`,
+            "link set up0 up",
+            `addr add 198.19.${index}.1/30 dev up0`,
+            `route add default via 198.19.${index}.2 dev up0`,
+          );
+        }
+        await this.#batch(uplink.routerNs, lines);
+        await this.#sysctl(uplink.routerNs, "net.ipv4.ip_forward", "1");
+      }),
+    );
+    if (this.internetNs) {
+      await this.#batch(this.internetNs, [
+        "link set lo up",
+        ...this.internetHosts.map((host) => `addr add ${host}/32 dev lo`),
+        ...this.uplinks.flatMap((uplink, index) => [
+          `link set r${index} up`,
+          `addr add 198.19.${index}.2/30 dev r${index}`,
+          `route add ${uplink.network} via 198.19.${index}.1 dev r${index}`,
+        ]),
+      ]);
+    }
+  }
+}

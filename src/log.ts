@@ -1,0 +1,41 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+const SECRET_FIELDS = [
+  "psk",
+  "passphrase",
+  "password",
+  "key",
+  "private_key",
+  "privateKey",
+  "secret",
+];
+
+/** Secrets may sit at any of the first few levels of a logged object. */
+const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [
+  field,
+  `*.${field}`,
+  `*.*.${field}`,
+  `*.*.*.${field}`,
+]);
+
+export interface LoggerOptions {
+  level?: string;
+  destination?: pino.DestinationStream;
+}
+
+/** Structured JSON logs with every secret field masked. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const settings = {
+    name: "statenet",
+    level: options.level ?? process.env.STATENET_LOG_LEVEL ?? "info",
+    redact: { paths: REDACT_PATHS, censor: "***" },
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** A logger that drops everything, for library use without logs and for tests. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
