@@ -63,8 +63,10 @@ function serialize(snapshot: { value: unknown; context: RouteManagerContext }): 
 
 const paths = edgeCoveringPaths(routeManagerMachine, {
   input: { retryDelayMs: RETRY_DELAY_MS },
-  events: (snapshot) =>
-    [...environmentEvents, ...(platformEvents[String(snapshot.value)] ?? [])] as AnyEvent[],
+  events: (snapshot) => {
+    const { value } = snapshot as unknown as { value: string };
+    return [...environmentEvents, ...(platformEvents[value] ?? [])] as AnyEvent[];
+  },
   serializeState: (snapshot) => serialize(snapshot as never),
 });
 

@@ -1,4 +1,4 @@
-import { fromPromise } from "xstate";
+import { fromPromise, type NonReducibleUnknown } from "xstate";
 
 interface Call<TOutput, TInput> {
   input: TInput;
@@ -12,7 +12,7 @@ interface Call<TOutput, TInput> {
  * A promise actor that settles only when the test says so, standing in for a
  * platform effect (reading the kernel, running `ip -batch`).
  */
-export function controlledPromise<TOutput, TInput = void>() {
+export function controlledPromise<TOutput, TInput = NonReducibleUnknown>() {
   const calls: Array<Call<TOutput, TInput>> = [];
   const logic = fromPromise<TOutput, TInput>(
     ({ input, signal }) =>

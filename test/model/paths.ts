@@ -31,7 +31,8 @@ export function edgeCoveringPaths(
   for (const [key, { state, transitions }] of Object.entries(adjacency)) {
     const prefix = toState.get(key);
     if (!prefix) continue;
-    for (const { event, state: next } of Object.values(transitions)) {
+    const edges = Object.values(transitions) as Array<{ event: EventObject; state: unknown }>;
+    for (const { event, state: next } of edges) {
       const value = JSON.stringify((state as { value: unknown }).value);
       paths.push({
         name: `${value} --${event.type}--> ${JSON.stringify((next as { value: unknown }).value)}`,
