@@ -246,3 +246,23 @@ export class Lab {
     }
   }
 }
+
+/**
+ * For scripts (demo, bench): turn Ctrl-C and SIGTERM into a normal exit, so the
+ * exit handler removes the labs.
+ */
+export function exitOnSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+}
+
+/** Whether labs can be built here; the reason when not. */
+export function labUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) {
+    return "needs root: network namespaces and veth pairs need CAP_NET_ADMIN and CAP_SYS_ADMIN (run with sudo)";
+  }
+  const ip = spawnSync("ip", ["-V"], { encoding: "utf8" });
+  if (ip.status !== 0) return "needs iproute2 (`ip`): apt-get install iproute2";
+  return undefined;
+}

@@ -1,0 +1,14 @@
+import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
+import { benchRouteApply } from "./route-apply.js";
+import { report } from "./stats.js";
+
+// Benchmarks run only inside their own namespaces; never on this machine's networking.
+process.env.STATENET_REQUIRE_NETNS = "1";
+exitOnSignals();
+
+const unavailable = labUnavailableReason();
+if (unavailable) {
+  report("skipped", { reason: unavailable });
+  process.exit(1);
+}
+await benchRouteApply();

@@ -1,0 +1,20 @@
+export {
+  type InterfaceRouting,
+  type RouteManagerEvent,
+  type RouteManagerInput,
+  type RouteStatus,
+  routeManagerMachine,
+} from "../machines/route-manager.js";
+export { createIpRunner, IpBatchError, type IpRunner } from "./linux/ip.js";
+export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-manager.js";
+export { createLogger, type Logger } from "./log.js";
+export {
+  type PropertyChange,
+  type PropertyKey,
+  type PropertyListener,
+  PropertyTable,
+} from "./properties/property-table.js";
+export { computeRoutes } from "./route/calculator.js";
+export { defaultMetric } from "./route/default-metric.js";
+export { interfaceTypeFromName, weightFromName } from "./route/interface-type.js";
+export type * from "./route/types.js";
