@@ -1,6 +1,7 @@
 /** Linux's own limit (IFNAMSIZ - 1). */
 const MAX_LENGTH = 15;
-const ALLOWED = /^[A-Za-z0-9_.:@-]+$/;
+// The kernel also refuses ":" (ip shows address labels as eth0:1) and "/".
+const ALLOWED = /^[A-Za-z0-9_.@-]+$/;
 
 export class InvalidInterfaceNameError extends TypeError {
   constructor(
@@ -19,6 +20,6 @@ export function assertInterfaceName(ifname: string): void {
   }
   if (ifname === "." || ifname === "..") throw new InvalidInterfaceNameError(ifname, "reserved");
   if (!ALLOWED.test(ifname)) {
-    throw new InvalidInterfaceNameError(ifname, "only letters, digits and _ . : @ - are allowed");
+    throw new InvalidInterfaceNameError(ifname, "only letters, digits and _ . @ - are allowed");
   }
 }

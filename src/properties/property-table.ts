@@ -57,6 +57,14 @@ export function keyMatchesPattern(key: PropertyKey, pattern: PropertyKey): boole
   return pattern.length === key.length && keyHasPrefix(key, pattern);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 function byKey(a: { key: PropertyKey }, b: { key: PropertyKey }): number {
   const x = flatten(a.key);
   const y = flatten(b.key);
@@ -142,12 +150,17 @@ export class PropertyTable {
     const flat = flatten(key);
     const previous = this.#entries.get(flat);
     if (previous && isDeepStrictEqual(previous.value, value)) return;
-    const entry: Entry = { key: [...key], value, timestamp: this.#now() };
+    // A copy, frozen: a caller changing its array later must not change the table behind its back.
+    const entry: Entry = {
+      key: [...key],
+      value: deepFreeze(structuredClone(value)),
+      timestamp: this.#now(),
+    };
     this.#entries.set(flat, entry);
     this.#queue.push({
       key: entry.key,
       old: previous?.value,
-      new: value,
+      new: entry.value,
       oldTimestamp: previous?.timestamp,
       newTimestamp: entry.timestamp,
     });

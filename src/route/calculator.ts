@@ -95,6 +95,23 @@ function isValidMetric(metric: number): boolean {
   return Number.isInteger(metric) && metric >= 0 && metric <= 0xffffffff;
 }
 
+/**
+ * Linux refuses a second default route with the same metric ("File exists"),
+ * and names like eth0/eth10 or enp0s3/enp1s3 weigh the same: a tie moves the
+ * later interface (by metric, then name) one up, keeping the order.
+ */
+export function distinctMetrics(metrics: ReadonlyMap<string, number>): Map<string, number> {
+  const ordered = [...metrics].sort(([a, x], [b, y]) => x - y || a.localeCompare(b));
+  const distinct = new Map<string, number>();
+  let previous = -1;
+  for (const [ifname, metric] of ordered) {
+    const unique = Math.max(metric, previous + 1);
+    distinct.set(ifname, unique);
+    previous = unique;
+  }
+  return distinct;
+}
+
 const KIND_RANK = { rule: 0, subnet_route: 1, default_route: 2 } as const;
 
 function tableRank(table: RoutingTable): number {
@@ -135,22 +152,26 @@ export function computeRoutes(
 ): RouteCalculation {
   const ifnames = Object.keys(infos).sort();
   const { tables, unplaced } = allocateTables(ifnames, previousTables);
-  const skipped: SkippedInterface[] = unplaced.map((ifname) => ({
-    ifname,
-    reason: "no free routing table",
-  }));
-  const entries: RouteEntry[] = [];
+  const skipped: SkippedInterface[] = unplaced
+    .filter((ifname) => infos[ifname]?.status !== "disconnected")
+    .map((ifname) => ({ ifname, reason: "no free routing table" }));
+  const metrics = new Map<string, number>();
   for (const ifname of ifnames) {
     const info = infos[ifname] as InterfaceInfo;
-    const table = tables[ifname];
-    if (table === undefined || info.status === "disconnected") continue;
+    if (tables[ifname] === undefined || info.status === "disconnected") continue;
     const metric = metricOf(ifname, info);
     if (metric === "disabled") continue;
     if (!isValidMetric(metric)) {
       skipped.push({ ifname, reason: "invalid metric" });
       continue;
     }
-    entries.push(...interfaceEntries(ifname, info, table, metric));
+    metrics.set(ifname, metric);
+  }
+  const entries: RouteEntry[] = [];
+  for (const [ifname, metric] of distinctMetrics(metrics)) {
+    entries.push(
+      ...interfaceEntries(ifname, infos[ifname] as InterfaceInfo, tables[ifname] as number, metric),
+    );
   }
   entries.sort(compareEntries);
   return { tables, entries, skipped };

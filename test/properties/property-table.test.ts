@@ -198,6 +198,19 @@ describe("PropertyTable subscriptions", () => {
     ]);
   });
 
+  it("keeps its own frozen copy, so a caller changing its array later is noticed on the next put", () => {
+    const table = new PropertyTable({ now: steppingClock() });
+    const addresses = ["192.0.2.10/24"];
+    table.put(["interface", "eth0", "addresses"], addresses);
+    const changes = record(table, []);
+    addresses.push("192.0.2.11/24");
+    expect(table.get(["interface", "eth0", "addresses"])).toEqual(["192.0.2.10/24"]);
+    table.put(["interface", "eth0", "addresses"], addresses);
+    expect(changes.map((change) => change.new)).toEqual([["192.0.2.10/24", "192.0.2.11/24"]]);
+    const stored = table.get<string[]>(["interface", "eth0", "addresses"]);
+    expect(() => stored?.push("x")).toThrow(TypeError);
+  });
+
   it("a deep-equal value notifies nobody and keeps the old timestamp", () => {
     const table = new PropertyTable({ now: steppingClock() });
     table.put(["addresses"], [{ address: "192.0.2.10", prefixLength: 24 }]);

@@ -301,6 +301,42 @@ describe("computeRoutes", () => {
     expect(asked).toEqual(["wlan0"]);
   });
 
+  it("moves a tie one metric up, since Linux refuses two default routes with one metric", () => {
+    // eth0 and eth10 both weigh 0; wlan0 at 20 must not collide with a bumped eth.
+    const { entries } = computeRoutes(
+      {
+        eth0: eth0Internet,
+        eth10: info("ethernet", "internet", ["198.18.10.10/24"], "198.18.10.1", 0),
+        eth19: info("ethernet", "internet", ["198.18.19.10/24"], "198.18.19.1", 9),
+        wlan0: wlan0Internet,
+      },
+      {},
+    );
+    const mainDefaults = entries.filter(
+      (entry) => entry.kind === "default_route" && entry.table === "main",
+    );
+    expect(
+      mainDefaults.map((entry) => [
+        (entry as { ifname: string }).ifname,
+        (entry as { metric: number }).metric,
+      ]),
+    ).toEqual([
+      ["eth0", 10],
+      ["eth10", 11],
+      ["eth19", 19],
+      ["wlan0", 20],
+    ]);
+  });
+
+  it("does not report a disconnected 9th interface as left without routes", () => {
+    const infos: Record<string, InterfaceInfo> = {};
+    for (let i = 0; i < 8; i += 1) {
+      infos[`eth${i}`] = info("ethernet", "lan", [`192.0.2.${10 + i}/32`], undefined, i);
+    }
+    infos.wlan0 = info("wifi", "disconnected", ["198.51.100.20/24"]);
+    expect(computeRoutes(infos, {}).skipped).toEqual([]);
+  });
+
   it("puts mobile internet (30) before ethernet LAN (50)", () => {
     const { entries } = computeRoutes(
       {
