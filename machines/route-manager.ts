@@ -18,6 +18,7 @@ import type {
   RouteEntry,
   TableIndices,
 } from "../src/route/types.js";
+import { routeReportProblem } from "../src/route/validate.js";
 
 /** What the route manager knows of one interface. */
 export interface InterfaceRouting {
@@ -153,6 +154,15 @@ function updateInterface(
   }
 }
 
+/** A report with a bad interface name or address never reaches the kernel; the shell logs why. */
+const rejectReport = {
+  type: "reportRejected",
+  params: ({ event }: { event: RouteManagerEvent }) => ({
+    event,
+    problem: routeReportProblem(event) ?? "",
+  }),
+} as const;
+
 /**
  * Keeps the kernel's policy routing in step with what the interfaces report:
  * computes the desired rules and routes, applies only the difference in one
@@ -179,8 +189,10 @@ export const routeManagerMachine = setup({
     }),
     publish: (_, _status: RouteStatus) => {},
     reportFailure: (_, _failure: ApplyFailure) => {},
+    reportRejected: (_, _rejection: { event: RouteManagerEvent; problem: string }) => {},
   },
   guards: {
+    isUsable: ({ event }) => routeReportProblem(event) === undefined,
     hasChanges: ({ context }) => planChanges(context.applied, context.desired).length > 0,
   },
   delays: {
@@ -207,7 +219,7 @@ export const routeManagerMachine = setup({
   on: {
     // While busy, updates only change what is desired; the state that
     // finishes the current step looks at it again.
-    "route.*": { actions: "update" },
+    "route.*": [{ guard: "isUsable", actions: "update" }, { actions: rejectReport }],
   },
   states: {
     syncing: {
@@ -261,14 +273,20 @@ export const routeManagerMachine = setup({
     idle: {
       entry: { type: "publish", params: ({ context }) => routeStatus(context) },
       on: {
-        "route.*": { target: "evaluating", actions: "update" },
+        "route.*": [
+          { guard: "isUsable", target: "evaluating", actions: "update" },
+          { actions: rejectReport },
+        ],
       },
     },
     backingOff: {
       entry: { type: "publish", params: ({ context }) => routeStatus(context) },
       after: { retryDelay: { target: "syncing" } },
       on: {
-        "route.*": { target: "syncing", actions: "update" },
+        "route.*": [
+          { guard: "isUsable", target: "syncing", actions: "update" },
+          { actions: rejectReport },
+        ],
       },
     },
   },

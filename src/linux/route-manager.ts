@@ -51,6 +51,9 @@ export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteM
         }
         lastSkipped = skipped;
       },
+      reportRejected: (_, { event, problem }) => {
+        logger.warn({ event, problem }, "route report rejected");
+      },
       reportFailure: (_, failure) => {
         logger.error({ failure }, "route change failed; resynchronising with the kernel");
       },

@@ -1,9 +1,15 @@
+import { assertInterfaceName } from "../linux/interface-name.js";
 import { STATENET_PROTOCOL } from "./constants.js";
 import type { RouteChange, RouteEntry } from "./types.js";
 
 // Entries are rendered into `ip -batch` lines, where a stray space or newline
 // would split one command into several: every word is checked first.
 const WORD = /^[A-Za-z0-9._:/@-]+$/;
+
+function device(ifname: string): string {
+  assertInterfaceName(ifname);
+  return ifname;
+}
 
 function word(value: string | number): string {
   const text = String(value);
@@ -18,11 +24,11 @@ function selector(entry: RouteEntry): string {
       return `from ${word(entry.from)} lookup ${word(entry.table)} pref ${word(entry.priority)}`;
     case "subnet_route": {
       const source = entry.source ? ` src ${word(entry.source)}` : "";
-      return `${word(entry.network)} dev ${word(entry.ifname)}${source} scope link metric ${word(entry.metric)} table ${word(entry.table)}`;
+      return `${word(entry.network)} dev ${device(entry.ifname)}${source} scope link metric ${word(entry.metric)} table ${word(entry.table)}`;
     }
     case "default_route": {
       const via = entry.gateway ? ` via ${word(entry.gateway)}` : "";
-      return `default${via} dev ${word(entry.ifname)} metric ${word(entry.metric)} table ${word(entry.table)}`;
+      return `default${via} dev ${device(entry.ifname)} metric ${word(entry.metric)} table ${word(entry.table)}`;
     }
   }
 }

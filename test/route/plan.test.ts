@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidInterfaceNameError } from "../../src/linux/interface-name.js";
 import { changeCommand } from "../../src/route/ip-commands.js";
 import { planChanges } from "../../src/route/plan.js";
 import type { RouteChange, RouteEntry } from "../../src/route/types.js";
@@ -192,7 +193,7 @@ describe("changeCommand", () => {
     (ifname) => {
       const entry = defaultVia(ifname, "192.0.2.1", "main", 10);
       expect(() => changeCommand({ op: "add", entry })).toThrow(TypeError);
-      expect(() => changeCommand({ op: "del", entry })).toThrow(/unsafe word in ip command/);
+      expect(() => changeCommand({ op: "del", entry })).toThrow(InvalidInterfaceNameError);
     },
   );
 
