@@ -21,12 +21,8 @@ export async function benchRouteApply(): Promise<void> {
   const lab = await Lab.create({ uplinks: UPLINKS });
   try {
     const ip = lab.ip();
-    await ip.batch(
-      lab.uplinks.map(
-        (uplink) =>
-          `addr add ${uplink.deviceAddress}/${uplink.prefixLength} dev ${uplink.ifname} noprefixroute`,
-      ),
-    );
+    await lab.addDeviceAddresses();
+
     const infos = (status: ConnectionStatus): Record<string, InterfaceInfo> =>
       Object.fromEntries(
         lab.uplinks.map((uplink) => [
@@ -35,8 +31,7 @@ export async function benchRouteApply(): Promise<void> {
             type: interfaceTypeFromName(uplink.ifname),
             weight: weightFromName(uplink.ifname),
             status,
-            addresses: [{ address: uplink.deviceAddress, prefixLength: uplink.prefixLength }],
-            gateway: uplink.routerAddress,
+            ...lab.routing(uplink),
           },
         ]),
       );
@@ -81,12 +76,7 @@ export async function benchRouteApply(): Promise<void> {
       const status: ConnectionStatus = run % 2 === 0 ? "internet" : "lan";
       const started = performance.now();
       for (const uplink of lab.uplinks) {
-        actor.send({
-          type: "route.set_addresses",
-          ifname: uplink.ifname,
-          addresses: [{ address: uplink.deviceAddress, prefixLength: uplink.prefixLength }],
-          gateway: uplink.routerAddress,
-        });
+        actor.send({ type: "route.set_addresses", ifname: uplink.ifname, ...lab.routing(uplink) });
         actor.send({
           type: "route.set_connection",
           ifname: uplink.ifname,

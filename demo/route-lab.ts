@@ -37,12 +37,7 @@ try {
   }
   console.log(`  internet host ${INTERNET_HOST} behind every router\n`);
   const ip = lab.ip();
-  await ip.batch(
-    lab.uplinks.map(
-      (uplink) =>
-        `addr add ${uplink.deviceAddress}/${uplink.prefixLength} dev ${uplink.ifname} noprefixroute`,
-    ),
-  );
+  await lab.addDeviceAddresses();
 
   const properties = new PropertyTable();
   properties.subscribe([], (change) => {
@@ -79,12 +74,7 @@ try {
 
   await step("all three uplinks configured, all with Internet", () => {
     for (const uplink of lab.uplinks) {
-      actor.send({
-        type: "route.set_addresses",
-        ifname: uplink.ifname,
-        addresses: [{ address: uplink.deviceAddress, prefixLength: uplink.prefixLength }],
-        gateway: uplink.routerAddress,
-      });
+      actor.send({ type: "route.set_addresses", ifname: uplink.ifname, ...lab.routing(uplink) });
       setStatus(uplink.ifname, "internet", "demo: configured");
     }
   });

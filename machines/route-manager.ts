@@ -188,7 +188,11 @@ export const routeManagerMachine = setup({
       return { interfaces: next.interfaces, ...recompute(next) };
     }),
     publish: (_, _status: RouteStatus) => {},
-    reportFailure: (_, _failure: ApplyFailure) => {},
+    recordFailure: assign({
+      lastError: ({ event }) => describeFailure((event as unknown as { error: unknown }).error),
+    }),
+    /** The shell logs `context.lastError`. */
+    reportFailure: () => {},
     reportRejected: (_, _rejection: { event: RouteManagerEvent; problem: string }) => {},
   },
   guards: {
@@ -233,13 +237,7 @@ export const routeManagerMachine = setup({
             ...recompute(context, adoptTables(context.tables, event.output)),
           })),
         },
-        onError: {
-          target: "backingOff",
-          actions: [
-            assign({ lastError: ({ event }) => describeFailure(event.error) }),
-            { type: "reportFailure", params: ({ event }) => describeFailure(event.error) },
-          ],
-        },
+        onError: { target: "backingOff", actions: ["recordFailure", "reportFailure"] },
       },
     },
     evaluating: {
@@ -261,13 +259,7 @@ export const routeManagerMachine = setup({
           target: "evaluating",
           actions: assign({ applied: ({ context }) => context.inFlight, lastError: undefined }),
         },
-        onError: {
-          target: "backingOff",
-          actions: [
-            assign({ lastError: ({ event }) => describeFailure(event.error) }),
-            { type: "reportFailure", params: ({ event }) => describeFailure(event.error) },
-          ],
-        },
+        onError: { target: "backingOff", actions: ["recordFailure", "reportFailure"] },
       },
     },
     idle: {

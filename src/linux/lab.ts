@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
+import type { Ipv4Address } from "../route/types.js";
 import { createIpRunner, type IpRunner } from "./ip.js";
 
 /**
@@ -159,6 +160,29 @@ export class Lab {
     const uplink = this.uplinks.find((candidate) => candidate.ifname === ifname);
     if (!uplink) throw new Error(`lab ${this.name} has no uplink ${ifname}`);
     return uplink;
+  }
+
+  /**
+   * Gives every uplink its static device address without a kernel prefix
+   * route (`noprefixroute`), as statenet configures addresses: the route
+   * manager owns the routes.
+   */
+  async addDeviceAddresses(): Promise<void> {
+    await this.#batch(
+      this.deviceNs,
+      this.uplinks.map(
+        (uplink) =>
+          `addr add ${uplink.deviceAddress}/${uplink.prefixLength} dev ${uplink.ifname} noprefixroute`,
+      ),
+    );
+  }
+
+  /** The device address and gateway of an uplink, as the route manager is told them. */
+  routing(uplink: LabUplink): { addresses: Ipv4Address[]; gateway: string } {
+    return {
+      addresses: [{ address: uplink.deviceAddress, prefixLength: uplink.prefixLength }],
+      gateway: uplink.routerAddress,
+    };
   }
 
   /** Pulls the cable: the router's end goes down, so the device's end loses carrier. */

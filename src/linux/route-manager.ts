@@ -54,8 +54,11 @@ export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteM
       reportRejected: (_, { event, problem }) => {
         logger.warn({ event, problem }, "route report rejected");
       },
-      reportFailure: (_, failure) => {
-        logger.error({ failure }, "route change failed; resynchronising with the kernel");
+      reportFailure: ({ context }) => {
+        logger.error(
+          { failure: context.lastError },
+          "route change failed; resynchronising with the kernel",
+        );
       },
     },
   });

@@ -83,13 +83,10 @@ describeAsRoot("route manager on a real kernel (network namespaces)", () => {
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["eth0", "wlan0", "wwan0"], internetHosts: [INTERNET_HOST] });
     // A default route and a rule left by an earlier run or another daemon.
+    await lab.addDeviceAddresses();
     await lab
       .ip()
       .batch([
-        ...lab.uplinks.map(
-          (uplink) =>
-            `addr add ${uplink.deviceAddress}/${uplink.prefixLength} dev ${uplink.ifname} noprefixroute`,
-        ),
         "route add 192.0.2.0/24 dev eth0 metric 1000",
         "route add default via 192.0.2.1 dev eth0 metric 5 proto boot",
         "rule add from 192.0.2.99 lookup 104 pref 100",
@@ -97,11 +94,7 @@ describeAsRoot("route manager on a real kernel (network namespaces)", () => {
     properties = new PropertyTable();
     actor = startLinuxRouteManager({ ip: lab.ip(), properties, logger: silentLogger() });
     for (const uplink of lab.uplinks) {
-      send(uplink.ifname, {
-        addresses: [{ address: uplink.deviceAddress, prefixLength: uplink.prefixLength }],
-        gateway: uplink.routerAddress,
-        status: "internet",
-      });
+      send(uplink.ifname, { ...lab.routing(uplink), status: "internet" });
     }
     await settled(actor);
   });

@@ -9,6 +9,7 @@ import type {
   MetricFunction,
   RouteEntry,
 } from "../../src/route/types.js";
+import { defaultVia, rule, subnet } from "../support/entries.js";
 
 function info(
   type: InterfaceType,
@@ -28,28 +29,6 @@ function info(
     gateway,
   };
 }
-
-const rule = (from: string, table: number): RouteEntry => ({
-  kind: "rule",
-  from,
-  table,
-  priority: 100,
-});
-
-const subnet = (
-  ifname: string,
-  network: string,
-  source: string,
-  table: number | "main",
-  metric: number,
-): RouteEntry => ({ kind: "subnet_route", ifname, network, source, metric, table });
-
-const defaultVia = (
-  ifname: string,
-  gateway: string,
-  table: number | "main",
-  metric: number,
-): RouteEntry => ({ kind: "default_route", ifname, gateway, metric, table });
 
 const eth0Internet = info("ethernet", "internet", ["192.0.2.10/24"], "192.0.2.1");
 const wlan0Internet = info("wifi", "internet", ["198.51.100.20/24"], "198.51.100.1");

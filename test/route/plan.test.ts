@@ -3,28 +3,7 @@ import { InvalidInterfaceNameError } from "../../src/linux/interface-name.js";
 import { changeCommand } from "../../src/route/ip-commands.js";
 import { planChanges } from "../../src/route/plan.js";
 import type { RouteChange, RouteEntry } from "../../src/route/types.js";
-
-const rule = (from: string, table: number): RouteEntry => ({
-  kind: "rule",
-  from,
-  table,
-  priority: 100,
-});
-
-const subnet = (
-  ifname: string,
-  network: string,
-  source: string,
-  table: number | "main",
-  metric: number,
-): RouteEntry => ({ kind: "subnet_route", ifname, network, source, metric, table });
-
-const defaultVia = (
-  ifname: string,
-  gateway: string,
-  table: number | "main",
-  metric: number,
-): RouteEntry => ({ kind: "default_route", ifname, gateway, metric, table });
+import { defaultVia, rule, subnet } from "../support/entries.js";
 
 /** eth0 (table 100) at `metric` in main, wlan0 (table 101) with internet at 20. */
 function twoInterfaces(eth0Metric: number, eth0Gateway = "192.0.2.1"): RouteEntry[] {
