@@ -184,8 +184,8 @@ export const routeManagerMachine = setup({
   },
   actions: {
     update: assign(({ context, event }) => {
-      const next = { ...context, interfaces: updateInterface(context.interfaces, event) };
-      return { interfaces: next.interfaces, ...recompute(next) };
+      const interfaces = updateInterface(context.interfaces, event);
+      return { interfaces, ...recompute({ ...context, interfaces }) };
     }),
     publish: (_, _status: RouteStatus) => {},
     recordFailure: assign({
