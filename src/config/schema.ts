@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { assertInterfaceName } from "../linux/interface-name.js";
+
+/**
+ * The configuration file and the runtime `configure(ifname, config)` input.
+ * Everything is checked before anything is touched; errors name the path.
+ */
+
+const ipv4Address = z.ipv4({
+  error: (issue) => `not an IPv4 address: ${JSON.stringify(issue.input)}`,
+});
+
+const interfaceName = z.string().check((context) => {
+  try {
+    assertInterfaceName(context.value);
+  } catch (error) {
+    context.issues.push({
+      code: "custom",
+      input: context.value,
+      message: (error as Error).message,
+    });
+  }
+});
+
+const prefixLength = z
+  .number()
+  .int("must be an integer")
+  .min(0, "must be 0..32")
+  .max(32, "must be 0..32");
+
+export const staticIpv4Schema = z.strictObject({
+  method: z.literal("static"),
+  address: ipv4Address,
+  prefixLength,
+  gateway: ipv4Address.optional(),
+  nameServers: z.array(ipv4Address).optional(),
+  domain: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, "must be a domain name")
+    .optional(),
+});
+
+export const dhcpIpv4Schema = z.strictObject({
+  method: z.literal("dhcp"),
+  /** Sent to the DHCP server (option 12). */
+  hostname: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,63}$/, "must be a host name")
+    .optional(),
+});
+
+export const disabledIpv4Schema = z.strictObject({ method: z.literal("disabled") });
+
+const ipv4Schema = z.discriminatedUnion(
+  "method",
+  [staticIpv4Schema, dhcpIpv4Schema, disabledIpv4Schema],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union" ? "must be dhcp, static or disabled" : undefined,
+  },
+);
+
+export const ethernetConfigSchema = z.strictObject({
+  type: z.literal("ethernet"),
+  ipv4: ipv4Schema,
+});
+
+export const nullConfigSchema = z.strictObject({ type: z.literal("null") });
+
+const TECHNOLOGIES = ["ethernet", "null"] as const;
+
+export const interfaceConfigSchema = z.discriminatedUnion(
+  "type",
+  [ethernetConfigSchema, nullConfigSchema],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union"
+        ? `unknown technology; must be one of ${TECHNOLOGIES.join(", ")}`
+        : undefined,
+  },
+);
+
+export const internetHostSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1, "must be 1..65535").max(65535, "must be 1..65535"),
+});
+
+const absolutePath = z.string().startsWith("/", "must be an absolute path");
+
+export const configSchema = z.strictObject({
+  interfaces: z.record(interfaceName, interfaceConfigSchema).default({}),
+  internetHosts: z.array(internetHostSchema).default([]),
+  additionalNameServers: z.array(ipv4Address).default([]),
+  resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
+  stateDir: absolutePath.default("/var/lib/statenet"),
+  tmpDir: absolutePath.default("/var/run/statenet"),
+});
+
+export type InterfaceConfig = z.infer<typeof interfaceConfigSchema>;
+export type EthernetConfig = z.infer<typeof ethernetConfigSchema>;
+export type Config = z.infer<typeof configSchema>;
+/** The file as written: defaults may be left out. */
+export type ConfigInput = z.input<typeof configSchema>;

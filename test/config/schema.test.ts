@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { configJsonSchema } from "../../src/config/json-schema.js";
+import { ConfigError, parseConfig, parseInterfaceConfig } from "../../src/config/validate.js";
+
+const example = {
+  interfaces: {
+    eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
+    wlan0: {
+      type: "ethernet",
+      ipv4: {
+        method: "static",
+        address: "198.51.100.10",
+        prefixLength: 24,
+        gateway: "198.51.100.1",
+        nameServers: ["198.51.100.1"],
+      },
+    },
+  },
+  internetHosts: [{ host: "203.0.113.53", port: 53 }],
+  resolvConf: "/var/run/statenet/resolv.conf",
+  stateDir: "/var/lib/statenet",
+  tmpDir: "/var/run/statenet",
+};
+
+function problems(input: unknown): string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((problem) => `${problem.path}: ${problem.message}`);
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+const eth0 = (config: unknown) => ({ interfaces: { eth0: config } });
+const staticIpv4 = (ipv4: Record<string, unknown>) =>
+  eth0({
+    type: "ethernet",
+    ipv4: { method: "static", address: "192.0.2.10", prefixLength: 24, ...ipv4 },
+  });
+
+describe("configuration file", () => {
+  it("accepts the documented example as written", () => {
+    expect(parseConfig(example)).toEqual({ ...example, additionalNameServers: [] });
+  });
+
+  it("fills in defaults", () => {
+    expect(parseConfig({})).toEqual({
+      interfaces: {},
+      internetHosts: [],
+      additionalNameServers: [],
+      resolvConf: "/var/run/statenet/resolv.conf",
+      stateDir: "/var/lib/statenet",
+      tmpDir: "/var/run/statenet",
+    });
+  });
+
+  it.each([
+    [staticIpv4({ prefixLength: 33 }), "interfaces.eth0.ipv4.prefixLength: must be 0..32"],
+    [staticIpv4({ prefixLength: 24.5 }), "interfaces.eth0.ipv4.prefixLength: must be an integer"],
+    [
+      staticIpv4({ address: "192.0.2.300" }),
+      'interfaces.eth0.ipv4.address: not an IPv4 address: "192.0.2.300"',
+    ],
+    [
+      staticIpv4({ gateway: "router" }),
+      'interfaces.eth0.ipv4.gateway: not an IPv4 address: "router"',
+    ],
+    [
+      staticIpv4({ nameServers: ["192.0.2.1", "dns"] }),
+      'interfaces.eth0.ipv4.nameServers.1: not an IPv4 address: "dns"',
+    ],
+    [staticIpv4({ netmask: "255.255.255.0" }), "interfaces.eth0.ipv4: unknown key(s): netmask"],
+    [
+      eth0({ type: "ethernet", ipv4: { method: "auto" } }),
+      "interfaces.eth0.ipv4.method: must be dhcp, static or disabled",
+    ],
+    [
+      eth0({ type: "wifi" }),
+      "interfaces.eth0.type: unknown technology; must be one of ethernet, null",
+    ],
+    [eth0({ type: "ethernet" }), "interfaces.eth0.ipv4: required (object)"],
+    [
+      { interfaces: { "eth0:1": { type: "null" } } },
+      'interfaces.eth0:1: bad key: invalid interface name "eth0:1": only letters, digits and _ . @ - are allowed',
+    ],
+    [
+      { ...example, internetHosts: [{ host: "203.0.113.53", port: 0 }] },
+      "internetHosts.0.port: must be 1..65535",
+    ],
+    [{ ...example, resolvConf: "resolv.conf" }, "resolvConf: must be an absolute path"],
+    [{ ...example, colour: "blue" }, "(root): unknown key(s): colour"],
+    ["interfaces", "(root): Invalid input: expected object, received string"],
+  ])("rejects %j with %s", (input, message) => {
+    expect(problems(input)).toEqual([message]);
+  });
+
+  it("names every bad field at once", () => {
+    expect(problems(staticIpv4({ address: "1.2.3", gateway: "x" }))).toEqual([
+      'interfaces.eth0.ipv4.address: not an IPv4 address: "1.2.3"',
+      'interfaces.eth0.ipv4.gateway: not an IPv4 address: "x"',
+    ]);
+  });
+
+  it("checks one interface's configuration with the interface in the path", () => {
+    expect(() =>
+      parseInterfaceConfig("wlan0", { type: "ethernet", ipv4: { method: "x" } }),
+    ).toThrow("interfaces.wlan0.ipv4.method: must be dhcp, static or disabled");
+    expect(parseInterfaceConfig("eth1", { type: "null" })).toEqual({ type: "null" });
+  });
+});
+
+describe("JSON Schema for editors", () => {
+  it("is committed up to date (npm run schema writes it)", () => {
+    const committed = JSON.parse(
+      readFileSync(new URL("../../schema/statenet-config.schema.json", import.meta.url), "utf8"),
+    );
+    expect(committed).toEqual(configJsonSchema());
+  });
+
+  it("describes addresses as IPv4 and lists the technologies", () => {
+    const text = JSON.stringify(configJsonSchema());
+    expect(text).toContain('"format":"ipv4"');
+    expect(text).toContain('"const":"ethernet"');
+    expect(text).toContain('"const":"null"');
+  });
+});
