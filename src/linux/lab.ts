@@ -52,7 +52,7 @@ let labCounter = 0;
 const liveLabs = new Set<Lab>();
 
 /** Every namespace of this process's labs starts with this; the pid lets a later run sweep leftovers. */
-export const LAB_PREFIX = `sn-${process.pid.toString(36)}-${randomBytes(2).toString("hex")}`;
+const LAB_PREFIX = `sn-${process.pid.toString(36)}-${randomBytes(2).toString("hex")}`;
 const LAB_NAMESPACE = /^sn-([0-9a-z]+)-[0-9a-f]{4}-\d+-/;
 
 function processAlive(pid: number): boolean {
@@ -271,11 +271,16 @@ export class Lab {
   }
 }
 
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
 /**
  * For scripts (demo, bench): turn Ctrl-C and SIGTERM into a normal exit, so the
  * exit handler removes the labs.
  */
 export function exitOnSignals(): void {
+  if (isRoot()) sweepAbandonedLabs();
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => process.exit(130));
   }
@@ -283,7 +288,7 @@ export function exitOnSignals(): void {
 
 /** Whether labs can be built here; the reason when not. */
 export function labUnavailableReason(): string | undefined {
-  if (process.getuid?.() !== 0) {
+  if (!isRoot()) {
     return "needs root: network namespaces and veth pairs need CAP_NET_ADMIN and CAP_SYS_ADMIN (run with sudo)";
   }
   const ip = spawnSync("ip", ["-V"], { encoding: "utf8" });

@@ -23,9 +23,3 @@ export function networkOf(address: string, prefixLength: number): string {
   const base = Math.floor(toNumber(address) / size) * size;
   return `${fromNumber(base)}/${prefixLength}`;
 }
-
-/** Whether `address` lies inside `network` (CIDR form). */
-export function networkContains(network: string, address: string): boolean {
-  const [base, bits] = network.split("/");
-  return networkOf(address, Number(bits)) === `${base}/${bits}`;
-}
