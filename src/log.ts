@@ -2,13 +2,16 @@ import pino, { type Logger } from "pino";
 
 export type { Logger } from "pino";
 
+// Not a bare "key": property changes carry their name in `key`, and it must stay readable.
 const SECRET_FIELDS = [
   "psk",
   "passphrase",
   "password",
-  "key",
+  "wepKey",
+  "wep_key",
   "private_key",
   "privateKey",
+  "privateKeyPassword",
   "secret",
 ];
 
