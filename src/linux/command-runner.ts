@@ -1,0 +1,116 @@
+import { execa, type ResultPromise } from "execa";
+import { assertMayChangeNetwork } from "./network-namespace.js";
+
+/**
+ * Runs programs in the manager's network namespace: its own, or a named one
+ * (`ip netns exec NS`), which is how tests and labs drive a device namespace
+ * from outside. `ip netns exec` replaces itself with the program, so the pid
+ * of the spawned child is the program's own and signals reach it directly.
+ */
+
+export interface CommandRunnerOptions {
+  netns?: string | undefined;
+  ipPath?: string;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  /** Standard input for the program. */
+  input?: string | undefined;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly file: string,
+    readonly args: readonly string[],
+    readonly detail: string,
+  ) {
+    super(`${[file, ...args].join(" ")}: ${detail}`);
+    this.name = "CommandError";
+  }
+}
+
+export interface SpawnOptions {
+  /** The whole environment of the program: nothing of the manager's leaks into it. */
+  env: Record<string, string>;
+}
+
+export interface CommandRunner {
+  readonly netns: string | undefined;
+  /** Runs a program to completion; rejects with CommandError on a non-zero exit, a timeout or an abort. */
+  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Starts a long-running program (a daemon) with a clean environment. */
+  spawn(file: string, args: readonly string[], options: SpawnOptions): ResultPromise;
+  /** Writes a kernel setting under /proc/sys, e.g. `net/ipv4/conf/eth0/ignore_routes_with_linkdown`. */
+  sysctl(path: string, value: string, options?: RunOptions): Promise<void>;
+}
+
+const SYSCTL_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+
+export function createCommandRunner(options: CommandRunnerOptions = {}): CommandRunner {
+  const ip = options.ipPath ?? "ip";
+  const { netns } = options;
+  const command = (file: string, args: readonly string[]): [string, string[]] =>
+    netns ? [ip, ["netns", "exec", netns, file, ...args]] : [file, [...args]];
+
+  const run = async (
+    file: string,
+    args: readonly string[],
+    runOptions: RunOptions = {},
+  ): Promise<RunResult> => {
+    const [program, programArgs] = command(file, args);
+    const result = await execa(program, programArgs, {
+      reject: false,
+      timeout: runOptions.timeoutMs,
+      cancelSignal: runOptions.signal,
+      input: runOptions.input,
+      env: { LC_ALL: "C", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      extendEnv: false,
+    });
+    if (result.failed) {
+      const why = result.timedOut
+        ? `timed out after ${runOptions.timeoutMs} ms`
+        : result.isCanceled
+          ? "cancelled"
+          : String(result.stderr).trim() ||
+            (result.exitCode !== undefined
+              ? `exited with ${result.exitCode}`
+              : String(result.shortMessage));
+      throw new CommandError(file, args, why);
+    }
+    return { stdout: String(result.stdout), stderr: String(result.stderr) };
+  };
+
+  return {
+    netns,
+    run,
+    spawn(file, args, spawnOptions) {
+      const [program, programArgs] = command(file, args);
+      return execa(program, programArgs, {
+        env: spawnOptions.env,
+        extendEnv: false,
+        stdin: "ignore",
+        buffer: false,
+        reject: false,
+      });
+    },
+    async sysctl(path, value, runOptions) {
+      if (!SYSCTL_PATH.test(path) || path.includes("..")) {
+        throw new CommandError("sysctl", [path], "not a /proc/sys path");
+      }
+      assertMayChangeNetwork(netns, `sysctl ${path}=${value}`);
+      // Through a program in the namespace: /proc/sys/net is that of the writing process.
+      await run(
+        "sh",
+        ["-c", 'printf "%s\\n" "$1" > "/proc/sys/$2"', "sh", value, path],
+        runOptions,
+      );
+    },
+  };
+}
