@@ -1,6 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
+import { isIpv4Address } from "../route/ipv4.js";
 import type { Ipv4Address } from "../route/types.js";
 import { createIpRunner, type IpRunner } from "./ip.js";
 
@@ -34,6 +39,23 @@ export interface LabUplink {
   routerAddress: string;
   /** A free address for a static configuration of the device's end. */
   deviceAddress: string;
+}
+
+export interface DhcpServerOptions {
+  /** Lease time in seconds, default 3600; busybox udhcpd also hands out short ones (30 s) for renew tests. */
+  leaseSeconds?: number;
+  /** Last octet of the first and the last address handed out; default .100 to .150. */
+  rangeStart?: number;
+  rangeEnd?: number;
+  /** Default: the router's address. */
+  nameServers?: string[];
+  domain?: string;
+}
+
+export interface DhcpServer {
+  readonly pid: number;
+  /** Kills the server by its pid and removes its files. */
+  stop(): Promise<void>;
 }
 
 const DEFAULT_NETWORKS = ["192.0.2.0/24", "198.51.100.0/24"];
@@ -105,6 +127,8 @@ export class Lab {
   readonly uplinks: LabUplink[];
   readonly internetHosts: readonly string[];
   readonly #namespaces: string[];
+  /** Files of daemons the lab started; their processes die with the namespaces. */
+  readonly #tempDirs = new Set<string>();
   #torn = false;
 
   private constructor(options: LabOptions) {
@@ -204,6 +228,82 @@ export class Lab {
     return route;
   }
 
+  /**
+   * Runs busybox udhcpd in the router namespace of an uplink, serving the
+   * device's end: router and name server are the router's address. `-a 0`
+   * skips the 2 s ARP probe of each offered address, so a lease takes ~100 ms.
+   * Resolves once the server listens on port 67.
+   */
+  async startDhcpServer(ifname: string, options: DhcpServerOptions = {}): Promise<DhcpServer> {
+    const uplink = this.uplink(ifname);
+    const dir = await mkdtemp(join(tmpdir(), "statenet-udhcpd-"));
+    this.#tempDirs.add(dir);
+    const conf = join(dir, "udhcpd.conf");
+    await writeFile(conf, udhcpdConfig(uplink, dir, options), { mode: 0o600 });
+    const child = execa(
+      "ip",
+      ["netns", "exec", uplink.routerNs, "busybox", "udhcpd", "-f", "-a", "0", conf],
+      {
+        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+        extendEnv: false,
+        stdin: "ignore",
+        stdout: "ignore",
+        buffer: false,
+        reject: false,
+      },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4096);
+    });
+    let exited = false;
+    const exit = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      void child.then(() => resolve());
+    }).then(() => {
+      exited = true;
+    });
+    const { pid } = child;
+    const stop = async () => {
+      if (pid !== undefined && !exited) {
+        signalPid(pid, "SIGTERM");
+        const killer = setTimeout(() => signalPid(pid, "SIGKILL"), 2_000);
+        await exit;
+        clearTimeout(killer);
+      }
+      await rm(dir, { recursive: true, force: true });
+      this.#tempDirs.delete(dir);
+    };
+    try {
+      if (pid === undefined) throw new Error("udhcpd did not start");
+      await this.#waitForUdp(uplink.routerNs, 67, () => exited);
+    } catch (error) {
+      await stop();
+      throw new Error(`udhcpd in ${uplink.routerNs}: ${(error as Error).message} ${stderr.trim()}`);
+    }
+    return { pid, stop };
+  }
+
+  /** Polls `ss` until something listens on the UDP port, or fails when `gone()` says the server died. */
+  async #waitForUdp(ns: string, port: number, gone: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const { stdout } = await execa("ip", [
+        "netns",
+        "exec",
+        ns,
+        "ss",
+        "-H",
+        "-lun",
+        `sport = :${port}`,
+      ]);
+      if (stdout.trim() !== "") return;
+      if (gone()) throw new Error("exited before listening");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`not listening on UDP port ${port} after 5 s`);
+  }
+
   async teardown(): Promise<void> {
     this.teardownSync();
   }
@@ -213,6 +313,7 @@ export class Lab {
     if (this.#torn) return;
     this.#torn = true;
     for (const ns of this.#namespaces) removeNamespaceSync(ns);
+    for (const dir of this.#tempDirs) rmSync(dir, { recursive: true, force: true });
     liveLabs.delete(this);
   }
 
@@ -269,6 +370,54 @@ export class Lab {
       ]);
     }
   }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function netmaskOf(prefixLength: number): string {
+  const mask = prefixLength === 0 ? 0 : (0xffff_ffff << (32 - prefixLength)) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (mask >>> shift) & 0xff).join(".");
+}
+
+/** The values go into a config file line by line: nothing may carry a newline or a stray word. */
+function dhcpServerProblem(options: DhcpServerOptions): string | undefined {
+  const { rangeStart = 0, rangeEnd = 0, leaseSeconds = 0, nameServers = [], domain } = options;
+  const octet = (n: number) => Number.isInteger(n) && n >= 1 && n <= 254;
+  if (!octet(rangeStart) || !octet(rangeEnd) || rangeStart > rangeEnd) {
+    return `bad range .${rangeStart}-.${rangeEnd}`;
+  }
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) return `bad lease ${leaseSeconds}`;
+  const badServer = nameServers.find((server) => !isIpv4Address(server));
+  if (badServer !== undefined) return `bad name server ${badServer}`;
+  if (domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(domain)) return `bad domain ${domain}`;
+  return undefined;
+}
+
+function udhcpdConfig(uplink: LabUplink, dir: string, options: DhcpServerOptions): string {
+  const { rangeStart = 100, rangeEnd = 150, leaseSeconds = 3600, domain } = options;
+  const nameServers = options.nameServers ?? [uplink.routerAddress];
+  const problem = dhcpServerProblem({ rangeStart, rangeEnd, leaseSeconds, nameServers, domain });
+  if (problem) throw new Error(`DHCP server for ${uplink.ifname}: ${problem}`);
+  return [
+    `interface ${uplink.routerIfname}`,
+    `start ${hostOf(uplink.network, rangeStart)}`,
+    `end ${hostOf(uplink.network, rangeEnd)}`,
+    `max_leases ${rangeEnd - rangeStart + 1}`,
+    `lease_file ${join(dir, "leases")}`,
+    `pidfile ${join(dir, "udhcpd.pid")}`,
+    `option subnet ${netmaskOf(uplink.prefixLength)}`,
+    `option router ${uplink.routerAddress}`,
+    ...(nameServers.length > 0 ? [`option dns ${nameServers.join(" ")}`] : []),
+    ...(domain !== undefined ? [`option domain ${domain}`] : []),
+    `option lease ${leaseSeconds}`,
+    "",
+  ].join("\n");
 }
 
 function isRoot(): boolean {

@@ -5,7 +5,7 @@ import {
   managedEntriesFromKernel,
 } from "../route/kernel-entries.js";
 import type { RouteChange, RouteEntry } from "../route/types.js";
-import type { IpRunner } from "./ip.js";
+import { type BatchFailure, IpBatchError, type IpRunner } from "./ip.js";
 
 /** The IPv4 rules and routes in the kernel that statenet manages. */
 export async function readManagedEntries(
@@ -19,11 +19,26 @@ export async function readManagedEntries(
   return managedEntriesFromKernel(rules, routes);
 }
 
+const ALREADY_GONE = /No such process|No such file or directory|Cannot find device/;
+
+/**
+ * Deleting what the kernel already dropped (an address or link went away and
+ * took its routes along) reached the desired state: not a failure.
+ */
+export function isAlreadyGone(failure: BatchFailure): boolean {
+  return /^(route|rule) del /.test(failure.command) && ALREADY_GONE.test(failure.message);
+}
+
 /** Applies a plan in one `ip -force -batch -` run. */
 export async function applyRouteChanges(
   ip: IpRunner,
   changes: readonly RouteChange[],
   signal?: AbortSignal,
 ): Promise<void> {
-  await ip.batch(changes.map(changeCommand), signal);
+  try {
+    await ip.batch(changes.map(changeCommand), signal);
+  } catch (error) {
+    if (error instanceof IpBatchError && error.failures.every(isAlreadyGone)) return;
+    throw error;
+  }
 }

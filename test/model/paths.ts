@@ -1,5 +1,10 @@
-import type { AnyStateMachine, EventObject, Snapshot } from "xstate";
-import { getAdjacencyMap, getShortestPaths, type TraversalOptions } from "xstate/graph";
+import {
+  type AnyStateMachine,
+  type EventObject,
+  initialTransition,
+  type Snapshot,
+  transition,
+} from "xstate";
 
 export interface ModelStep {
   event: EventObject & Record<string, unknown>;
@@ -12,32 +17,46 @@ export interface ModelPath {
   steps: ModelStep[];
 }
 
+export interface GraphOptions {
+  input?: unknown;
+  /** The events to try in a state. */
+  events: (snapshot: Snapshot<unknown>) => ReadonlyArray<EventObject>;
+  /** States with the same key are the same node of the graph. */
+  serializeState: (snapshot: Snapshot<unknown>) => string;
+}
+
+type MachineSnapshot = Snapshot<unknown> & { value: unknown };
+
 /**
  * One path per edge of the machine's graph: the shortest way to the edge's
  * source state, then the edge. Shortest paths alone reach every state but may
  * skip transitions (a timeout that leads somewhere already reached).
+ *
+ * Walked with xstate's pure `transition`, which gives every step a fresh actor
+ * system: `xstate/graph` shares one across the walk, so a machine that spawns
+ * children with system ids collides with itself there.
  */
-export function edgeCoveringPaths(
-  machine: AnyStateMachine,
-  options: TraversalOptions<Snapshot<unknown>, EventObject, unknown>,
-): ModelPath[] {
-  const serialize = options.serializeState as (snapshot: Snapshot<unknown>) => string;
-  const adjacency = getAdjacencyMap(machine, options as never);
-  const toState = new Map<string, ModelStep[]>();
-  for (const path of getShortestPaths(machine, options as never)) {
-    toState.set(serialize(path.state as Snapshot<unknown>), path.steps as unknown as ModelStep[]);
-  }
+export function edgeCoveringPaths(machine: AnyStateMachine, options: GraphOptions): ModelPath[] {
+  const [initial] = initialTransition(machine, options.input) as [MachineSnapshot, unknown];
+  const toState = new Map<string, ModelStep[]>([
+    [options.serializeState(initial), [{ event: { type: "xstate.init" }, state: initial }]],
+  ]);
+  const queue: MachineSnapshot[] = [initial];
   const paths: ModelPath[] = [];
-  for (const [key, { state, transitions }] of Object.entries(adjacency)) {
-    const prefix = toState.get(key);
-    if (!prefix) continue;
-    const edges = Object.values(transitions) as Array<{ event: EventObject; state: unknown }>;
-    for (const { event, state: next } of edges) {
-      const value = JSON.stringify((state as { value: unknown }).value);
+  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
+    const prefix = toState.get(options.serializeState(state)) ?? [];
+    for (const event of options.events(state)) {
+      const [next] = transition(machine, state as never, event) as [MachineSnapshot, unknown];
+      const steps = [...prefix, { event: event as ModelStep["event"], state: next }];
       paths.push({
-        name: `${value} --${event.type}--> ${JSON.stringify((next as { value: unknown }).value)}`,
-        steps: [...prefix, { event, state: next } as unknown as ModelStep],
+        name: `${JSON.stringify(state.value)} --${event.type}--> ${JSON.stringify(next.value)}`,
+        steps,
       });
+      const key = options.serializeState(next);
+      if (!toState.has(key)) {
+        toState.set(key, steps);
+        queue.push(next);
+      }
     }
   }
   return paths;

@@ -1,0 +1,312 @@
+import { type ActorRefFrom, assign, enqueueActions, setup } from "xstate";
+import type { InterfaceConfig } from "../src/config/schema.js";
+import type { Ipv4Settings } from "../src/technologies/types.js";
+import { type InterfaceReport, interfaceMachine } from "./interface.js";
+import {
+  type InterfaceRouting,
+  type RouteManagerEvent,
+  type RouteManagerInput,
+  routeManagerMachine,
+} from "./route-manager.js";
+
+/**
+ * The root actor: one interface actor per configured interface plus the route
+ * manager. It turns what the interfaces and the kernel report into route
+ * reprioritisation events, and replaces a child that fails.
+ */
+
+export interface LinkReport {
+  present: boolean;
+  lowerUp: boolean;
+}
+
+export interface ManagerInput {
+  interfaces: Readonly<Record<string, InterfaceConfig>>;
+  /** What the kernel says about links at start. */
+  links?: Readonly<Record<string, LinkReport>>;
+  routes?: RouteManagerInput;
+  retryDelayMs?: number;
+  commandTimeoutMs?: number;
+  /** Wait before replacing a child actor that failed. */
+  respawnDelayMs?: number;
+}
+
+type ChildPhase = "running" | "stopping";
+
+export interface ManagerContext {
+  configs: Record<string, InterfaceConfig>;
+  phases: Record<string, ChildPhase>;
+  /** Config to start once an interface's old actor has stopped; null: stay stopped. */
+  pending: Record<string, InterfaceConfig | null>;
+  links: Record<string, LinkReport>;
+  /** Interfaces with IPv4 settings (their routes are desired). */
+  ipv4: Record<string, Ipv4Settings>;
+  retryDelayMs: number | undefined;
+  commandTimeoutMs: number | undefined;
+  routes: RouteManagerInput;
+  /** Children that failed and will be replaced after the respawn delay. */
+  respawning: string[];
+  respawnDelayMs: number;
+}
+
+export type ManagerEvent =
+  | { type: "config.set"; ifname: string; config: InterfaceConfig }
+  | { type: "config.remove"; ifname: string }
+  | ({ type: "link.changed"; ifname: string } & LinkReport)
+  | InterfaceReport
+  | { type: "child.respawn"; id: string }
+  | { type: "routing.sync"; ifname: string }
+  | { type: `xstate.error.actor.${string}`; error: unknown };
+
+export const ROUTE_MANAGER_ID = "routeManager";
+const DEFAULT_RESPAWN_DELAY_MS = 1_000;
+export const interfaceActorId = (ifname: string) => `interface:${ifname}`;
+const ifnameOfActorId = (id: string) =>
+  id.startsWith("interface:") ? id.slice("interface:".length) : undefined;
+
+const NO_LINK: LinkReport = { present: false, lowerUp: false };
+
+/** What routing should believe about an interface's link. */
+function connectionOf(link: LinkReport): { status: "disconnected" | "lan"; reason: string } {
+  if (!link.present) return { status: "disconnected", reason: "interface absent" };
+  if (!link.lowerUp) return { status: "disconnected", reason: "no carrier" };
+  return { status: "lan", reason: "carrier up" };
+}
+
+function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEvent[] {
+  const settings = context.ipv4[ifname];
+  if (!settings) {
+    return [
+      { type: "route.clear_addresses", ifname },
+      { type: "route.set_connection", ifname, status: "disconnected", reason: "no IPv4 address" },
+    ];
+  }
+  return [
+    {
+      type: "route.set_addresses",
+      ifname,
+      addresses: settings.addresses,
+      gateway: settings.gateway,
+    },
+    { type: "route.set_connection", ifname, ...connectionOf(context.links[ifname] ?? NO_LINK) },
+  ];
+}
+
+/** Everything a fresh route manager must be told. */
+function knownRouting(context: ManagerContext): Record<string, InterfaceRouting> {
+  return Object.fromEntries(
+    Object.entries(context.ipv4).map(([ifname, settings]) => [
+      ifname,
+      {
+        addresses: settings.addresses,
+        gateway: settings.gateway,
+        ...connectionOf(context.links[ifname] ?? NO_LINK),
+      },
+    ]),
+  );
+}
+
+export const managerMachine = setup({
+  types: {
+    context: {} as ManagerContext,
+    events: {} as ManagerEvent,
+    input: {} as ManagerInput,
+  },
+  actors: {
+    interface: interfaceMachine,
+    routeManager: routeManagerMachine,
+  },
+  delays: {
+    respawnDelay: ({ context }) => context.respawnDelayMs,
+  },
+  actions: {
+    /** The shell updates resolv.conf; `settings` undefined clears the interface's servers. */
+    setNameServers: (_, _params: { ifname: string; settings: Ipv4Settings | undefined }) => {},
+    /** The shell clears an interface's properties once its actor is gone. */
+    interfaceRemoved: (_, _params: { ifname: string }) => {},
+    reportChildError: (_, _params: { id: string; error: unknown }) => {},
+  },
+}).createMachine({
+  id: "manager",
+  context: ({ input }) => ({
+    configs: { ...input.interfaces },
+    phases: {},
+    pending: {},
+    links: { ...input.links },
+    ipv4: {},
+    retryDelayMs: input.retryDelayMs,
+    commandTimeoutMs: input.commandTimeoutMs,
+    routes: input.routes ?? {},
+    respawning: [],
+    respawnDelayMs: input.respawnDelayMs ?? DEFAULT_RESPAWN_DELAY_MS,
+  }),
+  entry: enqueueActions(({ context, enqueue }) => {
+    enqueue.spawnChild("routeManager", {
+      id: ROUTE_MANAGER_ID,
+      systemId: ROUTE_MANAGER_ID,
+      input: context.routes,
+    });
+    for (const [ifname, config] of Object.entries(context.configs)) {
+      enqueue.spawnChild("interface", {
+        id: interfaceActorId(ifname),
+        systemId: interfaceActorId(ifname),
+        input: {
+          ifname,
+          config,
+          present: (context.links[ifname] ?? NO_LINK).present,
+          retryDelayMs: context.retryDelayMs,
+          commandTimeoutMs: context.commandTimeoutMs,
+        },
+      });
+    }
+    enqueue.assign({
+      phases: Object.fromEntries(Object.keys(context.configs).map((ifname) => [ifname, "running"])),
+    });
+  }),
+  on: {
+    "config.set": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname, config } = event;
+        const phase = context.phases[ifname];
+        if (phase === "stopping") {
+          enqueue.assign({ pending: { ...context.pending, [ifname]: config } });
+          return;
+        }
+        enqueue.assign({ configs: { ...context.configs, [ifname]: config } });
+        if (phase === "running") {
+          enqueue.sendTo(interfaceActorId(ifname), { type: "config.changed", config });
+          return;
+        }
+        enqueue.spawnChild("interface", {
+          id: interfaceActorId(ifname),
+          systemId: interfaceActorId(ifname),
+          input: {
+            ifname,
+            config,
+            present: (context.links[ifname] ?? NO_LINK).present,
+            retryDelayMs: context.retryDelayMs,
+            commandTimeoutMs: context.commandTimeoutMs,
+          },
+        });
+        enqueue.assign({ phases: { ...context.phases, [ifname]: "running" } });
+      }),
+    },
+    "config.remove": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname } = event;
+        const { [ifname]: _removed, ...configs } = context.configs;
+        enqueue.assign({ configs });
+        const phase = context.phases[ifname];
+        if (phase === "stopping") {
+          enqueue.assign({ pending: { ...context.pending, [ifname]: null } });
+        } else if (phase === "running") {
+          enqueue.sendTo(interfaceActorId(ifname), { type: "interface.stop" });
+          enqueue.assign({ phases: { ...context.phases, [ifname]: "stopping" } });
+        }
+      }),
+    },
+    "interface.stopped": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname } = event;
+        enqueue.stopChild(interfaceActorId(ifname));
+        const { [ifname]: next = null, ...pending } = context.pending;
+        const { [ifname]: _phase, ...phases } = context.phases;
+        enqueue.assign({ pending, phases });
+        enqueue.raise({ type: "interface.ipv4_cleared", ifname });
+        if (next === null) {
+          enqueue({ type: "interfaceRemoved", params: { ifname } });
+        } else {
+          enqueue.raise({ type: "config.set", ifname, config: next });
+        }
+      }),
+    },
+    "link.changed": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname, present, lowerUp } = event;
+        const previous = context.links[ifname] ?? NO_LINK;
+        enqueue.assign({ links: { ...context.links, [ifname]: { present, lowerUp } } });
+        if (context.phases[ifname] === "running" && previous.present !== present) {
+          enqueue.sendTo(interfaceActorId(ifname), { type: "link.present", present });
+        }
+        if (context.ipv4[ifname]) enqueue.raise({ type: "routing.sync", ifname });
+      }),
+    },
+    "interface.ipv4": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname, settings } = event;
+        enqueue.assign({ ipv4: { ...context.ipv4, [ifname]: settings } });
+        enqueue.raise({ type: "routing.sync", ifname });
+        enqueue({ type: "setNameServers", params: { ifname, settings } });
+      }),
+    },
+    "interface.ipv4_cleared": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname } = event;
+        if (!context.ipv4[ifname]) return;
+        const { [ifname]: _cleared, ...ipv4 } = context.ipv4;
+        enqueue.assign({ ipv4 });
+        enqueue.raise({ type: "routing.sync", ifname });
+        enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
+      }),
+    },
+    // The one place that tells the route manager about an interface, from what the root knows.
+    "routing.sync": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (context.respawning.includes(ROUTE_MANAGER_ID)) return;
+        for (const routeEvent of routeEventsFor(context, event.ifname)) {
+          enqueue.sendTo(ROUTE_MANAGER_ID, routeEvent);
+        }
+      }),
+    },
+    "xstate.error.actor.*": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const id = event.type.slice("xstate.error.actor.".length);
+        enqueue({ type: "reportChildError", params: { id, error: event.error } });
+        enqueue.stopChild(id);
+        const ifname = ifnameOfActorId(id);
+        if (ifname !== undefined && context.phases[ifname] === "stopping") {
+          // It was on its way out anyway.
+          enqueue.raise({ type: "interface.stopped", ifname });
+          return;
+        }
+        if (ifname !== undefined) {
+          const { [ifname]: _phase, ...phases } = context.phases;
+          enqueue.assign({ phases });
+          enqueue.raise({ type: "interface.ipv4_cleared", ifname });
+        }
+        // Later, not at once: a child that fails as it starts must not spin the process.
+        enqueue.assign({
+          respawning: [...context.respawning.filter((waiting) => waiting !== id), id],
+        });
+        // One pending respawn per child: a second failure restarts its wait.
+        enqueue.cancel(`respawn:${id}`);
+        enqueue.raise(
+          { type: "child.respawn", id },
+          { id: `respawn:${id}`, delay: "respawnDelay" },
+        );
+      }),
+    },
+    "child.respawn": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { id } = event;
+        enqueue.assign({ respawning: context.respawning.filter((waiting) => waiting !== id) });
+        if (id === ROUTE_MANAGER_ID) {
+          // A fresh route manager reads the kernel and is told every interface again.
+          enqueue.spawnChild("routeManager", {
+            id: ROUTE_MANAGER_ID,
+            systemId: ROUTE_MANAGER_ID,
+            input: { ...context.routes, interfaces: knownRouting(context) },
+          });
+          return;
+        }
+        const ifname = ifnameOfActorId(id);
+        const config = ifname === undefined ? undefined : context.configs[ifname];
+        if (ifname === undefined || !config || context.phases[ifname]) return;
+        enqueue.raise({ type: "config.set", ifname, config });
+      }),
+    },
+  },
+});
+
+export type ManagerMachine = typeof managerMachine;
+export type ManagerActor = ActorRefFrom<ManagerMachine>;

@@ -1,0 +1,46 @@
+import { ConfigError } from "../config/validate.js";
+import { createLogger } from "../log.js";
+import { createNetworkManager } from "../network-manager.js";
+import { readConfigFile } from "./config-file.js";
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
+
+export interface RunOptions {
+  configPath: string;
+  logLevel?: string | undefined;
+}
+
+/**
+ * `statenet run`: the daemon in the foreground. Logs JSON lines to stdout;
+ * SIGTERM or SIGINT stops every daemon it started and exits 0.
+ */
+export async function runDaemon(options: RunOptions): Promise<number> {
+  const logger = createLogger({ level: options.logLevel });
+  let config: Awaited<ReturnType<typeof readConfigFile>>;
+  try {
+    config = await readConfigFile(options.configPath);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `statenet: invalid configuration ${options.configPath}\n${error.message}\n`,
+    );
+    return EXIT_BAD_INPUT;
+  }
+  const manager = createNetworkManager({ config, logger });
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  try {
+    await manager.start();
+  } catch (error) {
+    logger.fatal({ err: error }, "could not start");
+    await manager.stop();
+    return EXIT_FAILURE;
+  }
+  logger.info({ interfaces: manager.configuredInterfaces() }, "statenet running");
+  const signal = await stopped;
+  logger.info({ signal }, "stopping");
+  await manager.stop();
+  logger.info("stopped");
+  return EXIT_OK;
+}

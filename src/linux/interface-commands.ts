@@ -1,0 +1,147 @@
+import { rm } from "node:fs/promises";
+import { writeFileAtomic } from "../resolver/atomic-write.js";
+import type { Ipv4Address } from "../route/types.js";
+import type { InterfaceCommand, TechnologyPlan } from "../technologies/types.js";
+import type { CommandRunner } from "./command-runner.js";
+import type { IpRunner } from "./ip.js";
+
+/** Carries out the technologies' plans on a real kernel. */
+
+export interface CommandContext {
+  ip: IpRunner;
+  runner: CommandRunner;
+}
+
+export class CommandTimeoutError extends Error {
+  constructor(
+    readonly command: InterfaceCommand,
+    readonly timeoutMs: number,
+  ) {
+    super(`${describeCommand(command)}: timed out after ${timeoutMs} ms`);
+    this.name = "CommandTimeoutError";
+  }
+}
+
+export function describeCommand(command: InterfaceCommand): string {
+  switch (command.kind) {
+    case "ip":
+      return `ip ${command.args.join(" ")}`;
+    case "sysctl":
+      return `sysctl ${command.path}=${command.value}`;
+    case "ipv4_addresses":
+      return `set ${command.ifname} IPv4 addresses to [${command.addresses
+        .map((address) => `${address.address}/${address.prefixLength}`)
+        .join(", ")}]`;
+  }
+}
+
+interface IpAddrJson {
+  ifname?: string;
+  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
+}
+
+/** `ip -batch` lines that make the interface's global IPv4 addresses exactly `addresses`. */
+export function addressChanges(
+  ifname: string,
+  current: readonly Ipv4Address[],
+  addresses: readonly Ipv4Address[],
+): string[] {
+  const key = (address: Ipv4Address) => `${address.address}/${address.prefixLength}`;
+  const wanted = new Set(addresses.map(key));
+  const have = new Set(current.map(key));
+  return [
+    // Add before delete: the interface is never without an address it should have.
+    ...addresses
+      .filter((address) => !have.has(key(address)))
+      .map((address) => `addr replace ${key(address)} dev ${ifname} noprefixroute`),
+    ...current
+      .filter((address) => !wanted.has(key(address)))
+      .map((address) => `addr del ${key(address)} dev ${ifname}`),
+  ];
+}
+
+async function currentIpv4Addresses(
+  ip: IpRunner,
+  ifname: string,
+  signal: AbortSignal,
+): Promise<Ipv4Address[]> {
+  const links = await ip.json<IpAddrJson[]>(["-4", "addr", "show", "dev", ifname], signal);
+  return links.flatMap((link) =>
+    (link.addr_info ?? []).flatMap((info) =>
+      info.family === "inet" &&
+      info.scope === "global" &&
+      info.local &&
+      info.prefixlen !== undefined
+        ? [{ address: info.local, prefixLength: info.prefixlen }]
+        : [],
+    ),
+  );
+}
+
+async function runOne(
+  context: CommandContext,
+  command: InterfaceCommand,
+  signal: AbortSignal,
+): Promise<void> {
+  switch (command.kind) {
+    case "ip":
+      return context.ip.batch([command.args.join(" ")], signal);
+    case "sysctl":
+      return context.runner.sysctl(command.path, command.value, { signal });
+    case "ipv4_addresses": {
+      const current = await currentIpv4Addresses(context.ip, command.ifname, signal);
+      return context.ip.batch(addressChanges(command.ifname, current, command.addresses), signal);
+    }
+  }
+}
+
+/** Runs one command, killed when `signal` aborts (the state that started it was left) or after `timeoutMs`. */
+export async function runInterfaceCommand(
+  context: CommandContext,
+  command: InterfaceCommand,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    await runOne(context, command, AbortSignal.any([signal, timeout]));
+  } catch (error) {
+    if (timeout.aborted && !signal.aborted) throw new CommandTimeoutError(command, timeoutMs);
+    throw error;
+  }
+}
+
+/** Files first (daemons read them), then the up commands in order; the first failure stops it. */
+export async function bringUp(
+  context: CommandContext,
+  plan: TechnologyPlan,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
+  for (const file of plan.files) await writeFileAtomic(file.path, file.content, file.mode);
+  for (const command of plan.up) await runInterfaceCommand(context, command, signal, timeoutMs);
+}
+
+/** Every down command runs even if one fails; then the files go. Throws the failures together. */
+export async function bringDown(
+  context: CommandContext,
+  plan: TechnologyPlan,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
+  const failures: unknown[] = [];
+  for (const command of plan.down) {
+    await runInterfaceCommand(context, command, signal, timeoutMs).catch((error: unknown) =>
+      failures.push(error),
+    );
+  }
+  for (const file of plan.files) await rm(file.path, { force: true });
+  if (failures.length > 0) {
+    throw new AggregateError(
+      failures,
+      failures
+        .map((failure) => (failure instanceof Error ? failure.message : String(failure)))
+        .join("; "),
+    );
+  }
+}

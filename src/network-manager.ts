@@ -1,0 +1,302 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type Actor, createActor, fromPromise } from "xstate";
+import { interfaceMachine } from "../machines/interface.js";
+import { type LinkReport, type ManagerMachine, managerMachine } from "../machines/manager.js";
+import type { RouteManagerInput } from "../machines/route-manager.js";
+import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
+import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
+import { installHandler } from "./dhcp/handler-script.js";
+import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
+import { createCommandRunner } from "./linux/command-runner.js";
+import { bringDown, bringUp } from "./linux/interface-commands.js";
+import { interfaceDaemons } from "./linux/interface-daemons.js";
+import { assertInterfaceName } from "./linux/interface-name.js";
+import { createIpRunner } from "./linux/ip.js";
+import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.js";
+import type { LinkState } from "./linux/link-state.js";
+import { linuxRouteManagerMachine } from "./linux/route-manager.js";
+import { type Logger, silentLogger } from "./log.js";
+import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
+import { NameResolver } from "./resolver/name-resolver.js";
+
+export interface NetworkManagerOptions {
+  /** The configuration file's content (validated here) or an already parsed one. */
+  config: ConfigInput | Config;
+  logger?: Logger;
+  /** Run in this named network namespace (`ip -n`, `ip netns exec`) instead of the process's own. */
+  netns?: string;
+  /** Route order overrides (`metric`, `interfaceTypes`) and the route manager's retry delay. */
+  routes?: Omit<RouteManagerInput, "interfaces">;
+  /** Wait after a failed configuration before trying again (default 30 s). */
+  retryDelayMs?: number;
+  /** Limit for each up/down command (default 10 s). */
+  commandTimeoutMs?: number;
+  /** First restart delay of a DHCP client that died (default 1 s, doubling). */
+  dhcpRestartDelayMs?: number;
+}
+
+export interface InterfaceInfo {
+  type: string | undefined;
+  state: unknown;
+  connection: unknown;
+  present: unknown;
+  lowerUp: unknown;
+  addresses: unknown;
+  config: InterfaceConfig | undefined;
+}
+
+export interface NetworkManagerInfo {
+  availableInterfaces: unknown;
+  connection: unknown;
+  nameServers: unknown;
+  interfaces: Record<string, InterfaceInfo>;
+}
+
+export class NetworkManager {
+  readonly properties = new PropertyTable();
+  readonly #options: NetworkManagerOptions;
+  readonly #config: Config;
+  readonly #logger: Logger;
+  readonly #configs = new Map<string, InterfaceConfig>();
+  readonly #stopping = new Set<Promise<void>>();
+  #monitor: KernelMonitor | undefined;
+  #dhcpServer: ReportServer | undefined;
+  #resolver: NameResolver | undefined;
+  #root: Actor<ManagerMachine> | undefined;
+  #unsubscribeOrder: (() => void) | undefined;
+  #stopped = false;
+
+  constructor(options: NetworkManagerOptions) {
+    this.#options = options;
+    this.#config = parseConfig(options.config);
+    this.#logger = options.logger ?? silentLogger();
+    for (const [ifname, config] of Object.entries(this.#config.interfaces)) {
+      this.#configs.set(ifname, config);
+    }
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  async start(): Promise<void> {
+    const { netns } = this.#options;
+    const ip = createIpRunner({ netns });
+    const runner = createCommandRunner({ netns });
+    const dhcpDir = join(this.#config.tmpDir, "dhcp");
+    await mkdir(this.#config.tmpDir, { recursive: true, mode: 0o755 });
+    this.#dhcpServer = await createReportServer({ dir: dhcpDir, logger: this.#logger });
+    const handlerPath = await installHandler(dhcpDir);
+    this.#resolver = new NameResolver({
+      path: this.#config.resolvConf,
+      additionalNameServers: this.#config.additionalNameServers,
+      properties: this.properties,
+      logger: this.#logger,
+    });
+    await this.#resolver.update();
+    this.#unsubscribeOrder = this.properties.subscribe(["available_interfaces"], (change) => {
+      void this.#resolver?.setOrder((change.new as string[] | undefined) ?? []);
+    });
+
+    this.#monitor = createKernelMonitor({
+      ip,
+      logger: this.#logger,
+      properties: this.properties,
+      onChange: (changes) => {
+        for (const change of changes) {
+          this.#root?.send({
+            type: "link.changed",
+            ifname: change.ifname,
+            present: change.present,
+            lowerUp: change.lowerUp,
+          });
+        }
+      },
+    });
+    const links = await this.#monitor.start();
+    for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
+
+    const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
+    const context = { ip, runner };
+    const machine = managerMachine.provide({
+      actors: {
+        routeManager: linuxRouteManagerMachine({
+          ip,
+          properties: this.properties,
+          logger: this.#logger.child({ actor: "routeManager" }),
+        }),
+        interface: interfaceMachine.provide({
+          actors: {
+            bringUp: fromPromise(({ input, signal }) =>
+              bringUp(context, input.plan, signal, input.timeoutMs),
+            ),
+            bringDown: fromPromise(({ input, signal }) =>
+              bringDown(context, input.plan, signal, input.timeoutMs),
+            ),
+            daemons: interfaceDaemons({
+              ...context,
+              dhcpServer: this.#dhcpServer,
+              handlerPath,
+              logger: this.#logger,
+              commandTimeoutMs,
+              trackStop: (stopping) => this.#track(stopping),
+              udhcpcRestartDelayMs: this.#options.dhcpRestartDelayMs,
+            }),
+          },
+          actions: {
+            publishState: (_, { ifname, state }) => {
+              this.properties.put(["interface", ifname, "state"], state);
+              this.#logger.info({ ifname, state }, "interface state");
+            },
+            reportError: (_, { ifname, stage, message }) => {
+              this.#logger.error({ ifname, stage, error: message }, "interface command failed");
+            },
+          },
+        }),
+      },
+      actions: {
+        setNameServers: (_, { ifname, settings }) => {
+          void (settings
+            ? this.#resolver?.set(ifname, settings.nameServers, settings.domain)
+            : this.#resolver?.clear(ifname));
+        },
+        interfaceRemoved: (_, { ifname }) => {
+          this.properties.putMany(
+            ["type", "config", "state", "connection"].map(
+              (leaf) => [["interface", ifname, leaf], undefined] as const,
+            ),
+          );
+        },
+        reportChildError: (_, { id, error }) => {
+          this.#logger.error({ actor: id, err: error }, "actor failed; replacing it");
+        },
+      },
+    });
+    this.#startRoot(machine, links, commandTimeoutMs);
+  }
+
+  #startRoot(
+    machine: ManagerMachine,
+    links: ReadonlyMap<string, LinkState>,
+    commandTimeoutMs: number,
+  ): void {
+    const linkReports: Record<string, LinkReport> = {};
+    for (const [ifname, link] of links) {
+      linkReports[ifname] = { present: true, lowerUp: link.lowerUp };
+    }
+    const root = createActor(machine, {
+      input: {
+        interfaces: Object.fromEntries(this.#configs),
+        links: linkReports,
+        routes: this.#options.routes,
+        retryDelayMs: this.#options.retryDelayMs,
+        commandTimeoutMs,
+      },
+    });
+    root.subscribe({
+      error: (error) => {
+        // Only a bug gets here; the device must stay managed, so start over.
+        this.#logger.error({ err: error }, "manager failed; restarting it");
+        if (!this.#stopped) {
+          this.#startRoot(machine, this.#monitor?.links() ?? new Map(), commandTimeoutMs);
+        }
+      },
+    });
+    this.#root = root;
+    root.start();
+  }
+
+  #track(stopping: Promise<void>): void {
+    const tracked = stopping
+      .catch((error: unknown) => this.#logger.error({ err: error }, "daemon did not stop cleanly"))
+      .finally(() => this.#stopping.delete(tracked));
+    this.#stopping.add(tracked);
+  }
+
+  #publishConfig(ifname: string, config: InterfaceConfig): void {
+    this.properties.putMany([
+      [["interface", ifname, "type"], config.type],
+      [["interface", ifname, "config"], config],
+    ]);
+  }
+
+  /**
+   * Stops every actor and daemon. Addresses and routes stay as they are, so a
+   * restarted manager takes over without an outage.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#root?.stop();
+    this.#unsubscribeOrder?.();
+    await this.#monitor?.stop();
+    while (this.#stopping.size > 0) await Promise.all(this.#stopping);
+    await this.#dhcpServer?.close();
+  }
+
+  /** Validates, then applies a configuration; a bad one throws ConfigError and changes nothing. */
+  configure(ifname: string, input: unknown): void {
+    assertInterfaceName(ifname);
+    const config = parseInterfaceConfig(ifname, input);
+    this.#configs.set(ifname, config);
+    this.#publishConfig(ifname, config);
+    this.#root?.send({ type: "config.set", ifname, config });
+  }
+
+  /** Stops managing the interface: daemons stop, addresses and routes go. */
+  deconfigure(ifname: string): void {
+    if (!this.#configs.delete(ifname)) return;
+    this.#root?.send({ type: "config.remove", ifname });
+  }
+
+  configuredInterfaces(): string[] {
+    return [...this.#configs.keys()].sort();
+  }
+
+  get(key: readonly string[]): unknown {
+    return this.properties.get(key);
+  }
+
+  getByPrefix(prefix: readonly string[]) {
+    return this.properties.getByPrefix(prefix);
+  }
+
+  match(pattern: readonly string[]) {
+    return this.properties.match(pattern);
+  }
+
+  subscribe(prefix: readonly string[], listener: PropertyListener): () => void {
+    return this.properties.subscribe(prefix, listener);
+  }
+
+  info(): NetworkManagerInfo {
+    const interfaces: Record<string, InterfaceInfo> = {};
+    const names = new Set([
+      ...this.#configs.keys(),
+      ...(this.#monitor ? this.#monitor.links().keys() : []),
+    ]);
+    for (const ifname of [...names].sort()) {
+      const get = (leaf: string) => this.properties.get(["interface", ifname, leaf]);
+      interfaces[ifname] = {
+        type: this.#configs.get(ifname)?.type,
+        state: get("state"),
+        connection: get("connection"),
+        present: get("present"),
+        lowerUp: get("lower_up"),
+        addresses: get("addresses"),
+        config: this.#configs.get(ifname),
+      };
+    }
+    return {
+      availableInterfaces: this.properties.get(["available_interfaces"]),
+      connection: this.properties.get(["connection"]),
+      nameServers: this.properties.get(["name_servers"]),
+      interfaces,
+    };
+  }
+}
+
+export function createNetworkManager(options: NetworkManagerOptions): NetworkManager {
+  return new NetworkManager(options);
+}

@@ -1,0 +1,72 @@
+import type { Logger } from "../log.js";
+import type { PropertyTable } from "../properties/property-table.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import {
+  type InterfaceNameServers,
+  orderNameServers,
+  resolvConfText,
+  searchDomains,
+} from "./resolv-conf.js";
+
+export interface NameResolverOptions {
+  path: string;
+  additionalNameServers: readonly string[];
+  properties: PropertyTable;
+  logger: Logger;
+}
+
+/**
+ * Keeps resolv.conf and `name_servers` in step with the interfaces' servers
+ * and the route order. Writes are serialised and skipped when nothing changed.
+ */
+export class NameResolver {
+  readonly #options: NameResolverOptions;
+  readonly #interfaces = new Map<string, InterfaceNameServers>();
+  #order: readonly string[] = [];
+  #written: string | undefined;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: NameResolverOptions) {
+    this.#options = options;
+  }
+
+  set(ifname: string, nameServers: readonly string[], domain: string | undefined): Promise<void> {
+    this.#interfaces.set(ifname, { ifname, nameServers, domain });
+    return this.update();
+  }
+
+  clear(ifname: string): Promise<void> {
+    if (!this.#interfaces.delete(ifname)) return this.#queue;
+    return this.update();
+  }
+
+  /** The interfaces with default routes, best first (`available_interfaces`). */
+  setOrder(order: readonly string[]): Promise<void> {
+    this.#order = [...order];
+    return this.update();
+  }
+
+  /** Resolves when everything asked for so far is on disk. */
+  update(): Promise<void> {
+    const interfaces = [...this.#interfaces.values()];
+    const servers = orderNameServers(interfaces, this.#order, this.#options.additionalNameServers);
+    const text = resolvConfText(servers, searchDomains(interfaces, this.#order));
+    this.#options.properties.put(["name_servers"], servers);
+    this.#queue = this.#queue.then(() => this.#write(text));
+    return this.#queue;
+  }
+
+  async #write(text: string): Promise<void> {
+    if (text === this.#written) return;
+    try {
+      await writeFileAtomic(this.#options.path, text);
+      this.#written = text;
+      this.#options.logger.debug({ path: this.#options.path }, "resolv.conf written");
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, path: this.#options.path },
+        "resolv.conf not written",
+      );
+    }
+  }
+}

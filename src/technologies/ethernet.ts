@@ -1,0 +1,48 @@
+import type { EthernetConfig } from "../config/schema.js";
+import type { InterfaceCommand, Ipv4Settings, TechnologyPlan } from "./types.js";
+
+/** Commands that make any managed link usable for routing. */
+export function linkUpCommands(ifname: string): InterfaceCommand[] {
+  return [
+    // Without this the kernel keeps using the routes of an unplugged link.
+    {
+      kind: "sysctl",
+      path: `net/ipv4/conf/${ifname}/ignore_routes_with_linkdown`,
+      value: "1",
+    },
+    { kind: "ip", args: ["link", "set", ifname, "up"] },
+  ];
+}
+
+export function linkDownCommands(ifname: string): InterfaceCommand[] {
+  return [
+    { kind: "ipv4_addresses", ifname, addresses: [] },
+    { kind: "ip", args: ["link", "set", ifname, "down"] },
+  ];
+}
+
+function staticSettings(ipv4: Extract<EthernetConfig["ipv4"], { method: "static" }>): Ipv4Settings {
+  return {
+    addresses: [{ address: ipv4.address, prefixLength: ipv4.prefixLength }],
+    gateway: ipv4.gateway,
+    nameServers: ipv4.nameServers ?? [],
+    domain: ipv4.domain,
+  };
+}
+
+/** Wired Ethernet (and anything configured like it): static, DHCP or no IPv4. */
+export function ethernetPlan(ifname: string, config: EthernetConfig): TechnologyPlan {
+  const { ipv4 } = config;
+  const staticIpv4 = ipv4.method === "static" ? staticSettings(ipv4) : undefined;
+  return {
+    up: [
+      ...linkUpCommands(ifname),
+      // DHCP starts from nothing; udhcpc adds the lease's address.
+      { kind: "ipv4_addresses", ifname, addresses: staticIpv4?.addresses ?? [] },
+    ],
+    down: linkDownCommands(ifname),
+    files: [],
+    daemons: ipv4.method === "dhcp" ? [{ kind: "udhcpc", ifname, hostname: ipv4.hostname }] : [],
+    staticIpv4,
+  };
+}

@@ -1,0 +1,50 @@
+import type { Ipv4Address } from "../route/types.js";
+
+/**
+ * What a technology makes of one interface's validated configuration: pure
+ * data, so the interface machine can reason about it and tests can read it.
+ * The shell (`src/linux/interface-effects.ts`) carries it out.
+ */
+
+/** One step of bringing an interface up or down; each runs with a timeout. */
+export type InterfaceCommand =
+  /** Arguments of one `ip` command, e.g. `["link", "set", "eth0", "up"]`. */
+  | { kind: "ip"; args: string[] }
+  /** A /proc/sys setting, e.g. `net/ipv4/conf/eth0/ignore_routes_with_linkdown`. */
+  | { kind: "sysctl"; path: string; value: string }
+  /**
+   * Make the interface's global IPv4 addresses exactly these (others removed,
+   * missing ones added `noprefixroute`: the route manager owns the routes).
+   * Converging rather than flushing keeps a restart from dropping a working address.
+   */
+  | { kind: "ipv4_addresses"; ifname: string; addresses: Ipv4Address[] };
+
+/** A file the technology needs while configured (daemon configs); removed on the way down. */
+export interface TechnologyFile {
+  path: string;
+  content: string;
+  /** Permission bits, e.g. 0o600 for anything holding secrets. */
+  mode: number;
+}
+
+/** A supervised program that runs while the interface is configured. */
+export type DaemonSpec = { kind: "udhcpc"; ifname: string; hostname?: string | undefined };
+
+/** IPv4 settings of a configured interface, static or from a lease. */
+export interface Ipv4Settings {
+  addresses: Ipv4Address[];
+  gateway?: string | undefined;
+  nameServers: string[];
+  domain?: string | undefined;
+}
+
+export interface TechnologyPlan {
+  /** Run in order when configuring; any failure or timeout means retrying. */
+  up: InterfaceCommand[];
+  /** Run when reconfiguring or stopping; failures are logged and ignored. */
+  down: InterfaceCommand[];
+  files: TechnologyFile[];
+  daemons: DaemonSpec[];
+  /** Settings known from the configuration alone (static addressing). */
+  staticIpv4?: Ipv4Settings | undefined;
+}

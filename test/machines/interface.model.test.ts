@@ -1,0 +1,319 @@
+import { describe, expect, it } from "vitest";
+import { type ActorRefFrom, createActor, fromCallback, SimulatedClock, setup } from "xstate";
+import {
+  type CommandsInput,
+  type DaemonsInput,
+  type InterfaceContext,
+  type InterfaceEvent,
+  type InterfaceReport,
+  type InterfaceStateName,
+  interfaceMachine,
+} from "../../machines/interface.js";
+import type { InterfaceConfig } from "../../src/config/schema.js";
+import { controlledPromise, settle } from "../model/controlled-promise.js";
+import { CoverageRecorder } from "../model/coverage.js";
+import { edgeCoveringPaths } from "../model/paths.js";
+
+const RETRY_DELAY_MS = 30_000;
+const DHCP: InterfaceConfig = { type: "ethernet", ipv4: { method: "dhcp" } };
+const STATIC: InterfaceConfig = {
+  type: "ethernet",
+  ipv4: {
+    method: "static",
+    address: "198.51.100.10",
+    prefixLength: 24,
+    gateway: "198.51.100.1",
+    nameServers: ["198.51.100.1"],
+  },
+};
+const LEASE = {
+  addresses: [{ address: "192.0.2.120", prefixLength: 24 }],
+  gateway: "192.0.2.1",
+  nameServers: ["192.0.2.1"],
+};
+
+type AnyEvent = { type: string; [key: string]: unknown };
+
+const environmentEvents: AnyEvent[] = [
+  { type: "config.changed", config: DHCP },
+  { type: "config.changed", config: STATIC },
+  { type: "link.present", present: false },
+  { type: "link.present", present: true },
+  { type: "interface.stop" },
+];
+
+const platformEvents: Record<string, AnyEvent[]> = {
+  configuring: [
+    { type: "xstate.done.actor.bringUp" },
+    { type: "xstate.error.actor.bringUp", error: new Error("ip: Cannot find device") },
+  ],
+  configured: [
+    { type: "ipv4.updated", settings: LEASE },
+    { type: "ipv4.cleared" },
+    { type: "daemon.failed", reason: "udhcpc: not found" },
+  ],
+  reconfiguring: [
+    { type: "xstate.done.actor.bringDown" },
+    { type: "xstate.error.actor.bringDown", error: new Error("ip: timed out") },
+  ],
+  stopping: [
+    { type: "xstate.done.actor.bringDown" },
+    { type: "xstate.error.actor.bringDown", error: new Error("ip: timed out") },
+  ],
+  retrying: [{ type: "xstate.after.retryDelay.interface.retrying" }],
+};
+
+function serialize(snapshot: { value: unknown; context: InterfaceContext }): string {
+  const { config, pendingConfig, present } = snapshot.context;
+  return JSON.stringify([snapshot.value, config, pendingConfig, present]);
+}
+
+const input = { ifname: "eth0", config: DHCP, present: true, retryDelayMs: RETRY_DELAY_MS };
+
+/** The graph is walked without a parent to report to; the live actors have one. */
+const walkedMachine = interfaceMachine.provide({
+  actions: {
+    reportStaticIpv4: () => {},
+    reportIpv4: () => {},
+    reportIpv4Cleared: () => {},
+    reportStopped: () => {},
+  },
+});
+
+const paths = edgeCoveringPaths(walkedMachine, {
+  input,
+  events: (snapshot) => {
+    const { value } = snapshot as unknown as { value: string };
+    // A stopped interface is done: its actor takes no more events.
+    if (value === "stopped") return [];
+    return [...environmentEvents, ...(platformEvents[value] ?? [])];
+  },
+  serializeState: (snapshot) => serialize(snapshot as never),
+});
+
+/** Names the machine publishes for its states. */
+const PUBLISHED: Record<string, InterfaceStateName> = {
+  waitingForInterface: "waiting_for_interface",
+  configuring: "configuring",
+  configured: "configured",
+  reconfiguring: "reconfiguring",
+  retrying: "retrying",
+  stopping: "stopping",
+  stopped: "stopped",
+};
+
+function startLiveActor(recorder: CoverageRecorder) {
+  const bringUp = controlledPromise<void, CommandsInput>();
+  const bringDown = controlledPromise<void, CommandsInput>();
+  const daemonRuns: Array<{
+    input: DaemonsInput;
+    stopped: boolean;
+    sendBack: (e: InterfaceEvent) => void;
+  }> = [];
+  const published: InterfaceStateName[] = [];
+  const reports: InterfaceReport[] = [];
+  const clock = new SimulatedClock();
+  const machine = interfaceMachine.provide({
+    actors: {
+      bringUp: bringUp.logic,
+      bringDown: bringDown.logic,
+      daemons: fromCallback<InterfaceEvent, DaemonsInput>(({ input: daemonsInput, sendBack }) => {
+        const run = { input: daemonsInput, stopped: false, sendBack };
+        daemonRuns.push(run);
+        return () => {
+          run.stopped = true;
+        };
+      }),
+    },
+    actions: { publishState: (_, { state }) => published.push(state) },
+  });
+  // The interface reports to its parent, so it runs under a host that records the reports.
+  const host = setup({ actors: { iface: machine } }).createMachine({
+    invoke: { id: "iface", src: "iface", input },
+    on: {
+      "*": {
+        actions: ({ event }) => {
+          if (event.type.startsWith("interface.")) reports.push(event as InterfaceReport);
+        },
+      },
+    },
+  });
+  const hostActor = createActor(host, { clock, inspect: recorder.inspect });
+  hostActor.start();
+  const actor = hostActor.getSnapshot().children.iface as ActorRefFrom<typeof machine>;
+
+  async function perform(event: AnyEvent): Promise<void> {
+    switch (event.type) {
+      case "xstate.done.actor.bringUp":
+        bringUp.current().resolve();
+        break;
+      case "xstate.error.actor.bringUp":
+        bringUp.current().reject(event.error);
+        break;
+      case "xstate.done.actor.bringDown":
+        bringDown.current().resolve();
+        break;
+      case "xstate.error.actor.bringDown":
+        bringDown.current().reject(event.error);
+        break;
+      case "xstate.after.retryDelay.interface.retrying":
+        clock.increment(RETRY_DELAY_MS);
+        break;
+      case "ipv4.updated":
+      case "ipv4.cleared":
+      case "daemon.failed": {
+        // Only a running daemon can report.
+        const run = daemonRuns.at(-1);
+        if (!run || run.stopped) throw new Error("no running daemons to report");
+        run.sendBack(event as InterfaceEvent);
+        break;
+      }
+      default:
+        actor.send(event as InterfaceEvent);
+    }
+    await settle();
+  }
+
+  return {
+    actor,
+    host: hostActor,
+    bringUp,
+    bringDown,
+    daemonRuns,
+    published,
+    reports,
+    perform,
+    clock,
+  };
+}
+
+describe("interface machine, every path of its graph on a live actor", () => {
+  const recorder = new CoverageRecorder();
+
+  it("has paths to walk", () => {
+    expect(paths.length).toBeGreaterThan(30);
+  });
+
+  it.each(paths.map((path, index) => [index, path.name, path] as const))(
+    "path %i: %s",
+    async (_index, _name, path) => {
+      const live = startLiveActor(recorder);
+      try {
+        for (const step of path.steps.slice(1)) {
+          await live.perform(step.event);
+          const snapshot = live.actor.getSnapshot();
+          expect(snapshot.value).toEqual(step.state.value);
+          const value = snapshot.value as string;
+          // The published state is always the one the machine is in.
+          expect(live.published.at(-1)).toBe(PUBLISHED[value]);
+          // Commands run only in the states that own them, for the config in force.
+          const runningUp = live.bringUp.calls.filter(
+            (call) => !call.settled && !call.signal.aborted,
+          );
+          const runningDown = live.bringDown.calls.filter(
+            (call) => !call.settled && !call.signal.aborted,
+          );
+          expect(runningUp.length).toBe(value === "configuring" ? 1 : 0);
+          expect(runningDown.length).toBe(
+            value === "reconfiguring" || value === "stopping" ? 1 : 0,
+          );
+          // Daemons run exactly while configured.
+          const runningDaemons = live.daemonRuns.filter((run) => !run.stopped);
+          expect(runningDaemons.length).toBe(value === "configured" ? 1 : 0);
+          const { context } = snapshot;
+          if (value === "configuring") {
+            expect(runningUp[0]?.input.plan.daemons.length).toBe(
+              context.config.type === "ethernet" && context.config.ipv4.method === "dhcp" ? 1 : 0,
+            );
+          }
+          // The parent learns of every address change, and that addresses are gone when not configured.
+          const lastAddressReport = live.reports
+            .filter((report) => report.type !== "interface.stopped")
+            .at(-1);
+          if (value !== "configured" && lastAddressReport) {
+            expect(lastAddressReport.type).toBe("interface.ipv4_cleared");
+          }
+          if (value === "stopped") {
+            expect(snapshot.status).toBe("done");
+            expect(live.reports.at(-1)).toEqual({ type: "interface.stopped", ifname: "eth0" });
+          }
+        }
+      } finally {
+        live.host.stop();
+      }
+    },
+  );
+
+  it("exercised every state and transition of the machine", () => {
+    expect(recorder.missing(interfaceMachine)).toEqual({ states: [], transitions: [] });
+  });
+});
+
+describe("interface machine, behaviours", () => {
+  it("reports static settings once configured and clears them when leaving", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "config.changed", config: STATIC });
+    expect(live.actor.getSnapshot().value).toBe("reconfiguring");
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    expect(live.reports.at(-1)).toEqual({
+      type: "interface.ipv4",
+      ifname: "eth0",
+      settings: {
+        addresses: [{ address: "198.51.100.10", prefixLength: 24 }],
+        gateway: "198.51.100.1",
+        nameServers: ["198.51.100.1"],
+        domain: undefined,
+      },
+    });
+    await live.perform({ type: "link.present", present: false });
+    expect(live.reports.at(-1)).toEqual({ type: "interface.ipv4_cleared", ifname: "eth0" });
+    live.host.stop();
+  });
+
+  it("takes the old config down before bringing the new one up", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "config.changed", config: STATIC });
+    const down = live.bringDown.current();
+    expect(down.input.plan.daemons).toEqual([
+      { kind: "udhcpc", ifname: "eth0", hostname: undefined },
+    ]);
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    expect(live.bringUp.current().input.plan.staticIpv4?.addresses).toEqual([
+      { address: "198.51.100.10", prefixLength: 24 },
+    ]);
+    live.host.stop();
+  });
+
+  it("cancels running up commands when the interface vanishes", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    const up = live.bringUp.current();
+    await live.perform({ type: "link.present", present: false });
+    expect(up.signal.aborted).toBe(true);
+    expect(live.actor.getSnapshot().value).toBe("waitingForInterface");
+    live.host.stop();
+  });
+
+  it("ignores a config identical to the one in force", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "config.changed", config: structuredClone(DHCP) });
+    expect(live.actor.getSnapshot().value).toBe("configured");
+    expect(live.daemonRuns).toHaveLength(1);
+    live.host.stop();
+  });
+
+  it("retries after the retry delay, not before", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.error.actor.bringUp", error: new Error("boom") });
+    expect(live.actor.getSnapshot().context.lastError).toBe("boom");
+    live.clock.increment(RETRY_DELAY_MS - 1);
+    await settle();
+    expect(live.bringUp.calls).toHaveLength(1);
+    live.clock.increment(1);
+    await settle();
+    expect(live.bringUp.calls).toHaveLength(2);
+    live.host.stop();
+  });
+});

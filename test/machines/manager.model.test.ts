@@ -1,0 +1,299 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AnyActorRef,
+  createActor,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  SimulatedClock,
+} from "xstate";
+import { type CommandsInput, interfaceMachine } from "../../machines/interface.js";
+import {
+  interfaceActorId,
+  type ManagerContext,
+  managerMachine,
+  ROUTE_MANAGER_ID,
+} from "../../machines/manager.js";
+import { type RouteManagerContext, routeManagerMachine } from "../../machines/route-manager.js";
+import type { InterfaceConfig } from "../../src/config/schema.js";
+import type { RouteEntry } from "../../src/route/types.js";
+import { routeReportProblem } from "../../src/route/validate.js";
+import type { Ipv4Settings } from "../../src/technologies/types.js";
+import { controlledPromise, settle } from "../model/controlled-promise.js";
+import { CoverageRecorder } from "../model/coverage.js";
+import { edgeCoveringPaths } from "../model/paths.js";
+
+const DHCP: InterfaceConfig = { type: "ethernet", ipv4: { method: "dhcp" } };
+const STATIC: InterfaceConfig = {
+  type: "ethernet",
+  ipv4: { method: "static", address: "198.51.100.10", prefixLength: 24, gateway: "198.51.100.1" },
+};
+const LEASE: Ipv4Settings = {
+  addresses: [{ address: "192.0.2.120", prefixLength: 24 }],
+  gateway: "192.0.2.1",
+  nameServers: ["192.0.2.1"],
+};
+const ETH0 = interfaceActorId("eth0");
+
+type AnyEvent = { type: string; [key: string]: unknown };
+
+const environmentEvents: AnyEvent[] = [
+  { type: "config.set", ifname: "eth0", config: DHCP },
+  { type: "config.set", ifname: "eth0", config: STATIC },
+  { type: "config.remove", ifname: "eth0" },
+  { type: "link.changed", ifname: "eth0", present: true, lowerUp: true },
+  { type: "link.changed", ifname: "eth0", present: true, lowerUp: false },
+  { type: "link.changed", ifname: "eth0", present: false, lowerUp: false },
+  { type: `xstate.error.actor.${ROUTE_MANAGER_ID}`, error: new Error("bug in the route manager") },
+];
+
+/** Reports only an existing interface actor can make. */
+const childEvents: Record<string, AnyEvent[]> = {
+  running: [
+    { type: "interface.ipv4", ifname: "eth0", settings: LEASE },
+    { type: "interface.ipv4_cleared", ifname: "eth0" },
+    { type: `xstate.error.actor.${ETH0}`, error: new Error("bug in the interface") },
+  ],
+  stopping: [
+    { type: "interface.stopped", ifname: "eth0" },
+    { type: `xstate.error.actor.${ETH0}`, error: new Error("bug in the interface") },
+  ],
+};
+
+function serialize(context: ManagerContext): string {
+  const { configs, phases, pending, links, ipv4, respawning } = context;
+  return JSON.stringify([configs, phases, pending, links, ipv4, respawning]);
+}
+
+const RESPAWN_DELAY_MS = 1_000;
+const input = {
+  interfaces: { eth0: DHCP },
+  links: { eth0: { present: true, lowerUp: true } },
+  respawnDelayMs: RESPAWN_DELAY_MS,
+};
+
+/** The graph is walked without running children; the live actors run real ones. */
+const paths = edgeCoveringPaths(managerMachine, {
+  input,
+  events: (snapshot) => {
+    const { context } = snapshot as unknown as { context: ManagerContext };
+    const phase = context.phases.eth0;
+    // Each waiting respawn fires once (the live actor: when the clock passes the delay).
+    const respawns =
+      context.respawning.length > 0 ? [{ type: "child.respawn", id: context.respawning[0] }] : [];
+    // A failed route manager cannot fail again before it is back.
+    const environment = context.respawning.includes(ROUTE_MANAGER_ID)
+      ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
+      : environmentEvents;
+    return [...environment, ...(phase ? (childEvents[phase] ?? []) : []), ...respawns];
+  },
+  serializeState: (snapshot) =>
+    serialize((snapshot as unknown as { context: ManagerContext }).context),
+});
+
+function startLiveActor(recorder: CoverageRecorder) {
+  // Up commands never finish, so interfaces report only what the test makes them report.
+  const bringUp = controlledPromise<void, CommandsInput>();
+  const bringDown = controlledPromise<void, CommandsInput>();
+  const faults = { interface: false, routeManager: false };
+  const nameServers: Array<{ ifname: string; settings: Ipv4Settings | undefined }> = [];
+  const removed: string[] = [];
+  const childErrors: string[] = [];
+  const machine = managerMachine.provide({
+    actors: {
+      interface: interfaceMachine.provide({
+        actors: {
+          bringUp: bringUp.logic,
+          bringDown: bringDown.logic,
+          daemons: fromCallback(() => {}),
+        },
+        actions: {
+          // The link report reaches an interface in every state: the place for a fault.
+          setPresence: enqueueActions(({ event, enqueue }) => {
+            if (faults.interface) {
+              faults.interface = false;
+              throw new Error("bug in the interface");
+            }
+            enqueue.assign({ present: (event as { present: boolean }).present });
+          }),
+        },
+      }),
+      routeManager: routeManagerMachine.provide({
+        actors: {
+          readKernel: fromPromise(async (): Promise<RouteEntry[]> => []),
+          applyChanges: fromPromise(async () => {}),
+        },
+        guards: {
+          // Checked for every report in every state: the place for a fault.
+          isUsable: ({ event }) => {
+            if (faults.routeManager) {
+              faults.routeManager = false;
+              throw new Error("bug in the route manager");
+            }
+            return routeReportProblem(event) === undefined;
+          },
+        },
+      }),
+    },
+    actions: {
+      setNameServers: (_, params) => nameServers.push(params),
+      interfaceRemoved: (_, { ifname }) => removed.push(ifname),
+      reportChildError: (_, { id }) => childErrors.push(id),
+    },
+  });
+  const clock = new SimulatedClock();
+  const respawnsDue = new Map<string, number>();
+  const actor = createActor(machine, { input, clock, inspect: recorder.inspect });
+  actor.start();
+  const child = (id: string) => actor.getSnapshot().children[id] as AnyActorRef | undefined;
+
+  /** Failures are due one after the other, as they are in the model. */
+  function scheduleRespawn(id: string): void {
+    if ([...respawnsDue.values()].includes(clock.now() + RESPAWN_DELAY_MS)) clock.increment(1);
+    respawnsDue.set(id, clock.now() + RESPAWN_DELAY_MS);
+  }
+
+  async function perform(event: AnyEvent): Promise<void> {
+    await settle();
+    switch (event.type) {
+      case "interface.stopped":
+        // The interface's down commands finish; it reports itself stopped.
+        bringDown.current().resolve();
+        break;
+      case `xstate.error.actor.${ETH0}`:
+        // A failure on the way out ends the actor; only a running one is replaced.
+        if (actor.getSnapshot().context.phases.eth0 === "running") scheduleRespawn(ETH0);
+        // A bug in the interface actor: an action throws on its next transition.
+        faults.interface = true;
+        child(ETH0)?.send({ type: "link.present", present: false });
+        break;
+      case "child.respawn": {
+        // Only the child that failed first comes back now.
+        const [id, due] = [...respawnsDue.entries()].sort((a, b) => a[1] - b[1])[0] ?? [];
+        if (id === undefined || due === undefined) throw new Error("no respawn is due");
+        respawnsDue.delete(id);
+        clock.increment(due - clock.now());
+        break;
+      }
+      case `xstate.error.actor.${ROUTE_MANAGER_ID}`:
+        scheduleRespawn(ROUTE_MANAGER_ID);
+        faults.routeManager = true;
+        child(ROUTE_MANAGER_ID)?.send({ type: "route.refresh_metrics" });
+        break;
+      default:
+        actor.send(event as never);
+    }
+    await settle();
+  }
+
+  return { actor, child, perform, nameServers, removed, childErrors };
+}
+
+function connectionFor(link: { present: boolean; lowerUp: boolean } | undefined) {
+  return link?.present && link.lowerUp ? "lan" : "disconnected";
+}
+
+describe("manager (root) machine, every path of its graph on a live actor", () => {
+  const recorder = new CoverageRecorder();
+
+  it("has paths to walk", () => {
+    expect(paths.length).toBeGreaterThan(50);
+  });
+
+  it.each(paths.map((path, index) => [index, path.name, path] as const))(
+    "path %i: %s",
+    async (_index, _name, path) => {
+      const live = startLiveActor(recorder);
+      try {
+        for (const step of path.steps.slice(1)) {
+          await live.perform(step.event);
+          const snapshot = live.actor.getSnapshot();
+          expect(snapshot.status).toBe("active");
+          const expected = (step.state as unknown as { context: ManagerContext }).context;
+          const { context } = snapshot;
+          expect(serialize(context)).toBe(serialize(expected));
+
+          // One actor per interface, registered under its system id, and only while it has a phase.
+          const eth0 = live.child(ETH0);
+          expect(eth0 !== undefined).toBe(context.phases.eth0 !== undefined);
+          expect(live.actor.system.get(ETH0)).toBe(eth0);
+          if (eth0 && context.phases.eth0 === "running") {
+            const childContext = eth0.getSnapshot().context;
+            expect(childContext.pendingConfig ?? childContext.config).toEqual(context.configs.eth0);
+          }
+          if (eth0 && context.phases.eth0 === "stopping") {
+            expect(eth0.getSnapshot().value).toBe("stopping");
+          }
+
+          // The route manager is always there and knows exactly the addresses the interfaces reported.
+          const routeManager = live.child(ROUTE_MANAGER_ID);
+          expect(live.actor.system.get(ROUTE_MANAGER_ID)).toBe(routeManager);
+          if (context.respawning.includes(ROUTE_MANAGER_ID)) {
+            expect(routeManager).toBeUndefined();
+            continue;
+          }
+          expect(routeManager).toBeDefined();
+          const routeContext = routeManager?.getSnapshot().context as RouteManagerContext;
+          const routing = routeContext.interfaces.eth0;
+          const settings = context.ipv4.eth0;
+          expect(routing?.addresses ?? []).toEqual(settings?.addresses ?? []);
+          if (settings) expect(routing?.status).toBe(connectionFor(context.links.eth0));
+          else expect(routing?.status ?? "disconnected").toBe("disconnected");
+
+          // resolv.conf follows the same reports.
+          const lastNameServers = live.nameServers.filter((call) => call.ifname === "eth0").at(-1);
+          expect(lastNameServers?.settings).toEqual(settings);
+        }
+      } finally {
+        live.actor.stop();
+      }
+    },
+  );
+
+  it("exercised every transition of the machine", () => {
+    expect(recorder.missing(managerMachine)).toEqual({ states: [], transitions: [] });
+  });
+});
+
+describe("manager (root) machine, behaviours", () => {
+  it("starts a new config only after the old actor has stopped", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    const first = live.child(ETH0);
+    await live.perform({ type: "config.remove", ifname: "eth0" });
+    await live.perform({ type: "config.set", ifname: "eth0", config: STATIC });
+    expect(live.child(ETH0)).toBe(first);
+    await live.perform({ type: "interface.stopped", ifname: "eth0" });
+    const second = live.child(ETH0);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(second?.getSnapshot().context.config).toEqual(STATIC);
+    expect(live.removed).toEqual([]);
+    live.actor.stop();
+  });
+
+  it("clears what a removed interface published once its actor is gone", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    await live.perform({ type: "config.remove", ifname: "eth0" });
+    expect(live.removed).toEqual([]);
+    await live.perform({ type: "interface.stopped", ifname: "eth0" });
+    expect(live.removed).toEqual(["eth0"]);
+    expect(live.child(ETH0)).toBeUndefined();
+    expect(live.nameServers.at(-1)).toEqual({ ifname: "eth0", settings: undefined });
+    live.actor.stop();
+  });
+
+  it("replaces a failed interface actor with a fresh one and logs it", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    const first = live.child(ETH0);
+    await live.perform({ type: `xstate.error.actor.${ETH0}` });
+    expect(live.childErrors).toEqual([ETH0]);
+    expect(live.child(ETH0)).toBeUndefined();
+    await live.perform({ type: "child.respawn" });
+    expect(live.child(ETH0)).toBeDefined();
+    expect(live.child(ETH0)).not.toBe(first);
+    expect(live.child(ETH0)?.getSnapshot().status).toBe("active");
+    expect(live.actor.getSnapshot().status).toBe("active");
+    live.actor.stop();
+  });
+});
