@@ -1,4 +1,4 @@
-import { type ActorRefFrom, assign, enqueueActions, setup } from "xstate";
+import { type ActorRefFrom, enqueueActions, setup } from "xstate";
 import type { InterfaceConfig } from "../src/config/schema.js";
 import type { Ipv4Settings } from "../src/technologies/types.js";
 import { type InterfaceReport, interfaceMachine } from "./interface.js";

@@ -233,6 +233,7 @@ export class NetworkManager {
     await this.#monitor?.stop();
     while (this.#stopping.size > 0) await Promise.all(this.#stopping);
     await this.#dhcpServer?.close();
+    await this.#resolver?.flush();
   }
 
   /** Validates, then applies a configuration; a bad one throws ConfigError and changes nothing. */

@@ -26,9 +26,11 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return EXIT_BAD_INPUT;
   }
   const manager = createNetworkManager({ config, logger });
+  // `on`, not `once`: execa's exit hook re-raises a signal it thinks nobody else handles,
+  // and a `once` listener is gone by the time that hook looks.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
+    process.on("SIGTERM", () => resolve("SIGTERM"));
+    process.on("SIGINT", () => resolve("SIGINT"));
   });
   try {
     await manager.start();

@@ -1,12 +1,31 @@
-import { readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync, statSync } from "node:fs";
+
+const NAMED_NAMESPACES = "/run/netns";
+
+/** Whether this process runs in a namespace made with `ip netns add` (bind-mounted under /run/netns). */
+function inNamedNetworkNamespace(): boolean {
+  try {
+    const own = statSync("/proc/self/ns/net").ino;
+    return readdirSync(NAMED_NAMESPACES).some((name) => {
+      try {
+        return statSync(`${NAMED_NAMESPACES}/${name}`).ino === own;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
 
 /** Whether this process lives in the machine's initial network namespace (that of pid 1). */
 export function inInitialNetworkNamespace(): boolean {
   try {
     return readlinkSync("/proc/self/ns/net") === readlinkSync("/proc/1/ns/net");
   } catch {
-    // Without permission to read pid 1's namespace we cannot tell: assume the worst.
-    return true;
+    // `ip netns exec` may deny reading pid 1's namespace; a named namespace is certainly not
+    // the initial one. Otherwise assume the worst.
+    return !inNamedNetworkNamespace();
   }
 }
 

@@ -56,6 +56,11 @@ export class NameResolver {
     return this.#queue;
   }
 
+  /** Resolves when every write asked for so far has finished. */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+
   async #write(text: string): Promise<void> {
     if (text === this.#written) return;
     try {

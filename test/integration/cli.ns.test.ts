@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Lab } from "../../src/linux/lab.js";
+import { describeAsRoot } from "../support/root.js";
+import { waitUntil } from "../support/wait.js";
+
+/** The executable a user runs, built from this tree in beforeAll. */
+const STATENET = fileURLToPath(new URL("../../bin/statenet", import.meta.url));
+
+function namespacePids(ns: string): number[] {
+  const { stdout } = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
+  return stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** The daemon as a user runs it: `statenet run --config FILE`, inside the device namespace. */
+function runDaemon(lab: Lab, configPath: string) {
+  return execa("ip", ["netns", "exec", lab.deviceNs, STATENET, "run", "--config", configPath], {
+    reject: false,
+    env: { STATENET_LOG_LEVEL: "debug" },
+  });
+}
+
+describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    await execa("npx", ["tsc", "-p", "tsconfig.build.json"], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    });
+    lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
+    await lab.startDhcpServer("eth0");
+    dir = await mkdtemp(join(tmpdir(), "statenet-cli-"));
+  });
+
+  afterAll(async () => {
+    await lab?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs from a config file, logs JSON, and on SIGTERM stops its daemons and exits 0", async () => {
+    const configPath = join(dir, "statenet.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: {
+          eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
+          wlan0: {
+            type: "ethernet",
+            ipv4: {
+              method: "static",
+              address: "198.51.100.10",
+              prefixLength: 24,
+              gateway: "198.51.100.1",
+            },
+          },
+        },
+        resolvConf: join(dir, "resolv.conf"),
+        tmpDir: join(dir, "run"),
+        stateDir: join(dir, "state"),
+      }),
+    );
+    const daemon = runDaemon(lab, configPath);
+    let output = "";
+    daemon.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await waitUntil(
+      "a DHCP lease through the daemon",
+      async () => (await lab.routeGet("203.0.113.53")).dev === "eth0",
+      10_000,
+    );
+    // Its udhcpc runs in the namespace next to it.
+    expect(namespacePids(lab.deviceNs).length).toBeGreaterThanOrEqual(3);
+    daemon.kill("SIGTERM");
+    const result = await daemon;
+    expect({ exitCode: result.exitCode, signal: result.signal, stderr: result.stderr }).toEqual({
+      exitCode: 0,
+      signal: undefined,
+      stderr: "",
+    });
+    expect(namespacePids(lab.deviceNs)).toEqual([]);
+    const lines = output
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((line) => line.msg)).toContain("statenet running");
+    expect(lines.at(-1)?.msg).toBe("stopped");
+  }, 20_000);
+
+  it("refuses a bad config with exit code 2, names the field, and touches nothing", async () => {
+    const configPath = join(dir, "bad.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: {
+          wlan0: {
+            type: "ethernet",
+            ipv4: { method: "static", address: "198.51.100.77", prefixLength: 33 },
+          },
+        },
+        tmpDir: join(dir, "run-bad"),
+      }),
+    );
+    const before = (await lab.exec(lab.deviceNs, "ip", ["-4", "addr", "show"])).stdout;
+    const result = await runDaemon(lab, configPath);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("interfaces.wlan0.ipv4.prefixLength: must be 0..32");
+    expect((await lab.exec(lab.deviceNs, "ip", ["-4", "addr", "show"])).stdout).toBe(before);
+  });
+
+  it("exits 2 on a missing file, bad JSON, or a bad command line", async () => {
+    const missing = await runDaemon(lab, join(dir, "nope.json"));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("ENOENT");
+    const notJson = join(dir, "not.json");
+    await writeFile(notJson, "{ interfaces: ");
+    const bad = await runDaemon(lab, notJson);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("is not JSON");
+    const usage = await execa(STATENET, ["run", "--bogus"], { reject: false });
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr).toContain("Usage: statenet");
+  });
+});
