@@ -1,4 +1,5 @@
 import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
+import { benchCarrierSwitch } from "./carrier-switch.js";
 import { benchRouteApply } from "./route-apply.js";
 import { report } from "./stats.js";
 
@@ -12,3 +13,4 @@ if (unavailable) {
   process.exit(1);
 }
 await benchRouteApply();
+await benchCarrierSwitch();

@@ -73,22 +73,26 @@ function connectionOf(link: LinkReport): { status: "disconnected" | "lan"; reaso
   return { status: "lan", reason: "carrier up" };
 }
 
+/**
+ * Status before addresses: the route manager then computes the routes once,
+ * with the right metric, instead of publishing a passing "disconnected".
+ */
 function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEvent[] {
   const settings = context.ipv4[ifname];
   if (!settings) {
     return [
-      { type: "route.clear_addresses", ifname },
       { type: "route.set_connection", ifname, status: "disconnected", reason: "no IPv4 address" },
+      { type: "route.clear_addresses", ifname },
     ];
   }
   return [
+    { type: "route.set_connection", ifname, ...connectionOf(context.links[ifname] ?? NO_LINK) },
     {
       type: "route.set_addresses",
       ifname,
       addresses: settings.addresses,
       gateway: settings.gateway,
     },
-    { type: "route.set_connection", ifname, ...connectionOf(context.links[ifname] ?? NO_LINK) },
   ];
 }
 

@@ -1,3 +1,5 @@
+export { type InterfaceMachine, interfaceMachine } from "../machines/interface.js";
+export { type ManagerMachine, managerMachine } from "../machines/manager.js";
 export {
   type InterfaceRouting,
   type RouteManagerEvent,
@@ -5,9 +7,17 @@ export {
   type RouteStatus,
   routeManagerMachine,
 } from "../machines/route-manager.js";
+export type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
+export { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 export { createIpRunner, IpBatchError, type IpRunner } from "./linux/ip.js";
 export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-manager.js";
 export { createLogger, type Logger } from "./log.js";
+export {
+  createNetworkManager,
+  NetworkManager,
+  type NetworkManagerInfo,
+  type NetworkManagerOptions,
+} from "./network-manager.js";
 export {
   type PropertyChange,
   type PropertyKey,
@@ -18,3 +28,5 @@ export { computeRoutes } from "./route/calculator.js";
 export { defaultMetric } from "./route/default-metric.js";
 export { interfaceTypeFromName, weightFromName } from "./route/interface-type.js";
 export type * from "./route/types.js";
+export { technologyPlan } from "./technologies/index.js";
+export type * from "./technologies/types.js";

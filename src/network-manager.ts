@@ -65,6 +65,7 @@ export class NetworkManager {
   #resolver: NameResolver | undefined;
   #root: Actor<ManagerMachine> | undefined;
   #unsubscribeOrder: (() => void) | undefined;
+  #unsubscribeLog: (() => void) | undefined;
   #stopped = false;
 
   constructor(options: NetworkManagerOptions) {
@@ -95,6 +96,10 @@ export class NetworkManager {
       logger: this.#logger,
     });
     await this.#resolver.update();
+    // Every change, in order: the record of why the device did what it did.
+    this.#unsubscribeLog = this.properties.subscribe([], (change) => {
+      this.#logger.debug({ key: change.key.join("/"), value: change.new }, "property changed");
+    });
     this.#unsubscribeOrder = this.properties.subscribe(["available_interfaces"], (change) => {
       void this.#resolver?.setOrder((change.new as string[] | undefined) ?? []);
     });
@@ -230,6 +235,7 @@ export class NetworkManager {
     this.#stopped = true;
     this.#root?.stop();
     this.#unsubscribeOrder?.();
+    this.#unsubscribeLog?.();
     await this.#monitor?.stop();
     while (this.#stopping.size > 0) await Promise.all(this.#stopping);
     await this.#dhcpServer?.close();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { assertInterfaceName } from "../linux/interface-name.js";
+import { DNS_NAME } from "./dns-name.js";
 
 /**
  * The configuration file and the runtime `configure(ifname, config)` input.
@@ -34,19 +35,13 @@ export const staticIpv4Schema = z.strictObject({
   prefixLength,
   gateway: ipv4Address.optional(),
   nameServers: z.array(ipv4Address).optional(),
-  domain: z
-    .string()
-    .regex(/^[A-Za-z0-9.-]+$/, "must be a domain name")
-    .optional(),
+  domain: z.string().regex(DNS_NAME, "must be a domain name").optional(),
 });
 
 export const dhcpIpv4Schema = z.strictObject({
   method: z.literal("dhcp"),
   /** Sent to the DHCP server (option 12). */
-  hostname: z
-    .string()
-    .regex(/^[A-Za-z0-9.-]{1,63}$/, "must be a host name")
-    .optional(),
+  hostname: z.string().regex(DNS_NAME, "must be a host name").optional(),
 });
 
 export const disabledIpv4Schema = z.strictObject({ method: z.literal("disabled") });

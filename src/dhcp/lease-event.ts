@@ -1,3 +1,4 @@
+import { isDnsName } from "../config/dns-name.js";
 import { assertInterfaceName, InvalidInterfaceNameError } from "../linux/interface-name.js";
 import { isIpv4Address } from "../route/ipv4.js";
 
@@ -50,9 +51,6 @@ const LEASE_EVENTS = new Set(["bound", "renew"] as const);
 
 /** RFC 2132 lease time is 32 bits; 0xffffffff means infinite. */
 const MAX_LEASE_SECONDS = 0xffff_ffff;
-/** A resolv.conf line holds up to 256 characters; a DNS name is at most 253. */
-const MAX_DOMAIN_LENGTH = 253;
-const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Turns the variables a udhcpc script receives (plus `event`, the script's
@@ -175,10 +173,6 @@ function parseLease(value: string): number {
 /** The domain ends up in resolv.conf: only a plain DNS name may pass. */
 function parseDomain(value: string): string {
   const name = value.endsWith(".") ? value.slice(0, -1) : value;
-  const valid =
-    name.length > 0 &&
-    name.length <= MAX_DOMAIN_LENGTH &&
-    name.split(".").every((label) => DOMAIN_LABEL.test(label));
-  if (!valid) throw new DhcpReportError("domain", value, "not a DNS name");
+  if (!isDnsName(name)) throw new DhcpReportError("domain", value, "not a DNS name");
   return name;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { isDnsName } from "../config/dns-name.js";
 import type { CommandRunner } from "../linux/command-runner.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
 import { assertMayChangeNetwork } from "../linux/network-namespace.js";
@@ -61,7 +62,6 @@ const MAX_RESTART_DELAY_MS = 30_000;
 /** A run this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_RUN_MS = 30_000;
 const KILL_AFTER_MS = 2_000;
-const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export interface UdhcpcArgumentOptions {
   ifname: string;
@@ -105,11 +105,7 @@ export function udhcpcArguments(options: UdhcpcArgumentOptions): string[] {
 }
 
 function assertHostname(hostname: string): void {
-  const valid =
-    hostname.length > 0 &&
-    hostname.length <= 253 &&
-    hostname.split(".").every((label) => HOSTNAME_LABEL.test(label));
-  if (!valid)
+  if (!isDnsName(hostname))
     throw new UdhcpcOptionError("hostname", `${JSON.stringify(hostname)} is not a DNS name`);
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { isDnsName } from "../../src/config/dns-name.js";
 import { configJsonSchema } from "../../src/config/json-schema.js";
 import { ConfigError, parseConfig, parseInterfaceConfig } from "../../src/config/validate.js";
 
@@ -124,5 +125,24 @@ describe("JSON Schema for editors", () => {
     expect(text).toContain('"format":"ipv4"');
     expect(text).toContain('"const":"ethernet"');
     expect(text).toContain('"const":"null"');
+  });
+});
+
+describe("DNS names", () => {
+  it.each(["kiosk-7", "lab.test", "a", "x1.y-2.z3"])("accepts %s", (name) => {
+    expect(isDnsName(name)).toBe(true);
+  });
+  it.each([
+    "",
+    "-a",
+    "a-",
+    "a..b",
+    "a_b",
+    "a b",
+    "a;reboot",
+    `${"a".repeat(64)}.test`,
+    `${"a.".repeat(127)}ab`,
+  ])("rejects %j", (name) => {
+    expect(isDnsName(name)).toBe(false);
   });
 });

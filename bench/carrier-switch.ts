@@ -1,0 +1,56 @@
+import { DaemonLab } from "../demo/daemon-lab.js";
+import { report, summarize } from "./stats.js";
+
+const INTERNET_HOST = "203.0.113.53";
+const UNPLUGS = 20;
+/** The kernel passes cross-namespace carrier changes on at most about once a second. */
+const CARRIER_GAP_MS = 1_100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The `statenet` daemon with eth0 (DHCP), wlan0 (static) and wwan0 (DHCP):
+ * its memory once all three are up, and how long after a cable pull the
+ * default route has moved, watched from outside with `ip route get`.
+ */
+export async function benchCarrierSwitch(): Promise<void> {
+  const demo = await DaemonLab.start({
+    uplinks: [
+      { ifname: "eth0", ipv4: "dhcp" },
+      { ifname: "wlan0", ipv4: "static" },
+      { ifname: "wwan0", ipv4: "dhcp" },
+    ],
+    internetHosts: [INTERNET_HOST],
+    logLevel: "info",
+  });
+  try {
+    await demo.timeUntilRoute(INTERNET_HOST, "eth0", performance.now(), 10_000);
+    await sleep(1_000);
+    report("daemon_rss_after_start", {
+      interfaces: 3,
+      rss_mb: Math.round((await demo.rssMb()) * 10) / 10,
+      target_mb: 80,
+    });
+    const away: number[] = [];
+    const back: number[] = [];
+    for (let run = 0; run < UNPLUGS; run += 1) {
+      let since = performance.now();
+      await demo.lab.unplug("eth0");
+      away.push(await demo.timeUntilRoute(INTERNET_HOST, "wlan0", since));
+      await sleep(CARRIER_GAP_MS);
+      since = performance.now();
+      await demo.lab.plug("eth0");
+      back.push(await demo.timeUntilRoute(INTERNET_HOST, "eth0", since));
+      await sleep(CARRIER_GAP_MS);
+    }
+    report("carrier_loss_to_route_switch", { ...summarize(away), target_p99_ms: 100 });
+    report("carrier_back_to_route_switch", summarize(back));
+    report("daemon_rss_after_unplugs", {
+      unplugs: UNPLUGS,
+      rss_mb: Math.round((await demo.rssMb()) * 10) / 10,
+    });
+  } finally {
+    const exitCode = await demo.stop();
+    if (exitCode !== 0) throw new Error(`statenet exited with ${exitCode}`);
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
+import type { ConfigInput } from "../src/config/schema.js";
+import { Lab } from "../src/linux/lab.js";
+
+/**
+ * The `statenet` executable running inside a namespace lab, as a user runs it
+ * on a device: for the demo and the benchmarks. Needs a build (`npm run build`).
+ */
+
+export const STATENET_BIN = fileURLToPath(new URL("../bin/statenet", import.meta.url));
+
+export interface DaemonLabOptions {
+  /** Uplinks: `dhcp` gets a udhcpd on its router, `static` the lab's device address. */
+  uplinks: ReadonlyArray<{ ifname: string; ipv4: "dhcp" | "static" }>;
+  internetHosts: readonly string[];
+  logLevel?: string;
+}
+
+export interface DaemonLog {
+  /** Milliseconds since the daemon was started. */
+  atMs: number;
+  entry: { msg: string; [field: string]: unknown };
+}
+
+export class DaemonLab {
+  readonly log: DaemonLog[] = [];
+  #listeners = new Set<(log: DaemonLog) => void>();
+
+  private constructor(
+    readonly lab: Lab,
+    readonly dir: string,
+    readonly daemon: ResultPromise,
+    readonly startedAt: number,
+  ) {
+    let pending = "";
+    daemon.stdout?.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) this.#receive(line);
+    });
+  }
+
+  static async start(options: DaemonLabOptions): Promise<DaemonLab> {
+    const lab = await Lab.create({
+      uplinks: options.uplinks.map((uplink) => uplink.ifname),
+      internetHosts: options.internetHosts,
+    });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
+      const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
+      for (const { ifname, ipv4 } of options.uplinks) {
+        const uplink = lab.uplink(ifname);
+        if (ipv4 === "dhcp") {
+          await lab.startDhcpServer(ifname);
+          interfaces[ifname] = { type: "ethernet", ipv4: { method: "dhcp" } };
+        } else {
+          interfaces[ifname] = {
+            type: "ethernet",
+            ipv4: {
+              method: "static",
+              address: uplink.deviceAddress,
+              prefixLength: uplink.prefixLength,
+              gateway: uplink.routerAddress,
+              nameServers: [uplink.routerAddress],
+            },
+          };
+        }
+      }
+      const config: ConfigInput = {
+        interfaces,
+        internetHosts: options.internetHosts.map((host) => ({ host, port: 53 })),
+        resolvConf: join(dir, "resolv.conf"),
+        tmpDir: join(dir, "run"),
+        stateDir: join(dir, "state"),
+      };
+      const configPath = join(dir, "statenet.json");
+      await writeFile(configPath, JSON.stringify(config, null, 2));
+      const startedAt = performance.now();
+      const daemon = execa(
+        "ip",
+        ["netns", "exec", lab.deviceNs, STATENET_BIN, "run", "--config", configPath],
+        {
+          reject: false,
+          env: { STATENET_LOG_LEVEL: options.logLevel ?? "debug" },
+        },
+      );
+      return new DaemonLab(lab, dir, daemon, startedAt);
+    } catch (error) {
+      await lab.teardown();
+      throw error;
+    }
+  }
+
+  get pid(): number {
+    return this.daemon.pid ?? 0;
+  }
+
+  #receive(line: string): void {
+    let entry: DaemonLog["entry"];
+    try {
+      entry = JSON.parse(line) as DaemonLog["entry"];
+    } catch {
+      return;
+    }
+    const log = { atMs: performance.now() - this.startedAt, entry };
+    this.log.push(log);
+    for (const listener of this.#listeners) listener(log);
+  }
+
+  onLog(listener: (log: DaemonLog) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves with the first log entry (already seen or to come) that `predicate` accepts. */
+  waitForLog(
+    predicate: (entry: DaemonLog["entry"]) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<DaemonLog> {
+    const seen = this.log.find((log) => predicate(log.entry));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no matching daemon log within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const stop = this.onLog((log) => {
+        if (!predicate(log.entry)) return;
+        clearTimeout(timer);
+        stop();
+        resolve(log);
+      });
+    });
+  }
+
+  /** The daemon's resident memory, from /proc. */
+  async rssMb(): Promise<number> {
+    const status = await readFile(`/proc/${this.pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+    return kb / 1024;
+  }
+
+  /** Which uplink the device uses for `destination` now. */
+  async routeDev(destination: string): Promise<string | undefined> {
+    try {
+      return (await this.lab.routeGet(destination)).dev;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Polls `ip route get` until it names `ifname`; returns the milliseconds it took. */
+  async timeUntilRoute(
+    destination: string,
+    ifname: string,
+    since: number,
+    timeoutMs = 5_000,
+  ): Promise<number> {
+    for (;;) {
+      if ((await this.routeDev(destination)) === ifname) return performance.now() - since;
+      if (performance.now() - since > timeoutMs) {
+        throw new Error(`route to ${destination} not on ${ifname} after ${timeoutMs} ms`);
+      }
+    }
+  }
+
+  /** SIGTERM, then the exit code; the lab and files are removed whatever happens. */
+  async stop(): Promise<number | undefined> {
+    try {
+      this.daemon.kill("SIGTERM");
+      const result = await this.daemon;
+      return result.exitCode;
+    } finally {
+      await this.lab.teardown();
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
+import { DaemonLab } from "./daemon-lab.js";
+
+/**
+ * The main job: the `statenet` daemon on a device with three uplinks (eth0 on
+ * DHCP from a real udhcpd, wlan0 static, wwan0 on DHCP), each behind its own
+ * router in a namespace lab. eth0's cable is pulled and put back; the timeline
+ * shows what the daemon published and where the default route went, and when.
+ */
+
+process.env.STATENET_REQUIRE_NETNS = "1";
+exitOnSignals();
+
+const unavailable = labUnavailableReason();
+if (unavailable) {
+  console.error(`statenet demo: ${unavailable}`);
+  process.exit(1);
+}
+
+const INTERNET_HOST = "203.0.113.53";
+const SHOWN =
+  /^(available_interfaces|connection|name_servers|interface\/[^/]+\/(state|connection|addresses|lower_up))$/;
+
+const stamp = (ms: number) => `+${ms.toFixed(0).padStart(6)} ms`;
+
+const demo = await DaemonLab.start({
+  uplinks: [
+    { ifname: "eth0", ipv4: "dhcp" },
+    { ifname: "wlan0", ipv4: "static" },
+    { ifname: "wwan0", ipv4: "dhcp" },
+  ],
+  internetHosts: [INTERNET_HOST],
+});
+let exitCode: number | undefined;
+try {
+  const { lab } = demo;
+  console.log(`lab ${lab.name}: statenet runs in ${lab.deviceNs} (pid ${demo.pid})`);
+  for (const uplink of lab.uplinks) {
+    console.log(
+      `  ${uplink.ifname.padEnd(6)} ${uplink.network.padEnd(16)} router ${uplink.routerAddress}`,
+    );
+  }
+  console.log(
+    `  eth0 and wwan0 lease from udhcpd, wlan0 is static; internet host ${INTERNET_HOST}\n`,
+  );
+  demo.onLog(({ atMs, entry }) => {
+    if (entry.msg === "property changed" && SHOWN.test(String(entry.key))) {
+      console.log(
+        `${stamp(atMs)}  ${String(entry.key).padEnd(26)} ${JSON.stringify(entry.value) ?? "(removed)"}`,
+      );
+    } else if (entry.level !== undefined && Number(entry.level) >= 40) {
+      console.log(`${stamp(atMs)}  ${entry.msg} ${JSON.stringify(entry)}`);
+    }
+  });
+
+  const all = await demo.waitForLog(
+    (entry) =>
+      entry.key === "available_interfaces" &&
+      Array.isArray(entry.value) &&
+      entry.value.length === 3,
+  );
+  console.log(
+    `\n${stamp(all.atMs)}  all three uplinks up; ${INTERNET_HOST} goes via ${await demo.routeDev(INTERNET_HOST)}`,
+  );
+  console.log(`           daemon RSS ${(await demo.rssMb()).toFixed(1)} MB\n`);
+
+  console.log("== eth0 cable pulled");
+  const unplugged = performance.now();
+  await lab.unplug("eth0");
+  const away = await demo.timeUntilRoute(INTERNET_HOST, "wlan0", unplugged);
+  console.log(`           default route on wlan0 ${away.toFixed(1)} ms after the unplug`);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+  console.log("\n== eth0 cable back");
+  const plugged = performance.now();
+  await lab.plug("eth0");
+  const back = await demo.timeUntilRoute(INTERNET_HOST, "eth0", plugged);
+  console.log(`           default route back on eth0 ${back.toFixed(1)} ms after the replug`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  const routes = await lab.exec(lab.deviceNs, "ip", ["-4", "route", "show", "table", "main"]);
+  const rules = await lab.exec(lab.deviceNs, "ip", ["-4", "rule", "show"]);
+  console.log(`\nip rule:\n${rules.stdout}\n\nip route (main):\n${routes.stdout}\n`);
+} finally {
+  exitCode = await demo.stop();
+  console.log(
+    `statenet stopped on SIGTERM with exit code ${exitCode}; lab ${demo.lab.name} removed`,
+  );
+}
+process.exitCode = exitCode === 0 ? 0 : 1;

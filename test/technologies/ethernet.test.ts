@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { technologyPlan } from "../../src/technologies/index.js";
+
+const LINK_UP = [
+  { kind: "sysctl", path: "net/ipv4/conf/eth0/ignore_routes_with_linkdown", value: "1" },
+  { kind: "ip", args: ["link", "set", "eth0", "up"] },
+];
+const LINK_DOWN = [
+  { kind: "ipv4_addresses", ifname: "eth0", addresses: [] },
+  { kind: "ip", args: ["link", "set", "eth0", "down"] },
+];
+
+describe("ethernet technology", () => {
+  it("DHCP: link up without addresses, then udhcpc", () => {
+    expect(
+      technologyPlan("eth0", { type: "ethernet", ipv4: { method: "dhcp", hostname: "kiosk-7" } }),
+    ).toEqual({
+      up: [...LINK_UP, { kind: "ipv4_addresses", ifname: "eth0", addresses: [] }],
+      down: LINK_DOWN,
+      files: [],
+      daemons: [{ kind: "udhcpc", ifname: "eth0", hostname: "kiosk-7" }],
+      staticIpv4: undefined,
+    });
+  });
+
+  it("static: the address in the up commands, the settings reported once configured", () => {
+    const plan = technologyPlan("eth0", {
+      type: "ethernet",
+      ipv4: {
+        method: "static",
+        address: "192.0.2.10",
+        prefixLength: 24,
+        gateway: "192.0.2.1",
+        nameServers: ["192.0.2.53"],
+        domain: "lab.test",
+      },
+    });
+    expect(plan.up).toEqual([
+      ...LINK_UP,
+      {
+        kind: "ipv4_addresses",
+        ifname: "eth0",
+        addresses: [{ address: "192.0.2.10", prefixLength: 24 }],
+      },
+    ]);
+    expect(plan.down).toEqual(LINK_DOWN);
+    expect(plan.daemons).toEqual([]);
+    expect(plan.staticIpv4).toEqual({
+      addresses: [{ address: "192.0.2.10", prefixLength: 24 }],
+      gateway: "192.0.2.1",
+      nameServers: ["192.0.2.53"],
+      domain: "lab.test",
+    });
+  });
+
+  it("static without gateway or servers: no default route, no name servers", () => {
+    const plan = technologyPlan("eth0", {
+      type: "ethernet",
+      ipv4: { method: "static", address: "192.0.2.10", prefixLength: 24 },
+    });
+    expect(plan.staticIpv4).toEqual({
+      addresses: [{ address: "192.0.2.10", prefixLength: 24 }],
+      gateway: undefined,
+      nameServers: [],
+      domain: undefined,
+    });
+  });
+
+  it("disabled IPv4: the link is up, with no address and no daemon", () => {
+    const plan = technologyPlan("eth0", { type: "ethernet", ipv4: { method: "disabled" } });
+    expect(plan.up).toEqual([
+      ...LINK_UP,
+      { kind: "ipv4_addresses", ifname: "eth0", addresses: [] },
+    ]);
+    expect(plan.daemons).toEqual([]);
+    expect(plan.staticIpv4).toBeUndefined();
+  });
+});
+
+describe("null technology", () => {
+  it("takes the interface down and runs nothing", () => {
+    expect(technologyPlan("eth0", { type: "null" })).toEqual({
+      up: LINK_DOWN,
+      down: [],
+      files: [],
+      daemons: [],
+    });
+  });
+});
