@@ -23,6 +23,7 @@ export async function benchCarrierSwitch(): Promise<void> {
     internetHosts: [INTERNET_HOST],
     logLevel: "info",
   });
+  let exitCode: number | undefined;
   try {
     await demo.timeUntilRoute(INTERNET_HOST, "eth0", performance.now(), 10_000);
     await sleep(1_000);
@@ -50,7 +51,7 @@ export async function benchCarrierSwitch(): Promise<void> {
       rss_mb: Math.round((await demo.rssMb()) * 10) / 10,
     });
   } finally {
-    const exitCode = await demo.stop();
-    if (exitCode !== 0) throw new Error(`statenet exited with ${exitCode}`);
+    exitCode = await demo.stop();
   }
+  if (exitCode !== 0) throw new Error(`statenet exited with ${exitCode}`);
 }
