@@ -56,6 +56,7 @@ export type ManagerEvent =
   | InterfaceReport
   | { type: "child.respawn"; id: string }
   | { type: "routing.sync"; ifname: string }
+  | { type: "interface.removed"; ifname: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export const ROUTE_MANAGER_ID = "routeManager";
@@ -206,6 +207,9 @@ export const managerMachine = setup({
         } else if (phase === "running") {
           enqueue.sendTo(interfaceActorId(ifname), { type: "interface.stop" });
           enqueue.assign({ phases: { ...context.phases, [ifname]: "stopping" } });
+        } else {
+          // No actor (it failed and waits to be replaced): nothing to take down.
+          enqueue.raise({ type: "interface.removed", ifname });
         }
       }),
     },
@@ -215,13 +219,15 @@ export const managerMachine = setup({
         enqueue.stopChild(interfaceActorId(ifname));
         const { [ifname]: next = null, ...pending } = context.pending;
         const { [ifname]: _phase, ...phases } = context.phases;
-        enqueue.assign({ pending, phases });
-        enqueue.raise({ type: "interface.ipv4_cleared", ifname });
-        if (next === null) {
-          enqueue({ type: "interfaceRemoved", params: { ifname } });
-        } else {
+        const { [ifname]: hadIpv4, ...ipv4 } = context.ipv4;
+        enqueue.assign({ pending, phases, ipv4 });
+        if (hadIpv4) enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
+        if (next !== null) {
+          enqueue.raise({ type: "routing.sync", ifname });
           enqueue.raise({ type: "config.set", ifname, config: next });
+          return;
         }
+        enqueue.raise({ type: "interface.removed", ifname });
       }),
     },
     "link.changed": {
@@ -251,6 +257,16 @@ export const managerMachine = setup({
         enqueue.assign({ ipv4 });
         enqueue.raise({ type: "routing.sync", ifname });
         enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
+      }),
+    },
+    /** Forget an interface that is no longer configured and has no actor. */
+    "interface.removed": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname } = event;
+        enqueue({ type: "interfaceRemoved", params: { ifname } });
+        if (!context.respawning.includes(ROUTE_MANAGER_ID)) {
+          enqueue.sendTo(ROUTE_MANAGER_ID, { type: "route.remove_interface", ifname });
+        }
       }),
     },
     // The one place that tells the route manager about an interface, from what the root knows.

@@ -37,6 +37,8 @@ export type RouteManagerEvent =
       gateway?: string | undefined;
     }
   | { type: "route.clear_addresses"; ifname: string }
+  /** The interface is no longer managed: its routes, table and status go. */
+  | { type: "route.remove_interface"; ifname: string }
   | { type: "route.set_connection"; ifname: string; status: ConnectionStatus; reason: string }
   | { type: "route.refresh_metrics" };
 
@@ -146,6 +148,10 @@ function updateInterface(
       };
     case "route.clear_addresses":
       return { ...interfaces, [event.ifname]: { ...current, addresses: [], gateway: undefined } };
+    case "route.remove_interface": {
+      const { [event.ifname]: _removed, ...rest } = interfaces;
+      return rest;
+    }
     case "route.set_connection":
       return {
         ...interfaces,

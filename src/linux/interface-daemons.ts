@@ -72,9 +72,17 @@ function startDaemon(
 export function interfaceDaemons(dependencies: DaemonDependencies) {
   return fromCallback<InterfaceEvent, DaemonsInput>(({ input, sendBack }) => {
     let stopped = false;
-    const running = input.daemons.map((spec) =>
-      startDaemon(spec, dependencies, sendBack, () => stopped),
-    );
+    const running: RunningDaemon[] = [];
+    for (const spec of input.daemons) {
+      try {
+        running.push(startDaemon(spec, dependencies, sendBack, () => stopped));
+      } catch (error) {
+        // A daemon that cannot even start (bad option, refused namespace) is the
+        // interface's failure: it retries later instead of the actor crashing.
+        sendBack({ type: "daemon.failed", reason: `${spec.kind}: ${(error as Error).message}` });
+        break;
+      }
+    }
     return () => {
       stopped = true;
       for (const daemon of running) dependencies.trackStop(daemon.stop());

@@ -16,20 +16,32 @@ export interface LinuxRouteManagerOptions extends RouteManagerInput {
   logger: Logger;
 }
 
-/** Writes the route manager's status into the property table. */
-export function publishRouteStatus(properties: PropertyTable, status: RouteStatus): void {
+/**
+ * Writes the route manager's status into the property table; `connection` of
+ * an interface it no longer knows is removed.
+ */
+export function publishRouteStatus(
+  properties: PropertyTable,
+  status: RouteStatus,
+  previous: RouteStatus | undefined,
+): void {
+  const gone = Object.keys(previous?.interfaces ?? {}).filter(
+    (ifname) => !(ifname in status.interfaces),
+  );
   properties.putMany([
     [["available_interfaces"], status.availableInterfaces],
     [["connection"], status.connection],
     ...Object.entries(status.interfaces).map(
       ([ifname, connection]) => [["interface", ifname, "connection"], connection] as const,
     ),
+    ...gone.map((ifname) => [["interface", ifname, "connection"], undefined] as const),
   ]);
 }
 
 /** The route manager machine with its effects on a real kernel. */
 export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteManagerOptions) {
   let lastSkipped = "[]";
+  let lastStatus: RouteStatus | undefined;
   return routeManagerMachine.provide({
     actors: {
       readKernel: fromPromise(({ signal }) => readManagedEntries(ip, signal)),
@@ -44,7 +56,8 @@ export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteM
     },
     actions: {
       publish: (_, status) => {
-        publishRouteStatus(properties, status);
+        publishRouteStatus(properties, status, lastStatus);
+        lastStatus = status;
         const skipped = JSON.stringify(status.skipped);
         if (skipped !== lastSkipped && status.skipped.length > 0) {
           logger.warn({ skipped: status.skipped }, "interfaces left without routes");

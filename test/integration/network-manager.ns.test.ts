@@ -228,8 +228,10 @@ describeAsRoot(
           JSON.stringify(manager.get(["available_interfaces"])) === '["eth0"]',
       );
       await waitUntil(
-        "wlan0 state removed",
-        () => manager.get(["interface", "wlan0", "state"]) === undefined,
+        "wlan0's state and connection removed",
+        () =>
+          manager.get(["interface", "wlan0", "state"]) === undefined &&
+          manager.get(["interface", "wlan0", "connection"]) === undefined,
       );
       await waitUntil(
         "resolv.conf without wlan0's server",

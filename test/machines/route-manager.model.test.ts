@@ -30,6 +30,7 @@ const environmentEvents = [
   { type: "route.set_connection", ifname: "eth0", status: "internet", reason: "model" },
   { type: "route.set_connection", ifname: "eth0", status: "lan", reason: "model" },
   { type: "route.clear_addresses", ifname: "eth0" },
+  { type: "route.remove_interface", ifname: "eth0" },
   { type: "route.refresh_metrics" },
   // A report that must never reach the kernel.
   { type: "route.set_addresses", ifname: "eth0 flush", addresses: [ETH0], gateway: "192.0.2.1" },
