@@ -24,6 +24,12 @@ export interface ManagerInput {
   interfaces: Readonly<Record<string, InterfaceConfig>>;
   /** What the kernel says about links at start. */
   links?: Readonly<Record<string, LinkReport>>;
+  /**
+   * Settings already on the interfaces (a restarted manager taking over): the
+   * route manager keeps their routes instead of removing them until the
+   * interfaces report again.
+   */
+  ipv4?: Readonly<Record<string, Ipv4Settings>>;
   routes?: RouteManagerInput;
   retryDelayMs?: number;
   commandTimeoutMs?: number;
@@ -138,7 +144,7 @@ export const managerMachine = setup({
     phases: {},
     pending: {},
     links: { ...input.links },
-    ipv4: {},
+    ipv4: { ...input.ipv4 },
     retryDelayMs: input.retryDelayMs,
     commandTimeoutMs: input.commandTimeoutMs,
     routes: input.routes ?? {},
@@ -149,7 +155,7 @@ export const managerMachine = setup({
     enqueue.spawnChild("routeManager", {
       id: ROUTE_MANAGER_ID,
       systemId: ROUTE_MANAGER_ID,
-      input: context.routes,
+      input: { ...context.routes, interfaces: knownRouting(context) },
     });
     for (const [ifname, config] of Object.entries(context.configs)) {
       enqueue.spawnChild("interface", {
@@ -238,7 +244,10 @@ export const managerMachine = setup({
         if (context.phases[ifname] === "running" && previous.present !== present) {
           enqueue.sendTo(interfaceActorId(ifname), { type: "link.present", present });
         }
-        if (context.ipv4[ifname]) enqueue.raise({ type: "routing.sync", ifname });
+        if (!context.ipv4[ifname]) return;
+        // A link that is gone took its addresses along.
+        if (!present) enqueue.raise({ type: "interface.ipv4_cleared", ifname });
+        else enqueue.raise({ type: "routing.sync", ifname });
       }),
     },
     "interface.ipv4": {

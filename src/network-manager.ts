@@ -19,6 +19,8 @@ import { linuxRouteManagerMachine } from "./linux/route-manager.js";
 import { type Logger, silentLogger } from "./log.js";
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
+import { technologyPlan } from "./technologies/index.js";
+import type { Ipv4Settings } from "./technologies/types.js";
 
 export interface NetworkManagerOptions {
   /** The configuration file's content (validated here) or an already parsed one. */
@@ -194,6 +196,7 @@ export class NetworkManager {
       input: {
         interfaces: Object.fromEntries(this.#configs),
         links: linkReports,
+        ipv4: this.#staticSettingsInPlace(links),
         routes: this.#options.routes,
         retryDelayMs: this.#options.retryDelayMs,
         commandTimeoutMs,
@@ -210,6 +213,25 @@ export class NetworkManager {
     });
     this.#root = root;
     root.start();
+  }
+
+  /** Static settings a previous run left on their interfaces: taken over as they are. */
+  #staticSettingsInPlace(links: ReadonlyMap<string, LinkState>): Record<string, Ipv4Settings> {
+    const inPlace: Record<string, Ipv4Settings> = {};
+    for (const [ifname, config] of this.#configs) {
+      const settings = technologyPlan(ifname, config).staticIpv4;
+      const onLink = links.get(ifname)?.addresses ?? [];
+      const present = settings?.addresses.every((wanted) =>
+        onLink.some(
+          (address) =>
+            address.family === "inet" &&
+            address.address === wanted.address &&
+            address.prefixLength === wanted.prefixLength,
+        ),
+      );
+      if (settings && present) inPlace[ifname] = settings;
+    }
+    return inPlace;
   }
 
   #track(stopping: Promise<void>): void {

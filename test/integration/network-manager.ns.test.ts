@@ -62,11 +62,8 @@ describeAsRoot(
     let manager: NetworkManager;
     let startMs = 0;
 
-    beforeAll(async () => {
-      lab = await Lab.create({ uplinks: ["eth0", "wlan0"], internetHosts: [INTERNET_HOST] });
-      await lab.startDhcpServer("eth0", { domain: "lab.test" });
-      dir = await mkdtemp(join(tmpdir(), "statenet-nm-"));
-      manager = createNetworkManager({
+    const newManager = () =>
+      createNetworkManager({
         netns: lab.deviceNs,
         config: {
           interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } }, wlan0: STATIC_WLAN0 },
@@ -77,6 +74,12 @@ describeAsRoot(
         retryDelayMs: 1_000,
         dhcpRestartDelayMs: 100,
       });
+
+    beforeAll(async () => {
+      lab = await Lab.create({ uplinks: ["eth0", "wlan0"], internetHosts: [INTERNET_HOST] });
+      await lab.startDhcpServer("eth0", { domain: "lab.test" });
+      dir = await mkdtemp(join(tmpdir(), "statenet-nm-"));
+      manager = newManager();
       startMs = performance.now();
       await manager.start();
     });
@@ -241,6 +244,57 @@ describeAsRoot(
       // And it comes back when configured again.
       manager.configure("wlan0", STATIC_WLAN0);
       await waitUntil("wlan0 back", async () => (await ipv4Addresses(lab, "wlan0")).length === 1);
+    });
+
+    it("a restarted manager takes over a static interface without interrupting it", async () => {
+      const kernelText = async () =>
+        [
+          (await lab.exec(lab.deviceNs, "ip", ["-4", "rule", "show"])).stdout,
+          (await lab.exec(lab.deviceNs, "ip", ["-4", "route", "show", "table", "all"])).stdout,
+        ].join("\n");
+      const wlan0Routes = async () =>
+        (
+          await lab.exec(lab.deviceNs, "ip", [
+            "-4",
+            "route",
+            "show",
+            "table",
+            "all",
+            "dev",
+            "wlan0",
+          ])
+        ).stdout;
+      await waitUntil(
+        "wlan0 configured",
+        () => manager.get(["interface", "wlan0", "state"]) === "configured",
+      );
+      const before = await wlan0Routes();
+      let watching = true;
+      const interruptions: string[] = [];
+      const watcher = (async () => {
+        while (watching) {
+          const route = await lab.routeGet(INTERNET_HOST, "198.51.100.10").catch(() => undefined);
+          if (route?.dev !== "wlan0") interruptions.push(JSON.stringify(route));
+        }
+      })();
+      await manager.stop();
+      expect(await wlan0Routes()).toBe(before);
+      manager = newManager();
+      await manager.start();
+      await waitUntil(
+        "wlan0 configured again",
+        () => manager.get(["interface", "wlan0", "state"]) === "configured",
+      );
+      await waitUntil(
+        "eth0 leased again",
+        () => (manager.get(["available_interfaces"]) as string[] | undefined)?.length === 2,
+        5_000,
+      );
+      watching = false;
+      await watcher;
+      expect(interruptions).toEqual([]);
+      expect(await wlan0Routes()).toBe(before);
+      expect(await kernelText()).toContain("198.51.100.10");
     });
   },
 );

@@ -11,6 +11,7 @@ import { type CommandsInput, interfaceMachine } from "../../machines/interface.j
 import {
   interfaceActorId,
   type ManagerContext,
+  type ManagerInput,
   managerMachine,
   ROUTE_MANAGER_ID,
 } from "../../machines/manager.js";
@@ -91,7 +92,7 @@ const paths = edgeCoveringPaths(managerMachine, {
     serialize((snapshot as unknown as { context: ManagerContext }).context),
 });
 
-function startLiveActor(recorder: CoverageRecorder) {
+function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = input) {
   // Up commands never finish, so interfaces report only what the test makes them report.
   const bringUp = controlledPromise<void, CommandsInput>();
   const bringDown = controlledPromise<void, CommandsInput>();
@@ -143,7 +144,7 @@ function startLiveActor(recorder: CoverageRecorder) {
   });
   const clock = new SimulatedClock();
   const respawnsDue = new Map<string, number>();
-  const actor = createActor(machine, { input, clock, inspect: recorder.inspect });
+  const actor = createActor(machine, { input: startInput, clock, inspect: recorder.inspect });
   actor.start();
   const child = (id: string) => actor.getSnapshot().children[id] as AnyActorRef | undefined;
 
@@ -296,6 +297,27 @@ describe("manager (root) machine, behaviours", () => {
     expect(live.child(ETH0)).not.toBe(first);
     expect(live.child(ETH0)?.getSnapshot().status).toBe("active");
     expect(live.actor.getSnapshot().status).toBe("active");
+    live.actor.stop();
+  });
+
+  it("takes over settings already in place, so their routes are kept, and drops them when the link goes", async () => {
+    const live = startLiveActor(new CoverageRecorder(), {
+      ...input,
+      interfaces: { eth0: STATIC },
+      ipv4: { eth0: LEASE },
+    });
+    await settle();
+    const routing = () =>
+      (live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext).interfaces.eth0;
+    expect(routing()).toEqual({
+      addresses: LEASE.addresses,
+      gateway: LEASE.gateway,
+      status: "lan",
+      reason: "carrier up",
+    });
+    await live.perform({ type: "link.changed", ifname: "eth0", present: false, lowerUp: false });
+    expect(routing()?.addresses).toEqual([]);
+    expect(live.actor.getSnapshot().context.ipv4).toEqual({});
     live.actor.stop();
   });
 });
