@@ -307,8 +307,10 @@ describe("manager (root) machine, behaviours", () => {
       ipv4: { eth0: LEASE },
     });
     await settle();
-    const routing = () =>
-      (live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext).interfaces.eth0;
+    const routing = () => {
+      const context = live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext;
+      return context.interfaces.eth0;
+    };
     expect(routing()).toEqual({
       addresses: LEASE.addresses,
       gateway: LEASE.gateway,
