@@ -117,6 +117,14 @@ function knownRouting(context: ManagerContext): Record<string, InterfaceRouting>
   );
 }
 
+function routeManagerOptions(context: ManagerContext) {
+  return {
+    id: ROUTE_MANAGER_ID,
+    systemId: ROUTE_MANAGER_ID,
+    input: { ...context.routes, interfaces: knownRouting(context) },
+  };
+}
+
 export const managerMachine = setup({
   types: {
     context: {} as ManagerContext,
@@ -152,27 +160,11 @@ export const managerMachine = setup({
     respawnDelayMs: input.respawnDelayMs ?? DEFAULT_RESPAWN_DELAY_MS,
   }),
   entry: enqueueActions(({ context, enqueue }) => {
-    enqueue.spawnChild("routeManager", {
-      id: ROUTE_MANAGER_ID,
-      systemId: ROUTE_MANAGER_ID,
-      input: { ...context.routes, interfaces: knownRouting(context) },
-    });
+    enqueue.spawnChild("routeManager", routeManagerOptions(context));
+    // Through the one place that starts interfaces.
     for (const [ifname, config] of Object.entries(context.configs)) {
-      enqueue.spawnChild("interface", {
-        id: interfaceActorId(ifname),
-        systemId: interfaceActorId(ifname),
-        input: {
-          ifname,
-          config,
-          present: (context.links[ifname] ?? NO_LINK).present,
-          retryDelayMs: context.retryDelayMs,
-          commandTimeoutMs: context.commandTimeoutMs,
-        },
-      });
+      enqueue.raise({ type: "config.set", ifname, config });
     }
-    enqueue.assign({
-      phases: Object.fromEntries(Object.keys(context.configs).map((ifname) => [ifname, "running"])),
-    });
   }),
   on: {
     "config.set": {
@@ -321,11 +313,7 @@ export const managerMachine = setup({
         enqueue.assign({ respawning: context.respawning.filter((waiting) => waiting !== id) });
         if (id === ROUTE_MANAGER_ID) {
           // A fresh route manager reads the kernel and is told every interface again.
-          enqueue.spawnChild("routeManager", {
-            id: ROUTE_MANAGER_ID,
-            systemId: ROUTE_MANAGER_ID,
-            input: { ...context.routes, interfaces: knownRouting(context) },
-          });
+          enqueue.spawnChild("routeManager", routeManagerOptions(context));
           return;
         }
         const ifname = ifnameOfActorId(id);

@@ -9,7 +9,7 @@ import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
 import { createCommandRunner } from "./linux/command-runner.js";
-import { bringDown, bringUp } from "./linux/interface-commands.js";
+import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
 import { assertInterfaceName } from "./linux/interface-name.js";
 import { createIpRunner } from "./linux/ip.js";
@@ -125,8 +125,20 @@ export class NetworkManager {
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
 
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
-    const context = { ip, runner };
-    const machine = managerMachine.provide({
+    const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
+    this.#startRoot(machine, links, commandTimeoutMs);
+  }
+
+  /** The root machine with the Linux effects of every actor in the tree. */
+  #linuxMachine(
+    context: CommandContext,
+    handlerPath: string,
+    commandTimeoutMs: number,
+  ): ManagerMachine {
+    const { ip } = context;
+    const dhcpServer = this.#dhcpServer;
+    if (!dhcpServer) throw new Error("the DHCP report server starts first");
+    return managerMachine.provide({
       actors: {
         routeManager: linuxRouteManagerMachine({
           ip,
@@ -143,7 +155,7 @@ export class NetworkManager {
             ),
             daemons: interfaceDaemons({
               ...context,
-              dhcpServer: this.#dhcpServer,
+              dhcpServer,
               handlerPath,
               logger: this.#logger,
               commandTimeoutMs,
@@ -180,7 +192,6 @@ export class NetworkManager {
         },
       },
     });
-    this.#startRoot(machine, links, commandTimeoutMs);
   }
 
   #startRoot(
