@@ -47,7 +47,11 @@ export class CoverageRecorder {
 
   readonly inspect = (event: InspectionEvent): void => {
     if (event.type === "@xstate.microstep") {
-      for (const transition of event._transitions) this.transitions.add(keyOf(transition));
+      for (const transition of event._transitions) {
+        this.transitions.add(keyOf(transition));
+        // A transient state (an initial one left by `always`) shows only as a transition's source.
+        this.states.add(transition.source.id);
+      }
     }
     if (event.type === "@xstate.snapshot" || event.type === "@xstate.microstep") {
       const snapshot = event.snapshot as { _nodes?: AnyStateNode[] };

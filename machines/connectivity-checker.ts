@@ -1,0 +1,355 @@
+import { assign, fromPromise, sendParent, setup } from "xstate";
+
+/**
+ * Decides whether an uplink reaches the Internet: `disconnected | lan |
+ * internet`. Fast to notice a loss (a failed check is confirmed at once with
+ * parallel probes to several hosts) and slow to believe a recovery (several
+ * good checks in a row, and a hold-down that grows each time the link flaps).
+ * Probes are a promise actor the shell provides; every timer is a machine
+ * delay, so a simulated clock drives it in tests.
+ */
+
+export type ConnectivityStatus = "disconnected" | "lan" | "internet";
+
+export interface ConnectivitySettings {
+  /** Between checks while the Internet is reachable. */
+  intervalMs: number;
+  /** A probe that has not connected by then has failed. */
+  timeoutMs: number;
+  /** Between checks while only the LAN is reachable. */
+  lanIntervalMs: number;
+  /** Between the good checks needed to return to `internet`. */
+  recoveryIntervalMs: number;
+  /** Consecutive good checks needed to return to `internet`. */
+  recoveryChecks: number;
+  /** Parallel probes (to different hosts) that confirm a failed check. */
+  confirmProbes: number;
+  /** Hold-down after the second flap; doubles with each further flap. */
+  holdDownBaseMs: number;
+  holdDownMaxMs: number;
+  /** This long at `internet` (counted in good checks) and earlier flaps are forgotten. */
+  dampingResetMs: number;
+}
+
+/** Defaults: an upstream loss moves the route within 15 s (8 + 2 + 2 s plus the route change). */
+export const DEFAULT_CONNECTIVITY: ConnectivitySettings = {
+  intervalMs: 8_000,
+  timeoutMs: 2_000,
+  lanIntervalMs: 5_000,
+  recoveryIntervalMs: 2_000,
+  recoveryChecks: 3,
+  confirmProbes: 3,
+  holdDownBaseMs: 10_000,
+  holdDownMaxMs: 600_000,
+  dampingResetMs: 600_000,
+};
+
+/** Metered mobile links are checked less often while healthy. */
+export const MOBILE_CONNECTIVITY: Partial<ConnectivitySettings> = { intervalMs: 60_000 };
+
+export interface ProbeInput {
+  ifname: string;
+  /** How many hosts to try at once; any success is a success. */
+  count: number;
+  timeoutMs: number;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Round-trip time of the first connection, when one succeeded. */
+  rttMs?: number | undefined;
+  /** Which host answered, or why none did. */
+  detail: string;
+}
+
+export interface CheckerInput {
+  ifname: string;
+  /** Carrier and an IPv4 address: only then can anything be reached. */
+  usable: boolean;
+  settings?: Partial<ConnectivitySettings>;
+}
+
+export interface CheckerContext {
+  ifname: string;
+  usable: boolean;
+  settings: ConnectivitySettings;
+  /** Good checks in a row while at `lan`. */
+  goodChecks: number;
+  /** Failed checks in a row. */
+  failedChecks: number;
+  /** Drops from `internet` to `lan` since the link was last stable. */
+  flaps: number;
+  /** Good checks in a row at `internet`; enough of them forget the flaps. */
+  stableChecks: number;
+  holdDownMs: number;
+  lastReason: string;
+  lastRttMs: number | undefined;
+}
+
+export type CheckerEvent =
+  | { type: "link.changed"; usable: boolean; reason: string }
+  /** Sockets through this interface exchanged data with off-link hosts since the last check. */
+  | { type: "traffic.seen" }
+  /** Sockets through this interface only retransmit: check now. */
+  | { type: "traffic.stalled" };
+
+export type CheckerReport =
+  | {
+      type: "connectivity.changed";
+      ifname: string;
+      status: ConnectivityStatus;
+      reason: string;
+    }
+  /** After every success: the interface's power-manager watchdog may be petted. */
+  | { type: "connectivity.alive"; ifname: string };
+
+/** Details published under `interface/<ifname>/connectivity/`. */
+export interface CheckerDetails {
+  ifname: string;
+  status: ConnectivityStatus;
+  reason: string;
+  lastRttMs: number | undefined;
+  failedChecks: number;
+  holdDownMs: number;
+}
+
+function holdDownFor(flaps: number, settings: ConnectivitySettings): number {
+  if (flaps <= 1) return 0;
+  return Math.min(settings.holdDownBaseMs * 2 ** (flaps - 2), settings.holdDownMaxMs);
+}
+
+const report = (status: ConnectivityStatus) =>
+  ({ type: "reportStatus", params: { status } }) as const;
+
+const details = (status: ConnectivityStatus) =>
+  ({
+    type: "publishDetails",
+    params: ({ context }: { context: CheckerContext }): CheckerDetails => ({
+      ifname: context.ifname,
+      status,
+      reason: context.lastReason,
+      lastRttMs: context.lastRttMs,
+      failedChecks: context.failedChecks,
+      holdDownMs: context.holdDownMs,
+    }),
+  }) as const;
+
+type ProbeDone = { output: ProbeResult };
+
+export const connectivityCheckerMachine = setup({
+  types: {
+    context: {} as CheckerContext,
+    events: {} as CheckerEvent,
+    input: {} as CheckerInput,
+  },
+  actors: {
+    probe: fromPromise<ProbeResult, ProbeInput>(async () => {
+      throw new Error("probe must be provided by the platform");
+    }),
+  },
+  actions: {
+    publishDetails: (_, _details: CheckerDetails) => {},
+    alive: sendParent(({ context }) => ({ type: "connectivity.alive", ifname: context.ifname })),
+    reportStatus: sendParent(({ context }, { status }: { status: ConnectivityStatus }) => ({
+      type: "connectivity.changed",
+      ifname: context.ifname,
+      status,
+      reason: context.lastReason,
+    })),
+    recordSuccess: assign(({ event }) => ({
+      failedChecks: 0,
+      lastRttMs: (event as unknown as ProbeDone).output.rttMs,
+      lastReason: (event as unknown as ProbeDone).output.detail,
+    })),
+    recordFailure: assign(({ context, event }) => ({
+      failedChecks: context.failedChecks + 1,
+      lastReason: (event as unknown as ProbeDone).output.detail,
+    })),
+    recordProbeError: assign(({ context, event }) => ({
+      failedChecks: context.failedChecks + 1,
+      lastReason: `probe failed: ${String((event as { error?: unknown }).error)}`,
+    })),
+    recordGood: assign({ goodChecks: ({ context }) => context.goodChecks + 1 }),
+    forgetGood: assign({ goodChecks: 0 }),
+    recordFlap: assign(({ context }) => {
+      const flaps = context.flaps + 1;
+      return {
+        flaps,
+        stableChecks: 0,
+        holdDownMs: holdDownFor(flaps, context.settings),
+        lastReason: `confirmed: ${context.lastReason}`,
+      };
+    }),
+    endHoldDown: assign({ holdDownMs: 0 }),
+    recordStable: assign(({ context }) => {
+      const stableChecks = context.stableChecks + 1;
+      const { dampingResetMs, intervalMs } = context.settings;
+      // Counted, not timed: stability means checks that passed, whatever the clock did.
+      const forget = stableChecks * intervalMs >= dampingResetMs;
+      return { stableChecks, flaps: forget ? 0 : context.flaps };
+    }),
+    recordLink: assign(({ event }) => {
+      const link = event as Extract<CheckerEvent, { type: "link.changed" }>;
+      return { usable: link.usable, lastReason: link.reason, goodChecks: 0 };
+    }),
+    recordTraffic: assign({ failedChecks: 0, lastReason: "traffic seen" }),
+  },
+  guards: {
+    isUsable: ({ context }) => context.usable,
+    becameUsable: ({ event }) => event.type === "link.changed" && event.usable,
+    becameUnusable: ({ event }) => event.type === "link.changed" && !event.usable,
+    probeOk: ({ event }) => (event as unknown as ProbeDone).output.ok,
+    recovered: ({ context, event }) =>
+      (event as unknown as ProbeDone).output.ok &&
+      context.goodChecks + 1 >= context.settings.recoveryChecks,
+    holdingDown: ({ context }) => context.holdDownMs > 0,
+  },
+  delays: {
+    interval: ({ context }) => context.settings.intervalMs,
+    lanInterval: ({ context }) =>
+      context.goodChecks > 0 ? context.settings.recoveryIntervalMs : context.settings.lanIntervalMs,
+    holdDown: ({ context }) => context.holdDownMs,
+  },
+}).createMachine({
+  id: "connectivity",
+  context: ({ input }) => ({
+    ifname: input.ifname,
+    usable: input.usable,
+    settings: { ...DEFAULT_CONNECTIVITY, ...input.settings },
+    goodChecks: 0,
+    failedChecks: 0,
+    flaps: 0,
+    stableChecks: 0,
+    holdDownMs: 0,
+    lastReason: input.usable ? "starting" : "no carrier or address",
+    lastRttMs: undefined,
+  }),
+  initial: "starting",
+  states: {
+    starting: {
+      always: [{ guard: "isUsable", target: "lan" }, { target: "disconnected" }],
+    },
+    disconnected: {
+      entry: [report("disconnected"), details("disconnected")],
+      on: {
+        "link.changed": { guard: "becameUsable", target: "lan", actions: "recordLink" },
+      },
+    },
+    lan: {
+      entry: [report("lan"), details("lan")],
+      initial: "deciding",
+      on: {
+        "link.changed": {
+          guard: "becameUnusable",
+          target: "disconnected",
+          actions: ["recordLink", "forgetGood"],
+        },
+      },
+      states: {
+        deciding: {
+          always: [{ guard: "holdingDown", target: "holdingDown" }, { target: "probing" }],
+        },
+        holdingDown: {
+          after: { holdDown: { target: "probing", actions: ["endHoldDown", details("lan")] } },
+        },
+        probing: {
+          invoke: {
+            id: "probe",
+            src: "probe",
+            input: ({ context }) => ({
+              ifname: context.ifname,
+              count: 1,
+              timeoutMs: context.settings.timeoutMs,
+            }),
+            onDone: [
+              {
+                guard: "recovered",
+                target: "#connectivity.internet",
+                actions: ["recordSuccess", "forgetGood", "alive"],
+              },
+              {
+                guard: "probeOk",
+                target: "waiting",
+                actions: ["recordSuccess", "recordGood", "alive", details("lan")],
+              },
+              { target: "waiting", actions: ["recordFailure", "forgetGood", details("lan")] },
+            ],
+            onError: {
+              target: "waiting",
+              actions: ["recordProbeError", "forgetGood", details("lan")],
+            },
+          },
+        },
+        waiting: {
+          after: { lanInterval: "probing" },
+        },
+      },
+    },
+    internet: {
+      entry: [report("internet"), details("internet")],
+      initial: "waiting",
+      on: {
+        "link.changed": {
+          guard: "becameUnusable",
+          target: "disconnected",
+          actions: "recordLink",
+        },
+      },
+      states: {
+        waiting: {
+          after: { interval: "checking" },
+          on: {
+            "traffic.seen": {
+              target: "waiting",
+              reenter: true,
+              actions: ["recordTraffic", "recordStable", "alive"],
+            },
+            "traffic.stalled": "checking",
+          },
+        },
+        checking: {
+          invoke: {
+            id: "probe",
+            src: "probe",
+            input: ({ context }) => ({
+              ifname: context.ifname,
+              count: 1,
+              timeoutMs: context.settings.timeoutMs,
+            }),
+            onDone: [
+              {
+                guard: "probeOk",
+                target: "waiting",
+                actions: ["recordSuccess", "recordStable", "alive", details("internet")],
+              },
+              { target: "suspect", actions: ["recordFailure", details("internet")] },
+            ],
+            onError: { target: "suspect", actions: ["recordProbeError", details("internet")] },
+          },
+        },
+        suspect: {
+          invoke: {
+            id: "probe",
+            src: "probe",
+            input: ({ context }) => ({
+              ifname: context.ifname,
+              count: context.settings.confirmProbes,
+              timeoutMs: context.settings.timeoutMs,
+            }),
+            onDone: [
+              {
+                guard: "probeOk",
+                target: "waiting",
+                actions: ["recordSuccess", "recordStable", "alive", details("internet")],
+              },
+              { target: "#connectivity.lan", actions: ["recordFailure", "recordFlap"] },
+            ],
+            onError: { target: "#connectivity.lan", actions: ["recordProbeError", "recordFlap"] },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type ConnectivityCheckerMachine = typeof connectivityCheckerMachine;

@@ -1,0 +1,276 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type ActorRefFrom, createActor, SimulatedClock, setup } from "xstate";
+import {
+  type CheckerContext,
+  type CheckerReport,
+  type ConnectivitySettings,
+  type ConnectivityStatus,
+  connectivityCheckerMachine,
+  DEFAULT_CONNECTIVITY,
+  type ProbeInput,
+  type ProbeResult,
+} from "../../machines/connectivity-checker.js";
+import { controlledPromise, settle } from "../model/controlled-promise.js";
+import { CoverageRecorder } from "../model/coverage.js";
+import { edgeCoveringPaths } from "../model/paths.js";
+
+/** Damping forgets after two good checks here, so the graph stays small. */
+const SETTINGS: ConnectivitySettings = {
+  ...DEFAULT_CONNECTIVITY,
+  dampingResetMs: 2 * DEFAULT_CONNECTIVITY.intervalMs,
+};
+const OK: ProbeResult = { ok: true, rttMs: 4, detail: "203.0.113.53:53 connected" };
+const FAILED: ProbeResult = { ok: false, detail: "203.0.113.53:53 timed out" };
+
+type AnyEvent = { type: string; [key: string]: unknown };
+
+const environmentEvents: AnyEvent[] = [
+  { type: "link.changed", usable: false, reason: "carrier lost" },
+  { type: "link.changed", usable: true, reason: "carrier up" },
+  { type: "traffic.seen" },
+  { type: "traffic.stalled" },
+];
+
+const probeEvents: AnyEvent[] = [
+  { type: "xstate.done.actor.probe", output: OK },
+  { type: "xstate.done.actor.probe", output: FAILED },
+  { type: "xstate.error.actor.probe", error: new Error("EPERM") },
+];
+
+const platformEvents: Record<string, AnyEvent[]> = {
+  '{"lan":"probing"}': probeEvents,
+  '{"internet":"checking"}': probeEvents,
+  '{"internet":"suspect"}': probeEvents,
+  '{"lan":"holdingDown"}': [{ type: "xstate.after.holdDown.connectivity.lan.holdingDown" }],
+  '{"lan":"waiting"}': [{ type: "xstate.after.lanInterval.connectivity.lan.waiting" }],
+  '{"internet":"waiting"}': [{ type: "xstate.after.interval.connectivity.internet.waiting" }],
+};
+
+function serialize(snapshot: { value: unknown; context: CheckerContext }): string {
+  const { usable, goodChecks, flaps, stableChecks, holdDownMs } = snapshot.context;
+  // Flaps beyond three only make the hold-down longer; two stable checks already forget them.
+  return JSON.stringify([
+    snapshot.value,
+    usable,
+    goodChecks,
+    Math.min(flaps, 3),
+    Math.min(stableChecks, 2),
+    holdDownMs > 0,
+  ]);
+}
+
+const walkedMachine = connectivityCheckerMachine.provide({
+  actions: { reportStatus: () => {}, alive: () => {} },
+});
+
+const input = { ifname: "eth0", usable: true, settings: SETTINGS };
+
+const paths = edgeCoveringPaths(walkedMachine, {
+  input,
+  events: (snapshot) => {
+    const key = JSON.stringify((snapshot as unknown as { value: unknown }).value);
+    return [...environmentEvents, ...(platformEvents[key] ?? [])];
+  },
+  serializeState: (snapshot) => serialize(snapshot as never),
+});
+
+function startLiveChecker(
+  recorder: CoverageRecorder,
+  settings: ConnectivitySettings = SETTINGS,
+  usable = true,
+) {
+  const probe = controlledPromise<ProbeResult, ProbeInput>();
+  const reports: CheckerReport[] = [];
+  const clock = new SimulatedClock();
+  const machine = connectivityCheckerMachine.provide({ actors: { probe: probe.logic } });
+  const host = setup({ actors: { checker: machine } }).createMachine({
+    invoke: { id: "checker", src: "checker", input: { ...input, usable, settings } },
+    on: {
+      "*": {
+        actions: ({ event }) => {
+          if (event.type.startsWith("connectivity.")) reports.push(event as CheckerReport);
+        },
+      },
+    },
+  });
+  const hostActor = createActor(host, { clock, inspect: recorder.inspect });
+  hostActor.start();
+  const actor = hostActor.getSnapshot().children.checker as ActorRefFrom<typeof machine>;
+  const delays: Record<string, (context: CheckerContext) => number> = {
+    "xstate.after.holdDown.connectivity.lan.holdingDown": (context) => context.holdDownMs,
+    "xstate.after.lanInterval.connectivity.lan.waiting": (context) =>
+      context.goodChecks > 0 ? settings.recoveryIntervalMs : settings.lanIntervalMs,
+    "xstate.after.interval.connectivity.internet.waiting": () => settings.intervalMs,
+  };
+
+  async function perform(event: AnyEvent): Promise<void> {
+    const delay = delays[event.type];
+    if (delay) {
+      clock.increment(delay(actor.getSnapshot().context));
+    } else if (event.type === "xstate.done.actor.probe") {
+      probe.current().resolve(event.output as ProbeResult);
+    } else if (event.type === "xstate.error.actor.probe") {
+      probe.current().reject(event.error);
+    } else {
+      actor.send(event as never);
+    }
+    await settle();
+  }
+
+  const statuses = () =>
+    reports.flatMap((report) => (report.type === "connectivity.changed" ? [report.status] : []));
+  return { actor, host: hostActor, probe, reports, statuses, clock, perform };
+}
+
+function statusOf(value: unknown): ConnectivityStatus {
+  return (
+    typeof value === "string" ? value : Object.keys(value as object)[0]
+  ) as ConnectivityStatus;
+}
+
+describe("connectivity checker machine, every path of its graph on a live actor", () => {
+  const recorder = new CoverageRecorder();
+
+  it("has paths to walk", () => {
+    expect(paths.length).toBeGreaterThan(40);
+  });
+
+  it.each(paths.map((path, index) => [index, path.name, path] as const))(
+    "path %i: %s",
+    async (_index, _name, path) => {
+      const live = startLiveChecker(recorder);
+      try {
+        for (const step of path.steps.slice(1)) {
+          await live.perform(step.event);
+          const snapshot = live.actor.getSnapshot();
+          expect(snapshot.value).toEqual(step.state.value);
+          // The parent always knows the status the checker is in.
+          expect(live.statuses().at(-1)).toBe(statusOf(snapshot.value));
+          // A probe runs exactly in the probing states, with the right number of hosts.
+          const running = live.probe.calls.filter((call) => !call.settled && !call.signal.aborted);
+          const key = JSON.stringify(snapshot.value);
+          const probing = [
+            '{"lan":"probing"}',
+            '{"internet":"checking"}',
+            '{"internet":"suspect"}',
+          ];
+          expect(running.length).toBe(probing.includes(key) ? 1 : 0);
+          if (key === '{"internet":"suspect"}')
+            expect(running[0]?.input.count).toBe(SETTINGS.confirmProbes);
+          // No address or carrier, never more than disconnected.
+          if (!snapshot.context.usable) expect(snapshot.value).toBe("disconnected");
+        }
+      } finally {
+        live.host.stop();
+      }
+    },
+  );
+
+  it("starts disconnected on a link without carrier or address", async () => {
+    const live = startLiveChecker(recorder, SETTINGS, false);
+    await settle();
+    expect(live.actor.getSnapshot().value).toBe("disconnected");
+    expect(live.statuses()).toEqual(["disconnected"]);
+    live.host.stop();
+  });
+
+  it("exercised every state and transition of the machine", () => {
+    expect(recorder.missing(connectivityCheckerMachine)).toEqual({ states: [], transitions: [] });
+  });
+});
+
+/** Drives a checker with probe outcomes taken in order (one per host tried); returns the statuses over time. */
+async function runOutcomes(outcomes: readonly boolean[], settings = DEFAULT_CONNECTIVITY) {
+  const live = startLiveChecker(new CoverageRecorder(), settings);
+  let next = 0;
+  const timeline: Array<{ atMs: number; status: ConnectivityStatus }> = [];
+  const record = () => {
+    const status = statusOf(live.actor.getSnapshot().value);
+    if (timeline.at(-1)?.status !== status) timeline.push({ atMs: live.clock.now(), status });
+  };
+  record();
+  while (next < outcomes.length) {
+    const call = live.probe.calls.find(
+      (candidate) => !candidate.settled && !candidate.signal.aborted,
+    );
+    if (call) {
+      const tried = outcomes.slice(next, next + call.input.count);
+      next += call.input.count;
+      const ok = tried.some(Boolean);
+      // A failed probe takes its whole timeout; a good one a few milliseconds.
+      live.clock.increment(ok ? 5 : settings.timeoutMs);
+      call.resolve(ok ? OK : FAILED);
+    } else {
+      live.clock.increment(100);
+    }
+    await settle();
+    record();
+  }
+  live.host.stop();
+  return timeline;
+}
+
+describe("connectivity checker properties (fast-check)", () => {
+  it("never changes its status because of a single failed probe", async () => {
+    const reached = DEFAULT_CONNECTIVITY.recoveryChecks;
+    await fc.assert(
+      fc.asyncProperty(
+        // Failures never come two in a row.
+        fc
+          .array(fc.boolean(), { minLength: 1, maxLength: 60 })
+          .map((bits) => bits.flatMap((failure) => (failure ? [false, true] : [true]))),
+        async (tail) => {
+          const timeline = await runOutcomes([...Array(reached).fill(true), ...tail]);
+          expect(timeline.map((entry) => entry.status)).toEqual(["lan", "internet"]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("reaches lan within interval + two timeouts of a total loss, whatever came before", async () => {
+    const bound = DEFAULT_CONNECTIVITY.intervalMs + 2 * DEFAULT_CONNECTIVITY.timeoutMs;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { maxLength: 40 }), async (history) => {
+        const losses = Array(40).fill(false);
+        const timeline = await runOutcomes([
+          ...Array(3).fill(true),
+          ...history,
+          true,
+          true,
+          true,
+          ...losses,
+        ]);
+        const lastInternet = timeline.findLastIndex((entry) => entry.status === "internet");
+        if (lastInternet === -1) return;
+        const drop = timeline[lastInternet + 1];
+        expect(drop?.status).toBe("lan");
+      }),
+      { numRuns: 100 },
+    );
+    // And the bound itself, from a steady state.
+    const timeline = await runOutcomes([true, true, true, ...Array(10).fill(false)]);
+    const [, internet, lan] = timeline;
+    expect(internet?.status).toBe("internet");
+    expect(lan?.status).toBe("lan");
+    expect((lan?.atMs ?? Number.POSITIVE_INFINITY) - (internet?.atMs ?? 0)).toBeLessThanOrEqual(
+      bound,
+    );
+  });
+
+  it("holds a flapping link down longer each time", async () => {
+    const flap = [...Array(3).fill(true), ...Array(4).fill(false)];
+    const live = await runOutcomes([...flap, ...flap, ...flap, true, true, true]);
+    const backs = live.filter((entry) => entry.status === "internet").map((entry) => entry.atMs);
+    const drops = live
+      .filter((entry) => entry.status === "lan")
+      .slice(1)
+      .map((entry) => entry.atMs);
+    const recoveries = backs.slice(1).map((at, index) => at - (drops[index] ?? 0));
+    expect(recoveries.length).toBeGreaterThanOrEqual(2);
+    expect(recoveries[1]).toBeGreaterThan(
+      (recoveries[0] ?? 0) + DEFAULT_CONNECTIVITY.holdDownBaseMs / 2,
+    );
+  });
+});
