@@ -49,6 +49,10 @@ export const MOBILE_CONNECTIVITY: Partial<ConnectivitySettings> = { intervalMs: 
 
 export interface ProbeInput {
   ifname: string;
+  /** The interface's address: probes bound to it leave through the interface. */
+  sourceAddress: string | undefined;
+  /** The interface's own DNS servers, for probe hosts given by name. */
+  nameServers: readonly string[];
   /** How many hosts to try at once; any success is a success. */
   count: number;
   timeoutMs: number;
@@ -66,12 +70,16 @@ export interface CheckerInput {
   ifname: string;
   /** Carrier and an IPv4 address: only then can anything be reached. */
   usable: boolean;
+  address?: string | undefined;
+  nameServers?: readonly string[];
   settings?: Partial<ConnectivitySettings>;
 }
 
 export interface CheckerContext {
   ifname: string;
   usable: boolean;
+  address: string | undefined;
+  nameServers: readonly string[];
   settings: ConnectivitySettings;
   /** Good checks in a row while at `lan`. */
   goodChecks: number;
@@ -87,7 +95,13 @@ export interface CheckerContext {
 }
 
 export type CheckerEvent =
-  | { type: "link.changed"; usable: boolean; reason: string }
+  | {
+      type: "link.changed";
+      usable: boolean;
+      reason: string;
+      address?: string | undefined;
+      nameServers?: readonly string[];
+    }
   /** Sockets through this interface exchanged data with off-link hosts since the last check. */
   | { type: "traffic.seen" }
   /** Sockets through this interface only retransmit: check now. */
@@ -135,6 +149,16 @@ const details = (status: ConnectivityStatus) =>
   }) as const;
 
 type ProbeDone = { output: ProbeResult };
+
+function probeInput(context: CheckerContext, count: number): ProbeInput {
+  return {
+    ifname: context.ifname,
+    sourceAddress: context.address,
+    nameServers: context.nameServers,
+    count,
+    timeoutMs: context.settings.timeoutMs,
+  };
+}
 
 export const connectivityCheckerMachine = setup({
   types: {
@@ -190,7 +214,13 @@ export const connectivityCheckerMachine = setup({
     }),
     recordLink: assign(({ event }) => {
       const link = event as Extract<CheckerEvent, { type: "link.changed" }>;
-      return { usable: link.usable, lastReason: link.reason, goodChecks: 0 };
+      return {
+        usable: link.usable,
+        lastReason: link.reason,
+        goodChecks: 0,
+        address: link.address,
+        nameServers: link.nameServers ?? [],
+      };
     }),
     recordTraffic: assign({ failedChecks: 0, lastReason: "traffic seen" }),
   },
@@ -215,6 +245,8 @@ export const connectivityCheckerMachine = setup({
   context: ({ input }) => ({
     ifname: input.ifname,
     usable: input.usable,
+    address: input.address,
+    nameServers: input.nameServers ?? [],
     settings: { ...DEFAULT_CONNECTIVITY, ...input.settings },
     goodChecks: 0,
     failedChecks: 0,
@@ -256,11 +288,7 @@ export const connectivityCheckerMachine = setup({
           invoke: {
             id: "probe",
             src: "probe",
-            input: ({ context }) => ({
-              ifname: context.ifname,
-              count: 1,
-              timeoutMs: context.settings.timeoutMs,
-            }),
+            input: ({ context }) => probeInput(context, 1),
             onDone: [
               {
                 guard: "recovered",
@@ -311,11 +339,7 @@ export const connectivityCheckerMachine = setup({
           invoke: {
             id: "probe",
             src: "probe",
-            input: ({ context }) => ({
-              ifname: context.ifname,
-              count: 1,
-              timeoutMs: context.settings.timeoutMs,
-            }),
+            input: ({ context }) => probeInput(context, 1),
             onDone: [
               {
                 guard: "probeOk",
@@ -331,11 +355,7 @@ export const connectivityCheckerMachine = setup({
           invoke: {
             id: "probe",
             src: "probe",
-            input: ({ context }) => ({
-              ifname: context.ifname,
-              count: context.settings.confirmProbes,
-              timeoutMs: context.settings.timeoutMs,
-            }),
+            input: ({ context }) => probeInput(context, context.settings.confirmProbes),
             onDone: [
               {
                 guard: "probeOk",

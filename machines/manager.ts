@@ -1,6 +1,15 @@
 import { type ActorRefFrom, enqueueActions, setup } from "xstate";
 import type { InterfaceConfig } from "../src/config/schema.js";
+import { interfaceTypeFromName } from "../src/route/interface-type.js";
+import { technologyPlan } from "../src/technologies/index.js";
 import type { Ipv4Settings } from "../src/technologies/types.js";
+import {
+  type CheckerReport,
+  type ConnectivitySettings,
+  type ConnectivityStatus,
+  connectivityCheckerMachine,
+  MOBILE_CONNECTIVITY,
+} from "./connectivity-checker.js";
 import { type InterfaceReport, interfaceMachine } from "./interface.js";
 import {
   type InterfaceRouting,
@@ -35,6 +44,13 @@ export interface ManagerInput {
   commandTimeoutMs?: number;
   /** Wait before replacing a child actor that failed. */
   respawnDelayMs?: number;
+  /**
+   * Check Internet reachability of the interfaces whose technology can reach
+   * it (needs `internetHosts`); without, working links are `lan`.
+   */
+  checkInternet?: boolean;
+  /** Overrides of the checker's timings for every interface. */
+  connectivity?: Partial<ConnectivitySettings>;
 }
 
 type ChildPhase = "running" | "stopping";
@@ -53,6 +69,10 @@ export interface ManagerContext {
   /** Children that failed and will be replaced after the respawn delay. */
   respawning: string[];
   respawnDelayMs: number;
+  checkInternet: boolean;
+  connectivity: Partial<ConnectivitySettings>;
+  /** Interfaces with a running connectivity checker, and what it last said. */
+  checkers: Record<string, { status: ConnectivityStatus; reason: string }>;
 }
 
 export type ManagerEvent =
@@ -60,6 +80,7 @@ export type ManagerEvent =
   | { type: "config.remove"; ifname: string }
   | ({ type: "link.changed"; ifname: string } & LinkReport)
   | InterfaceReport
+  | CheckerReport
   | { type: "child.respawn"; id: string }
   | { type: "routing.sync"; ifname: string }
   | { type: "interface.removed"; ifname: string }
@@ -68,8 +89,13 @@ export type ManagerEvent =
 export const ROUTE_MANAGER_ID = "routeManager";
 const DEFAULT_RESPAWN_DELAY_MS = 1_000;
 export const interfaceActorId = (ifname: string) => `interface:${ifname}`;
-const ifnameOfActorId = (id: string) =>
-  id.startsWith("interface:") ? id.slice("interface:".length) : undefined;
+export const checkerActorId = (ifname: string) => `connectivity:${ifname}`;
+
+/** Which kind of child an actor id names, and for which interface. */
+function childOf(id: string): { kind: "interface" | "connectivity"; ifname: string } | undefined {
+  const [kind, ifname] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+  return kind === "interface" || kind === "connectivity" ? { kind, ifname } : undefined;
+}
 
 const NO_LINK: LinkReport = { present: false, lowerUp: false };
 
@@ -78,6 +104,47 @@ function connectionOf(link: LinkReport): { status: "disconnected" | "lan"; reaso
   if (!link.present) return { status: "disconnected", reason: "interface absent" };
   if (!link.lowerUp) return { status: "disconnected", reason: "no carrier" };
   return { status: "lan", reason: "carrier up" };
+}
+
+/** A working link is as good as its connectivity checker says, if it has one. */
+function connectionFor(
+  context: ManagerContext,
+  ifname: string,
+): { status: ConnectivityStatus; reason: string } {
+  const link = connectionOf(context.links[ifname] ?? NO_LINK);
+  return link.status === "lan" ? (context.checkers[ifname] ?? link) : link;
+}
+
+/** Whether an interface gets a connectivity checker. */
+function wantsChecker(context: ManagerContext, ifname: string): boolean {
+  const config = context.configs[ifname];
+  return (
+    context.checkInternet &&
+    config !== undefined &&
+    technologyPlan(ifname, config).reaches === "internet"
+  );
+}
+
+/** What the checker is told about its link: usable with carrier and an address. */
+function checkerLink(context: ManagerContext, ifname: string, reason: string) {
+  const link = context.links[ifname] ?? NO_LINK;
+  const settings = context.ipv4[ifname];
+  return {
+    usable: link.present && link.lowerUp && settings !== undefined,
+    reason,
+    address: settings?.addresses[0]?.address,
+    nameServers: settings?.nameServers ?? [],
+  };
+}
+
+function checkerOptions(context: ManagerContext, ifname: string) {
+  const mobile = interfaceTypeFromName(ifname) === "mobile" ? MOBILE_CONNECTIVITY : {};
+  const { reason: _reason, ...link } = checkerLink(context, ifname, "starting");
+  return {
+    id: checkerActorId(ifname),
+    systemId: checkerActorId(ifname),
+    input: { ifname, ...link, settings: { ...mobile, ...context.connectivity } },
+  };
 }
 
 /**
@@ -93,7 +160,7 @@ function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEv
     ];
   }
   return [
-    { type: "route.set_connection", ifname, ...connectionOf(context.links[ifname] ?? NO_LINK) },
+    { type: "route.set_connection", ifname, ...connectionFor(context, ifname) },
     {
       type: "route.set_addresses",
       ifname,
@@ -111,7 +178,7 @@ function knownRouting(context: ManagerContext): Record<string, InterfaceRouting>
       {
         addresses: settings.addresses,
         gateway: settings.gateway,
-        ...connectionOf(context.links[ifname] ?? NO_LINK),
+        ...connectionFor(context, ifname),
       },
     ]),
   );
@@ -134,6 +201,7 @@ export const managerMachine = setup({
   actors: {
     interface: interfaceMachine,
     routeManager: routeManagerMachine,
+    checker: connectivityCheckerMachine,
   },
   delays: {
     respawnDelay: ({ context }) => context.respawnDelayMs,
@@ -144,6 +212,11 @@ export const managerMachine = setup({
     /** The shell clears an interface's properties once its actor is gone. */
     interfaceRemoved: (_, _params: { ifname: string }) => {},
     reportChildError: (_, _params: { id: string; error: unknown }) => {},
+    /** The shell logs every status change with its reason. */
+    connectivityChanged: (
+      _,
+      _params: { ifname: string; status: ConnectivityStatus; reason: string },
+    ) => {},
   },
 }).createMachine({
   id: "manager",
@@ -158,6 +231,9 @@ export const managerMachine = setup({
     routes: input.routes ?? {},
     respawning: [],
     respawnDelayMs: input.respawnDelayMs ?? DEFAULT_RESPAWN_DELAY_MS,
+    checkInternet: input.checkInternet ?? false,
+    connectivity: input.connectivity ?? {},
+    checkers: {},
   }),
   entry: enqueueActions(({ context, enqueue }) => {
     enqueue.spawnChild("routeManager", routeManagerOptions(context));
@@ -236,6 +312,13 @@ export const managerMachine = setup({
         if (context.phases[ifname] === "running" && previous.present !== present) {
           enqueue.sendTo(interfaceActorId(ifname), { type: "link.present", present });
         }
+        if (context.checkers[ifname]) {
+          const next = { ...context, links: { ...context.links, [ifname]: { present, lowerUp } } };
+          enqueue.sendTo(checkerActorId(ifname), {
+            type: "link.changed",
+            ...checkerLink(next, ifname, lowerUp ? "carrier up" : "no carrier"),
+          });
+        }
         if (!context.ipv4[ifname]) return;
         // A link that is gone took its addresses along.
         if (!present) enqueue.raise({ type: "interface.ipv4_cleared", ifname });
@@ -245,7 +328,19 @@ export const managerMachine = setup({
     "interface.ipv4": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const { ifname, settings } = event;
-        enqueue.assign({ ipv4: { ...context.ipv4, [ifname]: settings } });
+        const next = { ...context, ipv4: { ...context.ipv4, [ifname]: settings } };
+        enqueue.assign({ ipv4: next.ipv4 });
+        if (context.checkers[ifname]) {
+          enqueue.sendTo(checkerActorId(ifname), {
+            type: "link.changed",
+            ...checkerLink(next, ifname, "address changed"),
+          });
+        } else if (wantsChecker(next, ifname)) {
+          enqueue.spawnChild("checker", checkerOptions(next, ifname));
+          enqueue.assign({
+            checkers: { ...context.checkers, [ifname]: { status: "lan", reason: "checking" } },
+          });
+        }
         enqueue.raise({ type: "routing.sync", ifname });
         enqueue({ type: "setNameServers", params: { ifname, settings } });
       }),
@@ -256,6 +351,12 @@ export const managerMachine = setup({
         if (!context.ipv4[ifname]) return;
         const { [ifname]: _cleared, ...ipv4 } = context.ipv4;
         enqueue.assign({ ipv4 });
+        if (context.checkers[ifname]) {
+          // Nothing to check without an address; a new lease starts a fresh checker.
+          enqueue.stopChild(checkerActorId(ifname));
+          const { [ifname]: _stopped, ...checkers } = context.checkers;
+          enqueue.assign({ checkers });
+        }
         enqueue.raise({ type: "routing.sync", ifname });
         enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
       }),
@@ -279,21 +380,37 @@ export const managerMachine = setup({
         }
       }),
     },
+    "connectivity.changed": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname, status, reason } = event;
+        if (!context.checkers[ifname]) return;
+        enqueue.assign({ checkers: { ...context.checkers, [ifname]: { status, reason } } });
+        enqueue({ type: "connectivityChanged", params: { ifname, status, reason } });
+        enqueue.raise({ type: "routing.sync", ifname });
+      }),
+    },
+    // The interface works: its power manager's watchdog is petted here (issue 5).
+    "connectivity.alive": {},
     "xstate.error.actor.*": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const id = event.type.slice("xstate.error.actor.".length);
         enqueue({ type: "reportChildError", params: { id, error: event.error } });
         enqueue.stopChild(id);
-        const ifname = ifnameOfActorId(id);
-        if (ifname !== undefined && context.phases[ifname] === "stopping") {
+        const child = childOf(id);
+        if (child?.kind === "interface" && context.phases[child.ifname] === "stopping") {
           // It was on its way out anyway.
-          enqueue.raise({ type: "interface.stopped", ifname });
+          enqueue.raise({ type: "interface.stopped", ifname: child.ifname });
           return;
         }
-        if (ifname !== undefined) {
-          const { [ifname]: _phase, ...phases } = context.phases;
+        if (child?.kind === "interface") {
+          const { [child.ifname]: _phase, ...phases } = context.phases;
           enqueue.assign({ phases });
-          enqueue.raise({ type: "interface.ipv4_cleared", ifname });
+          enqueue.raise({ type: "interface.ipv4_cleared", ifname: child.ifname });
+        }
+        if (child?.kind === "connectivity") {
+          const { [child.ifname]: _failed, ...checkers } = context.checkers;
+          enqueue.assign({ checkers });
+          enqueue.raise({ type: "routing.sync", ifname: child.ifname });
         }
         // Later, not at once: a child that fails as it starts must not spin the process.
         enqueue.assign({
@@ -316,10 +433,22 @@ export const managerMachine = setup({
           enqueue.spawnChild("routeManager", routeManagerOptions(context));
           return;
         }
-        const ifname = ifnameOfActorId(id);
-        const config = ifname === undefined ? undefined : context.configs[ifname];
-        if (ifname === undefined || !config || context.phases[ifname]) return;
-        enqueue.raise({ type: "config.set", ifname, config });
+        const child = childOf(id);
+        if (child?.kind === "connectivity") {
+          const { ifname } = child;
+          if (context.checkers[ifname] || !context.ipv4[ifname] || !wantsChecker(context, ifname)) {
+            return;
+          }
+          enqueue.spawnChild("checker", checkerOptions(context, ifname));
+          enqueue.assign({
+            checkers: { ...context.checkers, [ifname]: { status: "lan", reason: "checking" } },
+          });
+          enqueue.raise({ type: "routing.sync", ifname });
+          return;
+        }
+        const config = child === undefined ? undefined : context.configs[child.ifname];
+        if (child === undefined || !config || context.phases[child.ifname]) return;
+        enqueue.raise({ type: "config.set", ifname: child.ifname, config });
       }),
     },
   },

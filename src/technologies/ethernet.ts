@@ -44,5 +44,6 @@ export function ethernetPlan(ifname: string, config: EthernetConfig): Technology
     files: [],
     daemons: ipv4.method === "dhcp" ? [{ kind: "udhcpc", ifname, hostname: ipv4.hostname }] : [],
     staticIpv4,
+    reaches: ipv4.method === "disabled" ? "lan" : "internet",
   };
 }

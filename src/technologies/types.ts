@@ -47,4 +47,9 @@ export interface TechnologyPlan {
   daemons: DaemonSpec[];
   /** Settings known from the configuration alone (static addressing). */
   staticIpv4?: Ipv4Settings | undefined;
+  /**
+   * What a working link of this kind can reach: `internet` gets a connectivity
+   * checker; `lan` is LAN-only (carrier and an address make it `lan`).
+   */
+  reaches: "internet" | "lan";
 }

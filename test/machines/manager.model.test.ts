@@ -7,8 +7,14 @@ import {
   fromPromise,
   SimulatedClock,
 } from "xstate";
+import {
+  connectivityCheckerMachine,
+  type ProbeInput,
+  type ProbeResult,
+} from "../../machines/connectivity-checker.js";
 import { type CommandsInput, interfaceMachine } from "../../machines/interface.js";
 import {
+  checkerActorId,
   interfaceActorId,
   type ManagerContext,
   type ManagerInput,
@@ -63,7 +69,7 @@ const childEvents: Record<string, AnyEvent[]> = {
 
 function serialize(context: ManagerContext): string {
   const { configs, phases, pending, links, ipv4, respawning } = context;
-  return JSON.stringify([configs, phases, pending, links, ipv4, respawning]);
+  return JSON.stringify([configs, phases, pending, links, ipv4, respawning, context.checkers]);
 }
 
 const RESPAWN_DELAY_MS = 1_000;
@@ -71,32 +77,93 @@ const input = {
   interfaces: { eth0: DHCP },
   links: { eth0: { present: true, lowerUp: true } },
   respawnDelayMs: RESPAWN_DELAY_MS,
+  checkInternet: true,
 };
+const CHECKER = checkerActorId("eth0");
 
-/** The graph is walked without running children; the live actors run real ones. */
-const paths = edgeCoveringPaths(managerMachine, {
-  input,
+/** Reports only a running connectivity checker can make. */
+const checkerEvents: AnyEvent[] = [
+  {
+    type: "connectivity.changed",
+    ifname: "eth0",
+    status: "internet",
+    reason: "203.0.113.53 answered",
+  },
+  { type: "connectivity.changed", ifname: "eth0", status: "lan", reason: "confirmed: timed out" },
+  { type: "connectivity.alive", ifname: "eth0" },
+  { type: `xstate.error.actor.${CHECKER}`, error: new Error("bug in the checker") },
+];
+
+/** Each waiting respawn fires once (the live actor: when the clock passes the delay). */
+function respawnEvents(context: ManagerContext): AnyEvent[] {
+  return context.respawning.length > 0
+    ? [{ type: "child.respawn", id: context.respawning[0] }]
+    : [];
+}
+
+const serializeState = (snapshot: unknown) =>
+  serialize((snapshot as { context: ManagerContext }).context);
+
+/**
+ * Two graphs, walked without running children (the live actors run real
+ * ones): the interface lifecycle with config changes and failures, and the
+ * connectivity checkers of one configured interface. One graph of both
+ * would be their product, tens of thousands of paths.
+ */
+const lifecycleInput = { ...input, checkInternet: false };
+const lifecyclePaths = edgeCoveringPaths(managerMachine, {
+  input: lifecycleInput,
   events: (snapshot) => {
     const { context } = snapshot as unknown as { context: ManagerContext };
     const phase = context.phases.eth0;
-    // Each waiting respawn fires once (the live actor: when the clock passes the delay).
-    const respawns =
-      context.respawning.length > 0 ? [{ type: "child.respawn", id: context.respawning[0] }] : [];
     // A failed route manager cannot fail again before it is back.
     const environment = context.respawning.includes(ROUTE_MANAGER_ID)
       ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
       : environmentEvents;
-    return [...environment, ...(phase ? (childEvents[phase] ?? []) : []), ...respawns];
+    return [
+      ...environment,
+      ...(phase ? (childEvents[phase] ?? []) : []),
+      ...respawnEvents(context),
+    ];
   },
-  serializeState: (snapshot) =>
-    serialize((snapshot as unknown as { context: ManagerContext }).context),
+  serializeState,
 });
+
+const linkEvents = environmentEvents.filter((event) => event.type === "link.changed");
+const connectivityPaths = edgeCoveringPaths(managerMachine, {
+  input,
+  events: (snapshot) => {
+    const { context } = snapshot as unknown as { context: ManagerContext };
+    const reports =
+      context.phases.eth0 === "running"
+        ? (childEvents.running ?? []).filter((event) => !event.type.startsWith("xstate.error"))
+        : [];
+    const checker = context.checkers.eth0 ? checkerEvents : [];
+    return [...linkEvents, ...reports, ...checker, ...respawnEvents(context)];
+  },
+  serializeState,
+});
+
+const paths = [
+  ...lifecyclePaths.map((path) => ({ ...path, input: lifecycleInput })),
+  ...connectivityPaths.map((path) => ({ ...path, input })),
+];
 
 function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = input) {
   // Up commands never finish, so interfaces report only what the test makes them report.
   const bringUp = controlledPromise<void, CommandsInput>();
   const bringDown = controlledPromise<void, CommandsInput>();
-  const faults = { interface: false, routeManager: false };
+  const faults = { interface: false, routeManager: false, checker: false };
+  /** Link reports reach a checker in every state: the place for its fault. */
+  const faultyLinkGuard =
+    (usable: boolean) =>
+    ({ event }: { event: { type: string; usable?: boolean } }) => {
+      if (faults.checker) {
+        faults.checker = false;
+        throw new Error("bug in the checker");
+      }
+      return event.type === "link.changed" && event.usable === usable;
+    };
   const nameServers: Array<{ ifname: string; settings: Ipv4Settings | undefined }> = [];
   const removed: string[] = [];
   const childErrors: string[] = [];
@@ -118,6 +185,12 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
             enqueue.assign({ present: (event as { present: boolean }).present });
           }),
         },
+      }),
+      // Probes never finish and reports are the test's: the checker is driven like the interfaces.
+      checker: connectivityCheckerMachine.provide({
+        actors: { probe: fromPromise<ProbeResult, ProbeInput>(() => new Promise(() => {})) },
+        actions: { reportStatus: () => {}, alive: () => {} },
+        guards: { becameUsable: faultyLinkGuard(true), becameUnusable: faultyLinkGuard(false) },
       }),
       routeManager: routeManagerMachine.provide({
         actors: {
@@ -176,6 +249,11 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
         clock.increment(due - clock.now());
         break;
       }
+      case `xstate.error.actor.${CHECKER}`:
+        scheduleRespawn(CHECKER);
+        faults.checker = true;
+        child(CHECKER)?.send({ type: "link.changed", usable: true, reason: "test" });
+        break;
       case `xstate.error.actor.${ROUTE_MANAGER_ID}`:
         scheduleRespawn(ROUTE_MANAGER_ID);
         faults.routeManager = true;
@@ -190,8 +268,10 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
   return { actor, child, perform, nameServers, removed, childErrors };
 }
 
-function connectionFor(link: { present: boolean; lowerUp: boolean } | undefined) {
-  return link?.present && link.lowerUp ? "lan" : "disconnected";
+function connectionFor(context: ManagerContext) {
+  const link = context.links.eth0;
+  if (!link?.present || !link.lowerUp) return "disconnected";
+  return context.checkers.eth0?.status ?? "lan";
 }
 
 describe("manager (root) machine, every path of its graph on a live actor", () => {
@@ -204,7 +284,7 @@ describe("manager (root) machine, every path of its graph on a live actor", () =
   it.each(paths.map((path, index) => [index, path.name, path] as const))(
     "path %i: %s",
     async (_index, _name, path) => {
-      const live = startLiveActor(recorder);
+      const live = startLiveActor(recorder, path.input);
       try {
         for (const step of path.steps.slice(1)) {
           await live.perform(step.event);
@@ -240,8 +320,11 @@ describe("manager (root) machine, every path of its graph on a live actor", () =
           if (!context.configs.eth0 && !context.phases.eth0) expect(routing).toBeUndefined();
           const settings = context.ipv4.eth0;
           expect(routing?.addresses ?? []).toEqual(settings?.addresses ?? []);
-          if (settings) expect(routing?.status).toBe(connectionFor(context.links.eth0));
+          if (settings) expect(routing?.status).toBe(connectionFor(context));
           else expect(routing?.status ?? "disconnected").toBe("disconnected");
+          // A checker runs exactly for an interface with an address.
+          expect(live.child(CHECKER) !== undefined).toBe(context.checkers.eth0 !== undefined);
+          if (context.checkers.eth0) expect(settings).toBeDefined();
 
           // resolv.conf follows the same reports.
           const lastNameServers = live.nameServers.filter((call) => call.ifname === "eth0").at(-1);

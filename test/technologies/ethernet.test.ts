@@ -20,6 +20,7 @@ describe("ethernet technology", () => {
       files: [],
       daemons: [{ kind: "udhcpc", ifname: "eth0", hostname: "kiosk-7" }],
       staticIpv4: undefined,
+      reaches: "internet",
     });
   });
 
@@ -74,6 +75,7 @@ describe("ethernet technology", () => {
     ]);
     expect(plan.daemons).toEqual([]);
     expect(plan.staticIpv4).toBeUndefined();
+    expect(plan.reaches).toBe("lan");
   });
 });
 
@@ -84,6 +86,7 @@ describe("null technology", () => {
       down: [],
       files: [],
       daemons: [],
+      reaches: "lan",
     });
   });
 });
