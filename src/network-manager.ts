@@ -1,11 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Actor, createActor, fromPromise } from "xstate";
+import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import { interfaceMachine } from "../machines/interface.js";
 import { type LinkReport, type ManagerMachine, managerMachine } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
 import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
 import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
+import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
+import { createProber, type Prober } from "./connectivity/prober.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
 import { createCommandRunner } from "./linux/command-runner.js";
@@ -36,6 +39,8 @@ export interface NetworkManagerOptions {
   commandTimeoutMs?: number;
   /** First restart delay of a DHCP client that died (default 1 s, doubling). */
   dhcpRestartDelayMs?: number;
+  /** Connectivity checker timings for every interface (defaults: see DEFAULT_CONNECTIVITY). */
+  connectivity?: Partial<ConnectivitySettings>;
 }
 
 export interface InterfaceInfo {
@@ -64,6 +69,7 @@ export class NetworkManager {
   readonly #stopping = new Set<Promise<void>>();
   #monitor: KernelMonitor | undefined;
   #dhcpServer: ReportServer | undefined;
+  #prober: Prober | undefined;
   #resolver: NameResolver | undefined;
   #root: Actor<ManagerMachine> | undefined;
   #unsubscribeOrder: (() => void) | undefined;
@@ -124,6 +130,7 @@ export class NetworkManager {
     const links = await this.#monitor.start();
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
 
+    this.#prober = createProber({ netns, logger: this.#logger });
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
@@ -137,9 +144,21 @@ export class NetworkManager {
   ): ManagerMachine {
     const { ip } = context;
     const dhcpServer = this.#dhcpServer;
-    if (!dhcpServer) throw new Error("the DHCP report server starts first");
+    const prober = this.#prober;
+    if (!dhcpServer || !prober)
+      throw new Error("the DHCP report server and the prober start first");
     return managerMachine.provide({
       actors: {
+        checker: linuxCheckerMachine({
+          prober,
+          targets: this.#config.internetHosts,
+          properties: this.properties,
+          prefixLengthOf: (ifname, address) =>
+            this.#monitor
+              ?.links()
+              .get(ifname)
+              ?.addresses.find((candidate) => candidate.address === address)?.prefixLength,
+        }),
         routeManager: linuxRouteManagerMachine({
           ip,
           properties: this.properties,
@@ -187,6 +206,9 @@ export class NetworkManager {
             ),
           );
         },
+        connectivityChanged: (_, { ifname, status, reason }) => {
+          this.#logger.info({ ifname, status, reason }, "connectivity changed");
+        },
         reportChildError: (_, { id, error }) => {
           this.#logger.error({ actor: id, err: error }, "actor failed; replacing it");
         },
@@ -211,6 +233,8 @@ export class NetworkManager {
         routes: this.#options.routes,
         retryDelayMs: this.#options.retryDelayMs,
         commandTimeoutMs,
+        checkInternet: this.#config.internetHosts.length > 0,
+        connectivity: this.#options.connectivity,
       },
     });
     root.subscribe({
@@ -272,6 +296,7 @@ export class NetworkManager {
     await this.#monitor?.stop();
     while (this.#stopping.size > 0) await Promise.all(this.#stopping);
     await this.#dhcpServer?.close();
+    await this.#prober?.close();
     await this.#resolver?.flush();
   }
 

@@ -1,0 +1,214 @@
+import { Resolver } from "node:dns/promises";
+import { isIP, Socket } from "node:net";
+import type { ProbeResult } from "../../machines/connectivity-checker.js";
+
+/**
+ * The Internet check: TCP connects to a few hosts, bound to the interface's
+ * own address so that policy routing (`ip rule from <addr>`) sends them out of
+ * that interface. Any host answering, even with a reset, proves the path.
+ */
+
+export interface ProbeTarget {
+  /** An IPv4 literal or a DNS name. */
+  host: string;
+  port: number;
+}
+
+export interface ProbeRequest {
+  sourceAddress: string;
+  /** The interface's own DNS servers; names are resolved through them only. */
+  nameServers: readonly string[];
+  targets: readonly ProbeTarget[];
+  /** One deadline for everything: name resolution and the connects. */
+  timeoutMs: number;
+}
+
+type Outcome =
+  | { reachable: true; how: "connected" | "refused"; address: string; ms: number }
+  | { reachable: false; reason: string };
+
+const label = (target: ProbeTarget) => `${target.host}:${target.port}`;
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+function errorCode(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code ?? message ?? String(error);
+}
+
+/**
+ * One probe: owns every socket, resolver and timer it creates, so that
+ * `dispose` can prove nothing outlives the answer.
+ */
+class ProbeRun {
+  readonly #request: ProbeRequest;
+  readonly #sockets = new Set<Socket>();
+  readonly #closed: Promise<unknown>[] = [];
+  readonly #resolvers = new Set<Resolver>();
+  readonly #attempts: Promise<unknown>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #removeAbortListener: () => void = () => {};
+  #disposed = false;
+
+  constructor(request: ProbeRequest) {
+    this.#request = request;
+  }
+
+  /** Resolves with the first reachable target, or a failure naming every target's reason. */
+  run(signal: AbortSignal | undefined): Promise<ProbeResult> {
+    const { targets, timeoutMs } = this.#request;
+    const reasons = new Map<number, string>();
+    return new Promise<ProbeResult>((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#removeAbortListener = () => signal?.removeEventListener("abort", onAbort);
+      this.#timer = setTimeout(() => {
+        targets.forEach((_, index) => {
+          if (!reasons.has(index)) reasons.set(index, `timeout after ${timeoutMs} ms`);
+        });
+        resolve(this.#failure(reasons));
+      }, timeoutMs);
+      targets.forEach((target, index) => {
+        const attempt = this.#attempt(target).then((outcome) => {
+          if (outcome.reachable) {
+            resolve(this.#success(target, outcome));
+            return;
+          }
+          reasons.set(index, outcome.reason);
+          if (reasons.size === targets.length) resolve(this.#failure(reasons));
+        });
+        this.#attempts.push(attempt);
+      });
+    });
+  }
+
+  /** Stops every attempt and waits until each socket has closed and each query has ended. */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    clearTimeout(this.#timer);
+    this.#removeAbortListener();
+    for (const resolver of this.#resolvers) resolver.cancel();
+    for (const socket of this.#sockets) socket.destroy();
+    await Promise.all([...this.#attempts, ...this.#closed]);
+  }
+
+  #success(target: ProbeTarget, outcome: Outcome & { reachable: true }): ProbeResult {
+    const via = isIP(target.host) ? "" : ` (${outcome.address})`;
+    const how = outcome.how === "connected" ? "connected" : "refused (reachable)";
+    return {
+      ok: true,
+      rttMs: round(outcome.ms),
+      detail: `${label(target)}${via} ${how} in ${round(outcome.ms)} ms`,
+    };
+  }
+
+  #failure(reasons: ReadonlyMap<number, string>): ProbeResult {
+    const { targets, sourceAddress } = this.#request;
+    const each = targets.map((target, index) => `${label(target)} ${reasons.get(index)}`);
+    return { ok: false, detail: `nothing reachable from ${sourceAddress}: ${each.join("; ")}` };
+  }
+
+  /** Never rejects: every error becomes the target's reason. */
+  async #attempt(target: ProbeTarget): Promise<Outcome> {
+    let address: string;
+    try {
+      address = await this.#resolve(target.host);
+    } catch (error) {
+      return { reachable: false, reason: `name not resolved (${errorCode(error)})` };
+    }
+    if (this.#disposed) return { reachable: false, reason: "cancelled" };
+    return this.#connect(address, target.port);
+  }
+
+  async #resolve(host: string): Promise<string> {
+    if (isIP(host) !== 0) return host;
+    const { nameServers, sourceAddress, timeoutMs } = this.#request;
+    if (nameServers.length === 0) throw new Error("no name servers");
+    // c-ares retries on its own schedule; one try within our deadline keeps it bounded.
+    const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+    this.#resolvers.add(resolver);
+    try {
+      resolver.setServers([...nameServers]);
+      resolver.setLocalAddress(sourceAddress);
+      const [first] = await resolver.resolve4(host);
+      if (first === undefined) throw new Error("no address");
+      return first;
+    } finally {
+      this.#resolvers.delete(resolver);
+    }
+  }
+
+  #connect(address: string, port: number): Promise<Outcome> {
+    const socket = new Socket();
+    this.#sockets.add(socket);
+    this.#closed.push(new Promise((closed) => socket.once("close", closed)));
+    const started = performance.now();
+    return new Promise<Outcome>((settle) => {
+      socket.once("connect", () =>
+        settle({ reachable: true, how: "connected", address, ms: performance.now() - started }),
+      );
+      socket.once("error", (error) => {
+        // A reset comes from the far end (or a firewall past the uplink): the path works.
+        if (errorCode(error) === "ECONNREFUSED") {
+          settle({ reachable: true, how: "refused", address, ms: performance.now() - started });
+        } else {
+          settle({ reachable: false, reason: errorCode(error) });
+        }
+      });
+      // Destroyed by dispose before anything happened.
+      socket.once("close", () => settle({ reachable: false, reason: "cancelled" }));
+      try {
+        socket.connect({ host: address, port, localAddress: this.#request.sourceAddress });
+      } catch (error) {
+        // A malformed source address or port throws before any I/O.
+        settle({ reachable: false, reason: errorCode(error) });
+        socket.destroy();
+      }
+    });
+  }
+}
+
+/**
+ * Tries every target at once from `sourceAddress`. A connect or a refusal is
+ * success (the first one wins and stops the rest); a timeout, an unreachable
+ * route or an unresolved name is that target's failure. Every socket, query
+ * and timer is gone when the promise settles; `signal` cancels it all and
+ * rejects with the signal's reason.
+ */
+export async function probeTcp(request: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> {
+  signal?.throwIfAborted();
+  if (request.targets.length === 0) return { ok: false, detail: "no probe targets" };
+  const probe = new ProbeRun(request);
+  try {
+    return await probe.run(signal);
+  } finally {
+    await probe.dispose();
+  }
+}
+
+/**
+ * Picks up to `count` distinct targets, rotating through `all` from `cursor`
+ * so that successive checks spread over the list, and leaving out hosts
+ * `skip` rejects (those on the interface's own subnet prove nothing about
+ * the Internet).
+ */
+export function chooseTargets(
+  all: readonly ProbeTarget[],
+  count: number,
+  cursor: number,
+  skip: (host: string) => boolean,
+): ProbeTarget[] {
+  const chosen: ProbeTarget[] = [];
+  const seen = new Set<string>();
+  const length = all.length;
+  if (length === 0 || count <= 0) return chosen;
+  const start = ((Math.trunc(cursor) % length) + length) % length;
+  for (let step = 0; step < length && chosen.length < count; step += 1) {
+    const target = all[(start + step) % length] as ProbeTarget;
+    const key = label(target);
+    if (seen.has(key) || skip(target.host)) continue;
+    seen.add(key);
+    chosen.push(target);
+  }
+  return chosen;
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import {
+  endpointAddress,
+  parseSsTcp,
+  readTcpSockets,
+  type TcpSocketInfo,
+  trafficEvidence,
+} from "../../src/connectivity/passive-evidence.js";
+import type { CommandRunner } from "../../src/linux/command-runner.js";
+
+// Captured with iproute2 6.1 in a lab namespace: a busybox nc session to an
+// echo server, then the same socket after the server's input was dropped by nft.
+const ESTABLISHED = [
+  "0      0      192.0.2.10:56384 192.0.2.1:53",
+  "\t bbr wscale:10,10 rto:204 rtt:0.069/0.031 ato:40 mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:13 bytes_sent:21 bytes_acked:22 bytes_received:21 segs_out:8 segs_in:5 data_segs_out:3 data_segs_in:3 bbr:(bw:1053090592bps,mrtt:0.011,pacing_gain:2.88672,cwnd_gain:2.88672) send 2182492754bps lastsnd:400 lastrcv:400 lastack:400 pacing_rate 4534978280bps delivery_rate 1053090904bps delivered:4 app_limited rcv_space:14480 rcv_ssthresh:64088 minrtt:0.011 snd_wnd:65536",
+  "",
+].join("\n");
+
+const RETRANSMITTING_WITH_STATE = [
+  "ESTAB 0      17     192.0.2.10:56392 192.0.2.1:53",
+  "\t bbr wscale:10,10 rto:1632 backoff:3 rtt:0.043/0.024 ato:40 mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:1 bytes_sent:92 bytes_retrans:68 bytes_acked:8 bytes_received:7 segs_out:9 segs_in:3 data_segs_out:6 data_segs_in:1 bbr:(bw:965333096bps,mrtt:0.012,pacing_gain:2.88672,cwnd_gain:2.88672) send 269395349bps lastsnd:160 lastrcv:3020 lastack:3020 pacing_rate 6896947776bps delivery_rate 965333328bps delivered:2 app_limited busy:1824ms unacked:1 retrans:1/4 lost:1 rcv_space:14480 rcv_ssthresh:64088 minrtt:0.012 snd_wnd:65536",
+  "",
+].join("\n");
+
+const EXTERNAL = "203.0.113.53";
+const offLink = (remote: string) => !remote.startsWith("192.0.2.");
+
+function socket(overrides: Partial<TcpSocketInfo> = {}): TcpSocketInfo {
+  return {
+    local: "192.0.2.10:40000",
+    remote: `${EXTERNAL}:443`,
+    bytesSent: 100,
+    bytesReceived: 100,
+    bytesAcked: 101,
+    retrans: 0,
+    ...overrides,
+  };
+}
+
+describe("parseSsTcp", () => {
+  it("reads a socket without the state column (state filter given)", () => {
+    expect(parseSsTcp(ESTABLISHED)).toEqual([
+      {
+        local: "192.0.2.10:56384",
+        remote: "192.0.2.1:53",
+        bytesSent: 21,
+        bytesReceived: 21,
+        bytesAcked: 22,
+        lastSndMs: 400,
+        lastRcvMs: 400,
+      },
+    ]);
+  });
+
+  it("reads a retransmitting socket with the state column, taking the total retransmits", () => {
+    expect(parseSsTcp(RETRANSMITTING_WITH_STATE)).toEqual([
+      {
+        local: "192.0.2.10:56392",
+        remote: "192.0.2.1:53",
+        bytesSent: 92,
+        bytesReceived: 7,
+        bytesAcked: 8,
+        retrans: 4,
+        lastSndMs: 160,
+        lastRcvMs: 3020,
+      },
+    ]);
+  });
+
+  it("reads several sockets, IPv4-mapped and scoped addresses, and sockets without info", () => {
+    const text = [
+      "0 0 [::ffff:192.0.2.10]:5000 [::ffff:203.0.113.53]:443",
+      "\t cubic bytes_sent:5 bytes_received:6",
+      "0 0 192.0.2.10%eth0:6000 198.51.100.7:80",
+      "0 0 [2001:db8::1]:7000 [2001:db8::2]:22",
+      "\t cubic bytes_received:9",
+    ].join("\n");
+    expect(parseSsTcp(text)).toEqual([
+      {
+        local: "192.0.2.10:5000",
+        remote: "203.0.113.53:443",
+        bytesSent: 5,
+        bytesReceived: 6,
+      },
+      { local: "192.0.2.10:6000", remote: "198.51.100.7:80" },
+      { local: "[2001:db8::1]:7000", remote: "[2001:db8::2]:22", bytesReceived: 9 },
+    ]);
+    expect(endpointAddress("[2001:db8::1]:7000")).toBe("2001:db8::1");
+    expect(endpointAddress("192.0.2.10:6000")).toBe("192.0.2.10");
+  });
+
+  it("ignores empty output and lines it cannot read", () => {
+    expect(parseSsTcp("")).toEqual([]);
+    expect(parseSsTcp("\t bytes_sent:3\nnonsense\n")).toEqual([]);
+  });
+});
+
+describe("trafficEvidence", () => {
+  it("is seen when a socket to an off-link host both sent and received", () => {
+    const now = socket({ bytesSent: 150, bytesReceived: 180 });
+    expect(trafficEvidence([socket()], [now], "192.0.2.10", offLink)).toBe("seen");
+  });
+
+  it("counts a socket that is new since the last reading", () => {
+    expect(trafficEvidence([], [socket()], "192.0.2.10", offLink)).toBe("seen");
+  });
+
+  it("is none when only one direction moved", () => {
+    const sentOnly = socket({ bytesSent: 150 });
+    const receivedOnly = socket({ bytesReceived: 150 });
+    expect(trafficEvidence([socket()], [sentOnly], "192.0.2.10", offLink)).toBe("none");
+    expect(trafficEvidence([socket()], [receivedOnly], "192.0.2.10", offLink)).toBe("none");
+  });
+
+  it("is stalled when a socket retransmits and receives nothing", () => {
+    const stuck = socket({ bytesSent: 300, retrans: 3 });
+    expect(trafficEvidence([socket()], [stuck], "192.0.2.10", offLink)).toBe("stalled");
+  });
+
+  it("prefers seen over stalled", () => {
+    const stuck = socket({ local: "192.0.2.10:40001", retrans: 2 });
+    const moving = socket({ bytesSent: 200, bytesReceived: 200 });
+    const previous = [socket(), socket({ local: "192.0.2.10:40001" })];
+    expect(trafficEvidence(previous, [stuck, moving], "192.0.2.10", offLink)).toBe("seen");
+  });
+
+  it("ignores other source addresses, on-link peers and unchanged sockets", () => {
+    const previous = [socket()];
+    const otherSource = socket({
+      local: "198.51.100.10:40000",
+      bytesSent: 500,
+      bytesReceived: 500,
+    });
+    const onLink = socket({ remote: "192.0.2.1:53", bytesSent: 500, bytesReceived: 500 });
+    expect(trafficEvidence(previous, [otherSource], "192.0.2.10", offLink)).toBe("none");
+    expect(trafficEvidence(previous, [onLink], "192.0.2.10", offLink)).toBe("none");
+    expect(trafficEvidence(previous, previous, "192.0.2.10", offLink)).toBe("none");
+  });
+});
+
+describe("readTcpSockets", () => {
+  it("runs ss for established TCP sockets through the runner", async () => {
+    const calls: Array<[string, readonly string[]]> = [];
+    const runner: CommandRunner = {
+      netns: "lab",
+      run: async (file, args) => {
+        calls.push([file, args]);
+        return { stdout: ESTABLISHED, stderr: "" };
+      },
+      spawn: () => {
+        throw new Error("not used");
+      },
+      sysctl: async () => {},
+    };
+    expect(await readTcpSockets(runner)).toHaveLength(1);
+    expect(calls).toEqual([["ss", ["-t", "-i", "-n", "-H", "state", "established"]]]);
+  });
+});
