@@ -121,8 +121,10 @@ export class DaemonLab {
   waitForLog(
     predicate: (entry: DaemonLog["entry"]) => boolean,
     timeoutMs = 10_000,
+    /** Only entries logged after this many of them (`log.length` at some earlier moment). */
+    after = 0,
   ): Promise<DaemonLog> {
-    const seen = this.log.find((log) => predicate(log.entry));
+    const seen = this.log.slice(after).find((log) => predicate(log.entry));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -53,7 +53,12 @@ try {
     }
   });
 
+  // Carrier and addresses first; then each uplink's connectivity checker needs a few good checks.
   const all = await demo.waitForLog(
+    (entry) => entry.key === "connection" && entry.value === "internet",
+    20_000,
+  );
+  await demo.waitForLog(
     (entry) =>
       entry.key === "available_interfaces" &&
       Array.isArray(entry.value) &&
@@ -73,10 +78,36 @@ try {
 
   console.log("\n== eth0 cable back");
   const plugged = performance.now();
+  const afterReplug = demo.log.length;
   await lab.plug("eth0");
   const back = await demo.timeUntilRoute(INTERNET_HOST, "eth0", plugged);
-  console.log(`           default route back on eth0 ${back.toFixed(1)} ms after the replug`);
+  console.log(
+    `           default route back on eth0 ${back.toFixed(1)} ms after the replug (carrier gives lan; its checker has to find the Internet again)`,
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
+
+  await demo.waitForLog(
+    (entry) => entry.key === "interface/eth0/connection" && entry.value === "internet",
+    20_000,
+    afterReplug,
+  );
+
+  console.log(`\n== eth0's upstream goes silent (blackhole in its router), link still up`);
+  const router = lab.uplink("eth0").routerNs;
+  const silenced = performance.now();
+  await lab.ip(router).batch([`route replace blackhole ${INTERNET_HOST}/32`]);
+  const failover = await demo.timeUntilRoute(INTERNET_HOST, "wlan0", silenced, 30_000);
+  console.log(
+    `           default route on wlan0 ${(failover / 1000).toFixed(1)} s after the upstream loss (default checker timings)`,
+  );
+
+  console.log(`\n== eth0's upstream answers again`);
+  const restored = performance.now();
+  await lab.ip(router).batch([`route del blackhole ${INTERNET_HOST}/32`]);
+  const failback = await demo.timeUntilRoute(INTERNET_HOST, "eth0", restored, 60_000);
+  console.log(
+    `           default route back on eth0 ${(failback / 1000).toFixed(1)} s later (several good checks first)`,
+  );
 
   const routes = await lab.exec(lab.deviceNs, "ip", ["-4", "route", "show", "table", "main"]);
   const rules = await lab.exec(lab.deviceNs, "ip", ["-4", "rule", "show"]);
