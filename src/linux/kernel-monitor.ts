@@ -267,10 +267,14 @@ class LinuxKernelMonitor implements KernelMonitor {
     const eventAt = this.#eventAt;
     this.#eventAt = undefined;
     const signal = this.#abort.signal;
-    const [links, addresses] = await Promise.all([
+    // Both settle before a failure is thrown: no `ip` of a failed dump outlives it.
+    const [linkDump, addressDump] = await Promise.allSettled([
       this.#ip.json<unknown>(["-d", "link", "show"], signal),
       this.#ip.json<unknown>(["addr", "show"], signal),
     ]);
+    if (linkDump.status === "rejected") throw linkDump.reason;
+    if (addressDump.status === "rejected") throw addressDump.reason;
+    const [links, addresses] = [linkDump.value, addressDump.value];
     if (this.#phase === "stopped") return;
     const next = parseLinkStates(links, addresses);
     const changes = linkChanges(this.#links, next);
