@@ -85,11 +85,31 @@ const publish = (state: InterfaceStateName) =>
     params: ({ context }: { context: InterfaceContext }) => ({ ifname: context.ifname, state }),
   }) as const;
 
+/** Logs a failed command run; the shell decides how. */
+const reportCommandError = (stage: "up" | "down") =>
+  ({
+    type: "reportError",
+    params: ({ context, event }: { context: InterfaceContext; event: unknown }) => ({
+      ifname: context.ifname,
+      stage,
+      message: errorMessage((event as { error?: unknown }).error),
+    }),
+  }) as const;
+
 const commandsInput = ({ context }: { context: InterfaceContext }): CommandsInput => ({
   ifname: context.ifname,
   plan: context.plan,
   timeoutMs: context.commandTimeoutMs,
 });
+
+/**
+ * While configuring, configured or retrying: a new config takes the old one
+ * down first, and an interface that vanishes is waited for.
+ */
+const whileUp = {
+  "config.changed": { guard: "isNewConfig", target: "reconfiguring", actions: "holdConfig" },
+  "link.present": { guard: "vanished", target: "waitingForInterface", actions: "setPresence" },
+} as const;
 
 export const interfaceMachine = setup({
   types: {
@@ -200,26 +220,11 @@ export const interfaceMachine = setup({
         onDone: "configured",
         onError: {
           target: "retrying",
-          actions: [
-            "recordError",
-            {
-              type: "reportError",
-              params: ({ context, event }) => ({
-                ifname: context.ifname,
-                stage: "up",
-                message: errorMessage(event.error),
-              }),
-            },
-          ],
+          actions: ["recordError", reportCommandError("up")],
         },
       },
       on: {
-        "config.changed": { guard: "isNewConfig", target: "reconfiguring", actions: "holdConfig" },
-        "link.present": {
-          guard: "vanished",
-          target: "waitingForInterface",
-          actions: "setPresence",
-        },
+        ...whileUp,
       },
     },
     configured: {
@@ -247,12 +252,7 @@ export const interfaceMachine = setup({
             },
           ],
         },
-        "config.changed": { guard: "isNewConfig", target: "reconfiguring", actions: "holdConfig" },
-        "link.present": {
-          guard: "vanished",
-          target: "waitingForInterface",
-          actions: "setPresence",
-        },
+        ...whileUp,
       },
     },
     reconfiguring: {
@@ -265,17 +265,7 @@ export const interfaceMachine = setup({
         // The old config may be half gone already; the new one starts regardless.
         onError: {
           target: "starting",
-          actions: [
-            {
-              type: "reportError",
-              params: ({ context, event }) => ({
-                ifname: context.ifname,
-                stage: "down",
-                message: errorMessage(event.error),
-              }),
-            },
-            "adoptPending",
-          ],
+          actions: [reportCommandError("down"), "adoptPending"],
         },
       },
       on: {
@@ -287,12 +277,7 @@ export const interfaceMachine = setup({
       after: { retryDelay: "starting" },
       on: {
         // What the failed attempt left behind goes down with the old config.
-        "config.changed": { guard: "isNewConfig", target: "reconfiguring", actions: "holdConfig" },
-        "link.present": {
-          guard: "vanished",
-          target: "waitingForInterface",
-          actions: "setPresence",
-        },
+        ...whileUp,
       },
     },
     stopping: {
@@ -304,14 +289,7 @@ export const interfaceMachine = setup({
         onDone: "stopped",
         onError: {
           target: "stopped",
-          actions: {
-            type: "reportError",
-            params: ({ context, event }) => ({
-              ifname: context.ifname,
-              stage: "down",
-              message: errorMessage(event.error),
-            }),
-          },
+          actions: reportCommandError("down"),
         },
       },
       on: {

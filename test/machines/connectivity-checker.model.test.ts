@@ -14,6 +14,7 @@ import {
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { edgeCoveringPaths } from "../model/paths.js";
+import { describeEveryEdge } from "../model/walk.js";
 
 /** Damping forgets after two good checks here, so the graph stays small. */
 const SETTINGS: ConnectivitySettings = {
@@ -120,7 +121,16 @@ function startLiveChecker(
 
   const statuses = () =>
     reports.flatMap((report) => (report.type === "connectivity.changed" ? [report.status] : []));
-  return { actor, host: hostActor, probe, reports, statuses, clock, perform };
+  return {
+    actor,
+    host: hostActor,
+    probe,
+    reports,
+    statuses,
+    clock,
+    perform,
+    stop: () => hostActor.stop(),
+  };
 }
 
 function statusOf(value: unknown): ConnectivityStatus {
@@ -129,55 +139,35 @@ function statusOf(value: unknown): ConnectivityStatus {
   ) as ConnectivityStatus;
 }
 
-describe("connectivity checker machine, every path of its graph on a live actor", () => {
-  const recorder = new CoverageRecorder();
-
-  it("has paths to walk", () => {
-    expect(paths.length).toBeGreaterThan(40);
-  });
-
-  it.each(paths.map((path, index) => [index, path.name, path] as const))(
-    "path %i: %s",
-    async (_index, _name, path) => {
-      const live = startLiveChecker(recorder);
-      try {
-        for (const step of path.steps.slice(1)) {
-          await live.perform(step.event);
-          const snapshot = live.actor.getSnapshot();
-          expect(snapshot.value).toEqual(step.state.value);
-          // The parent always knows the status the checker is in.
-          expect(live.statuses().at(-1)).toBe(statusOf(snapshot.value));
-          // A probe runs exactly in the probing states, with the right number of hosts.
-          const running = live.probe.calls.filter((call) => !call.settled && !call.signal.aborted);
-          const key = JSON.stringify(snapshot.value);
-          const probing = [
-            '{"lan":"probing"}',
-            '{"internet":"checking"}',
-            '{"internet":"suspect"}',
-          ];
-          expect(running.length).toBe(probing.includes(key) ? 1 : 0);
-          if (key === '{"internet":"suspect"}')
-            expect(running[0]?.input.count).toBe(SETTINGS.confirmProbes);
-          // No address or carrier, never more than disconnected.
-          if (!snapshot.context.usable) expect(snapshot.value).toBe("disconnected");
-        }
-      } finally {
-        live.host.stop();
-      }
-    },
-  );
-
-  it("starts disconnected on a link without carrier or address", async () => {
-    const live = startLiveChecker(recorder, SETTINGS, false);
-    await settle();
-    expect(live.actor.getSnapshot().value).toBe("disconnected");
-    expect(live.statuses()).toEqual(["disconnected"]);
-    live.host.stop();
-  });
-
-  it("exercised every state and transition of the machine", () => {
-    expect(recorder.missing(connectivityCheckerMachine)).toEqual({ states: [], transitions: [] });
-  });
+describeEveryEdge("connectivity checker machine, every path of its graph on a live actor", {
+  machine: connectivityCheckerMachine,
+  paths,
+  minimumPaths: 40,
+  start: (recorder) => startLiveChecker(recorder),
+  check: (live, step) => {
+    const snapshot = live.actor.getSnapshot();
+    expect(snapshot.value).toEqual(step.state.value);
+    // The parent always knows the status the checker is in.
+    expect(live.statuses().at(-1)).toBe(statusOf(snapshot.value));
+    // A probe runs exactly in the probing states, with the right number of hosts.
+    const running = live.probe.calls.filter((call) => !call.settled && !call.signal.aborted);
+    const key = JSON.stringify(snapshot.value);
+    const probing = ['{"lan":"probing"}', '{"internet":"checking"}', '{"internet":"suspect"}'];
+    expect(running.length).toBe(probing.includes(key) ? 1 : 0);
+    if (key === '{"internet":"suspect"}')
+      expect(running[0]?.input.count).toBe(SETTINGS.confirmProbes);
+    // No address or carrier, never more than disconnected.
+    if (!snapshot.context.usable) expect(snapshot.value).toBe("disconnected");
+  },
+  more: (recorder) => {
+    it("starts disconnected on a link without carrier or address", async () => {
+      const live = startLiveChecker(recorder, SETTINGS, false);
+      await settle();
+      expect(live.actor.getSnapshot().value).toBe("disconnected");
+      expect(live.statuses()).toEqual(["disconnected"]);
+      live.host.stop();
+    });
+  },
 });
 
 /** Drives a checker with probe outcomes taken in order (one per host tried); returns the statuses over time. */

@@ -13,6 +13,7 @@ import type { InterfaceConfig } from "../../src/config/schema.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { edgeCoveringPaths } from "../model/paths.js";
+import { describeEveryEdge } from "../model/walk.js";
 
 const RETRY_DELAY_MS = 30_000;
 const DHCP: InterfaceConfig = { type: "ethernet", ipv4: { method: "dhcp" } };
@@ -184,69 +185,49 @@ function startLiveActor(recorder: CoverageRecorder) {
     reports,
     perform,
     clock,
+    stop: () => hostActor.stop(),
   };
 }
 
-describe("interface machine, every path of its graph on a live actor", () => {
-  const recorder = new CoverageRecorder();
-
-  it("has paths to walk", () => {
-    expect(paths.length).toBeGreaterThan(30);
-  });
-
-  it.each(paths.map((path, index) => [index, path.name, path] as const))(
-    "path %i: %s",
-    async (_index, _name, path) => {
-      const live = startLiveActor(recorder);
-      try {
-        for (const step of path.steps.slice(1)) {
-          await live.perform(step.event);
-          const snapshot = live.actor.getSnapshot();
-          expect(snapshot.value).toEqual(step.state.value);
-          const value = snapshot.value as string;
-          // The published state is always the one the machine is in.
-          expect(live.published.at(-1)).toBe(PUBLISHED[value]);
-          // Commands run only in the states that own them, for the config in force.
-          const runningUp = live.bringUp.calls.filter(
-            (call) => !call.settled && !call.signal.aborted,
-          );
-          const runningDown = live.bringDown.calls.filter(
-            (call) => !call.settled && !call.signal.aborted,
-          );
-          expect(runningUp.length).toBe(value === "configuring" ? 1 : 0);
-          expect(runningDown.length).toBe(
-            value === "reconfiguring" || value === "stopping" ? 1 : 0,
-          );
-          // Daemons run exactly while configured.
-          const runningDaemons = live.daemonRuns.filter((run) => !run.stopped);
-          expect(runningDaemons.length).toBe(value === "configured" ? 1 : 0);
-          const { context } = snapshot;
-          if (value === "configuring") {
-            expect(runningUp[0]?.input.plan.daemons.length).toBe(
-              context.config.type === "ethernet" && context.config.ipv4.method === "dhcp" ? 1 : 0,
-            );
-          }
-          // The parent learns of every address change, and that addresses are gone when not configured.
-          const lastAddressReport = live.reports
-            .filter((report) => report.type !== "interface.stopped")
-            .at(-1);
-          if (value !== "configured" && lastAddressReport) {
-            expect(lastAddressReport.type).toBe("interface.ipv4_cleared");
-          }
-          if (value === "stopped") {
-            expect(snapshot.status).toBe("done");
-            expect(live.reports.at(-1)).toEqual({ type: "interface.stopped", ifname: "eth0" });
-          }
-        }
-      } finally {
-        live.host.stop();
-      }
-    },
-  );
-
-  it("exercised every state and transition of the machine", () => {
-    expect(recorder.missing(interfaceMachine)).toEqual({ states: [], transitions: [] });
-  });
+describeEveryEdge("interface machine, every path of its graph on a live actor", {
+  machine: interfaceMachine,
+  paths,
+  minimumPaths: 30,
+  start: (recorder) => startLiveActor(recorder),
+  check: (live, step) => {
+    const snapshot = live.actor.getSnapshot();
+    expect(snapshot.value).toEqual(step.state.value);
+    const value = snapshot.value as string;
+    // The published state is always the one the machine is in.
+    expect(live.published.at(-1)).toBe(PUBLISHED[value]);
+    // Commands run only in the states that own them, for the config in force.
+    const runningUp = live.bringUp.calls.filter((call) => !call.settled && !call.signal.aborted);
+    const runningDown = live.bringDown.calls.filter(
+      (call) => !call.settled && !call.signal.aborted,
+    );
+    expect(runningUp.length).toBe(value === "configuring" ? 1 : 0);
+    expect(runningDown.length).toBe(value === "reconfiguring" || value === "stopping" ? 1 : 0);
+    // Daemons run exactly while configured.
+    const runningDaemons = live.daemonRuns.filter((run) => !run.stopped);
+    expect(runningDaemons.length).toBe(value === "configured" ? 1 : 0);
+    const { context } = snapshot;
+    if (value === "configuring") {
+      expect(runningUp[0]?.input.plan.daemons.length).toBe(
+        context.config.type === "ethernet" && context.config.ipv4.method === "dhcp" ? 1 : 0,
+      );
+    }
+    // The parent learns of every address change, and that addresses are gone when not configured.
+    const lastAddressReport = live.reports
+      .filter((report) => report.type !== "interface.stopped")
+      .at(-1);
+    if (value !== "configured" && lastAddressReport) {
+      expect(lastAddressReport.type).toBe("interface.ipv4_cleared");
+    }
+    if (value === "stopped") {
+      expect(snapshot.status).toBe("done");
+      expect(live.reports.at(-1)).toEqual({ type: "interface.stopped", ifname: "eth0" });
+    }
+  },
 });
 
 describe("interface machine, behaviours", () => {

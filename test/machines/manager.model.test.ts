@@ -29,6 +29,7 @@ import type { Ipv4Settings } from "../../src/technologies/types.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { edgeCoveringPaths } from "../model/paths.js";
+import { describeEveryEdge } from "../model/walk.js";
 
 const DHCP: InterfaceConfig = { type: "ethernet", ipv4: { method: "dhcp" } };
 const STATIC: InterfaceConfig = {
@@ -265,7 +266,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
     await settle();
   }
 
-  return { actor, child, perform, nameServers, removed, childErrors };
+  return { actor, child, perform, nameServers, removed, childErrors, stop: () => actor.stop() };
 }
 
 function connectionFor(context: ManagerContext) {
@@ -274,71 +275,54 @@ function connectionFor(context: ManagerContext) {
   return context.checkers.eth0?.status ?? "lan";
 }
 
-describe("manager (root) machine, every path of its graph on a live actor", () => {
-  const recorder = new CoverageRecorder();
+describeEveryEdge("manager (root) machine, every path of its graph on a live actor", {
+  machine: managerMachine,
+  paths,
+  minimumPaths: 50,
+  start: (recorder, path) => startLiveActor(recorder, path.input),
+  check: (live, step) => {
+    const snapshot = live.actor.getSnapshot();
+    expect(snapshot.status).toBe("active");
+    const expected = (step.state as unknown as { context: ManagerContext }).context;
+    const { context } = snapshot;
+    expect(serialize(context)).toBe(serialize(expected));
 
-  it("has paths to walk", () => {
-    expect(paths.length).toBeGreaterThan(50);
-  });
+    // One actor per interface, registered under its system id, and only while it has a phase.
+    const eth0 = live.child(ETH0);
+    expect(eth0 !== undefined).toBe(context.phases.eth0 !== undefined);
+    expect(live.actor.system.get(ETH0)).toBe(eth0);
+    if (eth0 && context.phases.eth0 === "running") {
+      const childContext = eth0.getSnapshot().context;
+      expect(childContext.pendingConfig ?? childContext.config).toEqual(context.configs.eth0);
+    }
+    if (eth0 && context.phases.eth0 === "stopping") {
+      expect(eth0.getSnapshot().value).toBe("stopping");
+    }
 
-  it.each(paths.map((path, index) => [index, path.name, path] as const))(
-    "path %i: %s",
-    async (_index, _name, path) => {
-      const live = startLiveActor(recorder, path.input);
-      try {
-        for (const step of path.steps.slice(1)) {
-          await live.perform(step.event);
-          const snapshot = live.actor.getSnapshot();
-          expect(snapshot.status).toBe("active");
-          const expected = (step.state as unknown as { context: ManagerContext }).context;
-          const { context } = snapshot;
-          expect(serialize(context)).toBe(serialize(expected));
+    // The route manager is always there and knows exactly the addresses the interfaces reported.
+    const routeManager = live.child(ROUTE_MANAGER_ID);
+    expect(live.actor.system.get(ROUTE_MANAGER_ID)).toBe(routeManager);
+    if (context.respawning.includes(ROUTE_MANAGER_ID)) {
+      expect(routeManager).toBeUndefined();
+      return;
+    }
+    expect(routeManager).toBeDefined();
+    const routeContext = routeManager?.getSnapshot().context as RouteManagerContext;
+    const routing = routeContext.interfaces.eth0;
+    // An interface neither configured nor running is forgotten by routing too.
+    if (!context.configs.eth0 && !context.phases.eth0) expect(routing).toBeUndefined();
+    const settings = context.ipv4.eth0;
+    expect(routing?.addresses ?? []).toEqual(settings?.addresses ?? []);
+    if (settings) expect(routing?.status).toBe(connectionFor(context));
+    else expect(routing?.status ?? "disconnected").toBe("disconnected");
+    // A checker runs exactly for an interface with an address.
+    expect(live.child(CHECKER) !== undefined).toBe(context.checkers.eth0 !== undefined);
+    if (context.checkers.eth0) expect(settings).toBeDefined();
 
-          // One actor per interface, registered under its system id, and only while it has a phase.
-          const eth0 = live.child(ETH0);
-          expect(eth0 !== undefined).toBe(context.phases.eth0 !== undefined);
-          expect(live.actor.system.get(ETH0)).toBe(eth0);
-          if (eth0 && context.phases.eth0 === "running") {
-            const childContext = eth0.getSnapshot().context;
-            expect(childContext.pendingConfig ?? childContext.config).toEqual(context.configs.eth0);
-          }
-          if (eth0 && context.phases.eth0 === "stopping") {
-            expect(eth0.getSnapshot().value).toBe("stopping");
-          }
-
-          // The route manager is always there and knows exactly the addresses the interfaces reported.
-          const routeManager = live.child(ROUTE_MANAGER_ID);
-          expect(live.actor.system.get(ROUTE_MANAGER_ID)).toBe(routeManager);
-          if (context.respawning.includes(ROUTE_MANAGER_ID)) {
-            expect(routeManager).toBeUndefined();
-            continue;
-          }
-          expect(routeManager).toBeDefined();
-          const routeContext = routeManager?.getSnapshot().context as RouteManagerContext;
-          const routing = routeContext.interfaces.eth0;
-          // An interface neither configured nor running is forgotten by routing too.
-          if (!context.configs.eth0 && !context.phases.eth0) expect(routing).toBeUndefined();
-          const settings = context.ipv4.eth0;
-          expect(routing?.addresses ?? []).toEqual(settings?.addresses ?? []);
-          if (settings) expect(routing?.status).toBe(connectionFor(context));
-          else expect(routing?.status ?? "disconnected").toBe("disconnected");
-          // A checker runs exactly for an interface with an address.
-          expect(live.child(CHECKER) !== undefined).toBe(context.checkers.eth0 !== undefined);
-          if (context.checkers.eth0) expect(settings).toBeDefined();
-
-          // resolv.conf follows the same reports.
-          const lastNameServers = live.nameServers.filter((call) => call.ifname === "eth0").at(-1);
-          expect(lastNameServers?.settings).toEqual(settings);
-        }
-      } finally {
-        live.actor.stop();
-      }
-    },
-  );
-
-  it("exercised every transition of the machine", () => {
-    expect(recorder.missing(managerMachine)).toEqual({ states: [], transitions: [] });
-  });
+    // resolv.conf follows the same reports.
+    const lastNameServers = live.nameServers.filter((call) => call.ifname === "eth0").at(-1);
+    expect(lastNameServers?.settings).toEqual(settings);
+  },
 });
 
 describe("manager (root) machine, behaviours", () => {

@@ -12,6 +12,7 @@ import type { RouteChange, RouteEntry } from "../../src/route/types.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { edgeCoveringPaths } from "../model/paths.js";
+import { describeEveryEdge } from "../model/walk.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 
 const RETRY_DELAY_MS = 5_000;
@@ -147,52 +148,35 @@ function startLiveActor(recorder: CoverageRecorder) {
     await settle();
   }
 
-  return { actor, kernel, published, applyChanges, perform };
+  return { actor, kernel, published, applyChanges, perform, stop: () => actor.stop() };
 }
 
-describe("route manager machine, every path of its graph on a live actor", () => {
-  const recorder = new CoverageRecorder();
-
-  it("has paths to walk", () => {
-    expect(paths.length).toBeGreaterThan(20);
-  });
-
-  it.each(paths.map((path, index) => [index, path.name, path] as const))(
-    "path %i: %s",
-    async (_index, _name, path) => {
-      const live = startLiveActor(recorder);
-      try {
-        for (const step of path.steps.slice(1)) {
-          await live.perform(step.event);
-          const snapshot = live.actor.getSnapshot();
-          expect(snapshot.status).toBe("active");
-          expect(snapshot.value).toEqual(step.state.value);
-          const { context } = snapshot;
-          if (snapshot.matches("idle")) {
-            // Converged: the kernel holds exactly what the calculator asks for…
-            expect(live.kernel.ids()).toEqual(context.desired.map(entryId).sort());
-            // …and the published route order is the one in the kernel.
-            expect(live.published.at(-1)?.availableInterfaces).toEqual(
-              interfacesByPriority(live.kernel.list()),
-            );
-          }
-          if (snapshot.matches("applying")) {
-            const { changes } = live.applyChanges.current().input;
-            const firstDeletion = changes.findIndex((change) => change.op === "del");
-            const lastAddition = changes.findLastIndex((change) => change.op !== "del");
-            if (firstDeletion >= 0) expect(lastAddition).toBeLessThan(firstDeletion);
-          }
-          if (snapshot.matches("backingOff")) expect(context.lastError?.message).toBeTruthy();
-        }
-      } finally {
-        live.actor.stop();
-      }
-    },
-  );
-
-  it("exercised every state and transition of the machine", () => {
-    expect(recorder.missing(routeManagerMachine)).toEqual({ states: [], transitions: [] });
-  });
+describeEveryEdge("route manager machine, every path of its graph on a live actor", {
+  machine: routeManagerMachine,
+  paths,
+  minimumPaths: 20,
+  start: (recorder) => startLiveActor(recorder),
+  check: (live, step) => {
+    const snapshot = live.actor.getSnapshot();
+    expect(snapshot.status).toBe("active");
+    expect(snapshot.value).toEqual(step.state.value);
+    const { context } = snapshot;
+    if (snapshot.matches("idle")) {
+      // Converged: the kernel holds exactly what the calculator asks for…
+      expect(live.kernel.ids()).toEqual(context.desired.map(entryId).sort());
+      // …and the published route order is the one in the kernel.
+      expect(live.published.at(-1)?.availableInterfaces).toEqual(
+        interfacesByPriority(live.kernel.list()),
+      );
+    }
+    if (snapshot.matches("applying")) {
+      const { changes } = live.applyChanges.current().input;
+      const firstDeletion = changes.findIndex((change) => change.op === "del");
+      const lastAddition = changes.findLastIndex((change) => change.op !== "del");
+      if (firstDeletion >= 0) expect(lastAddition).toBeLessThan(firstDeletion);
+    }
+    if (snapshot.matches("backingOff")) expect(context.lastError?.message).toBeTruthy();
+  },
 });
 
 describe("route manager machine, behaviours", () => {
