@@ -1,12 +1,11 @@
-import { DaemonLab } from "../demo/daemon-lab.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DaemonLab, THREE_UPLINKS } from "../demo/daemon-lab.js";
 import { report, summarize } from "./stats.js";
 
 const INTERNET_HOST = "203.0.113.53";
 const UNPLUGS = 20;
 /** The kernel passes cross-namespace carrier changes on at most about once a second. */
 const CARRIER_GAP_MS = 1_100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The `statenet` daemon with eth0 (DHCP), wlan0 (static) and wwan0 (DHCP):
@@ -15,11 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function benchCarrierSwitch(): Promise<void> {
   const demo = await DaemonLab.start({
-    uplinks: [
-      { ifname: "eth0", ipv4: "dhcp" },
-      { ifname: "wlan0", ipv4: "static" },
-      { ifname: "wwan0", ipv4: "dhcp" },
-    ],
+    uplinks: THREE_UPLINKS,
     internetHosts: [INTERNET_HOST],
     logLevel: "info",
   });

@@ -20,6 +20,13 @@ export interface DaemonLabOptions {
   logLevel?: string;
 }
 
+/** The device of the demo and the benchmarks: wired and cellular on DHCP, WiFi static. */
+export const THREE_UPLINKS: DaemonLabOptions["uplinks"] = [
+  { ifname: "eth0", ipv4: "dhcp" },
+  { ifname: "wlan0", ipv4: "static" },
+  { ifname: "wwan0", ipv4: "dhcp" },
+];
+
 export interface DaemonLog {
   /** Milliseconds since the daemon was started. */
   atMs: number;
@@ -54,21 +61,11 @@ export class DaemonLab {
       const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
       for (const { ifname, ipv4 } of options.uplinks) {
-        const uplink = lab.uplink(ifname);
         if (ipv4 === "dhcp") {
           await lab.startDhcpServer(ifname);
           interfaces[ifname] = { type: "ethernet", ipv4: { method: "dhcp" } };
         } else {
-          interfaces[ifname] = {
-            type: "ethernet",
-            ipv4: {
-              method: "static",
-              address: uplink.deviceAddress,
-              prefixLength: uplink.prefixLength,
-              gateway: uplink.routerAddress,
-              nameServers: [uplink.routerAddress],
-            },
-          };
+          interfaces[ifname] = lab.staticConfig(ifname);
         }
       }
       const config: ConfigInput = {

@@ -1,5 +1,5 @@
 import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
-import { DaemonLab } from "./daemon-lab.js";
+import { DaemonLab, THREE_UPLINKS } from "./daemon-lab.js";
 
 /**
  * The main job: the `statenet` daemon on a device with three uplinks (eth0 on
@@ -24,11 +24,7 @@ const SHOWN =
 const stamp = (ms: number) => `+${ms.toFixed(0).padStart(6)} ms`;
 
 const demo = await DaemonLab.start({
-  uplinks: [
-    { ifname: "eth0", ipv4: "dhcp" },
-    { ifname: "wlan0", ipv4: "static" },
-    { ifname: "wwan0", ipv4: "dhcp" },
-  ],
+  uplinks: THREE_UPLINKS,
   internetHosts: [INTERNET_HOST],
 });
 let exitCode: number | undefined;

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import type { InterfaceConfig } from "../config/schema.js";
 import { isIpv4Address } from "../route/ipv4.js";
 import type { Ipv4Address } from "../route/types.js";
 import { createIpRunner, type IpRunner } from "./ip.js";
@@ -77,7 +78,8 @@ const liveLabs = new Set<Lab>();
 const LAB_PREFIX = `sn-${process.pid.toString(36)}-${randomBytes(2).toString("hex")}`;
 const LAB_NAMESPACE = /^sn-([0-9a-z]+)-[0-9a-f]{4}-\d+-/;
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (a pid we may not signal still does). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -199,6 +201,21 @@ export class Lab {
           `addr add ${uplink.deviceAddress}/${uplink.prefixLength} dev ${uplink.ifname} noprefixroute`,
       ),
     );
+  }
+
+  /** A statenet config giving the uplink's device end its static address, the router as gateway and name server. */
+  staticConfig(ifname: string): InterfaceConfig {
+    const uplink = this.uplink(ifname);
+    return {
+      type: "ethernet",
+      ipv4: {
+        method: "static",
+        address: uplink.deviceAddress,
+        prefixLength: uplink.prefixLength,
+        gateway: uplink.routerAddress,
+        nameServers: [uplink.routerAddress],
+      },
+    };
   }
 
   /** The device address and gateway of an uplink, as the route manager is told them. */

@@ -13,7 +13,6 @@ import {
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   HANDLER_SCRIPT_NAME,
@@ -27,7 +26,7 @@ import {
   type ReportServer,
   ReportServerError,
 } from "../../src/dhcp/report-server.js";
-import { createLogger } from "../../src/log.js";
+import { captureLogs } from "../support/capture-logs.js";
 import { isRoot } from "../support/root.js";
 
 let base: string;
@@ -46,24 +45,13 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: "debug", destination }) };
-}
-
 function freshDir(): string {
   counter += 1;
   return join(base, `d${counter}`);
 }
 
 async function startServer(options: { readTimeoutMs?: number } = {}) {
-  const { lines, logger } = capture();
+  const { lines, logger } = captureLogs();
   const dir = freshDir();
   const server = await createReportServer({ dir, logger, ...options });
   servers.push(server);
@@ -116,7 +104,7 @@ describe("report server", () => {
     const dir = freshDir();
     await mkdir(dir, { mode: 0o755 });
     await chmod(dir, 0o777);
-    const server = await createReportServer({ dir, logger: capture().logger });
+    const server = await createReportServer({ dir, logger: captureLogs().logger });
     servers.push(server);
     expect(await mode(dir)).toBe(0o700);
   });
@@ -126,7 +114,7 @@ describe("report server", () => {
     await mkdir(target, { mode: 0o700 });
     const link = freshDir();
     await symlink(target, link);
-    await expect(createReportServer({ dir: link, logger: capture().logger })).rejects.toThrow(
+    await expect(createReportServer({ dir: link, logger: captureLogs().logger })).rejects.toThrow(
       PrivateDirectoryError,
     );
   });
@@ -134,7 +122,7 @@ describe("report server", () => {
   it("refuses a path that is a file", async () => {
     const file = freshDir();
     await writeFile(file, "");
-    await expect(createReportServer({ dir: file, logger: capture().logger })).rejects.toThrow(
+    await expect(createReportServer({ dir: file, logger: captureLogs().logger })).rejects.toThrow(
       PrivateDirectoryError,
     );
   });
@@ -143,14 +131,14 @@ describe("report server", () => {
     const dir = freshDir();
     await mkdir(dir, { mode: 0o700 });
     await chown(dir, 65534, 65534);
-    await expect(createReportServer({ dir, logger: capture().logger })).rejects.toThrow(
+    await expect(createReportServer({ dir, logger: captureLogs().logger })).rejects.toThrow(
       /owned by uid 65534/,
     );
   });
 
   it("replaces a stale socket but not one a live server listens on", async () => {
     const { server, dir } = await startServer();
-    await expect(createReportServer({ dir, logger: capture().logger })).rejects.toThrow(
+    await expect(createReportServer({ dir, logger: captureLogs().logger })).rejects.toThrow(
       /another process is listening/,
     );
     // A manager that died leaves its socket file behind.
@@ -158,7 +146,7 @@ describe("report server", () => {
     await mkdir(stale, { mode: 0o700 });
     await leaveStaleSocket(join(stale, "dhcp.sock"));
     expect((await lstat(join(stale, "dhcp.sock"))).isSocket()).toBe(true);
-    const replacement = await createReportServer({ dir: stale, logger: capture().logger });
+    const replacement = await createReportServer({ dir: stale, logger: captureLogs().logger });
     servers.push(replacement);
     expect(await converse(replacement.path, report("nobody"))).toBe("error unknown token\n");
     expect(server.path).not.toBe(replacement.path);
@@ -168,7 +156,7 @@ describe("report server", () => {
     const dir = freshDir();
     await mkdir(dir, { mode: 0o700 });
     await writeFile(join(dir, "dhcp.sock"), "");
-    await expect(createReportServer({ dir, logger: capture().logger })).rejects.toThrow(
+    await expect(createReportServer({ dir, logger: captureLogs().logger })).rejects.toThrow(
       ReportServerError,
     );
   });

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { InterfaceConfig } from "../../src/config/schema.js";
 import { Lab } from "../../src/linux/lab.js";
 import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
 import { describeAsRoot } from "../support/root.js";
@@ -20,19 +19,6 @@ const TIMINGS = {
 };
 const DETECTION_BOUND_MS = TIMINGS.intervalMs + 2 * TIMINGS.timeoutMs + 1_000;
 
-function staticConfig(lab: Lab, ifname: string): InterfaceConfig {
-  const uplink = lab.uplink(ifname);
-  return {
-    type: "ethernet",
-    ipv4: {
-      method: "static",
-      address: uplink.deviceAddress,
-      prefixLength: uplink.prefixLength,
-      gateway: uplink.routerAddress,
-    },
-  };
-}
-
 describeAsRoot("connectivity checker on a real kernel: upstream loss and return", () => {
   let lab: Lab;
   let dir: string;
@@ -44,7 +30,7 @@ describeAsRoot("connectivity checker on a real kernel: upstream loss and return"
     manager = createNetworkManager({
       netns: lab.deviceNs,
       config: {
-        interfaces: { eth0: staticConfig(lab, "eth0"), wlan0: staticConfig(lab, "wlan0") },
+        interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") },
         // Nothing listens there: the host's kernel answers with a reset, which counts as reachable.
         internetHosts: [{ host: INTERNET_HOST, port: 53 }],
         resolvConf: join(dir, "resolv.conf"),

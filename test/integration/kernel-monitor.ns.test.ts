@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IpRunner } from "../../src/linux/ip.js";
 import { createKernelMonitor, type KernelMonitor } from "../../src/linux/kernel-monitor.js";
-import { Lab } from "../../src/linux/lab.js";
+import { Lab, processAlive } from "../../src/linux/lab.js";
 import type { LinkAddress, LinkChange } from "../../src/linux/link-state.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";
@@ -82,15 +82,6 @@ function processesMentioning(text: string): number[] {
       }
     })
     .map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const inet = (address: string, prefixLength = 24): LinkAddress => ({
@@ -208,8 +199,8 @@ describeAsRoot("kernel monitor on a real kernel (network namespaces)", () => {
       },
       { timeout: 2000, interval: 20 },
     );
-    expect(alive(dead)).toBe(false);
-    expect(alive(restarted)).toBe(true);
+    expect(processAlive(dead)).toBe(false);
+    expect(processAlive(restarted)).toBe(true);
     // Restarted means events reach it again, not only that a process exists.
     await sleep(100);
     const from = record.reports.length;
@@ -227,7 +218,7 @@ describeAsRoot("kernel monitor on a real kernel (network namespaces)", () => {
     const changes: unknown[] = [];
     properties.subscribe(["interface"], (change) => changes.push(change));
     await monitor.stop();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(await monitorPids(lab, lab.deviceNs)).toEqual([]);
     const reports = record.reports.length;
     await carrierPause();

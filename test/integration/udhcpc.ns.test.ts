@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installHandler } from "../../src/dhcp/handler-script.js";
@@ -10,35 +10,13 @@ import type { DhcpEvent } from "../../src/dhcp/lease-event.js";
 import { createReportServer, type ReportServer } from "../../src/dhcp/report-server.js";
 import { startUdhcpc, type Udhcpc } from "../../src/dhcp/udhcpc.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
-import { type DhcpServer, Lab } from "../../src/linux/lab.js";
-import { createLogger } from "../../src/log.js";
+import { type DhcpServer, Lab, processAlive } from "../../src/linux/lab.js";
+import { captureLogs } from "../support/capture-logs.js";
 import { describeAsRoot } from "../support/root.js";
 
 interface Seen {
   event: DhcpEvent;
   at: number;
-}
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: "debug", destination }) };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The environment udhcpc runs with, as the kernel has it. */
@@ -72,7 +50,7 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
   let server: ReportServer;
   let handlerPath: string;
   let udhcpc: Udhcpc | undefined;
-  const { lines: logs, logger } = capture();
+  const { lines: logs, logger } = captureLogs();
   const events: Seen[] = [];
 
   beforeAll(async () => {
@@ -209,7 +187,7 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     expect(udhcpc?.restarts).toBe(1);
     expect(udhcpc?.pid).toBeDefined();
     expect(udhcpc?.pid).not.toBe(firstPid);
-    expect(alive(firstPid)).toBe(false);
+    expect(processAlive(firstPid)).toBe(false);
     expect(logs.some((line) => line.msg === "udhcpc exited" && line.signal === "SIGKILL")).toBe(
       true,
     );
@@ -243,7 +221,7 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     await udhcpc.stop();
     console.log(`stop: ${Date.now() - stoppedAt} ms`);
     const after = events.length;
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(udhcpc.pid).toBeUndefined();
     await sleep(500);
     expect(udhcpc.restarts).toBe(restarts);
@@ -305,6 +283,6 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     console.log(`stop of a process ignoring SIGTERM: ${took} ms`);
     expect(took).toBeGreaterThanOrEqual(2_000);
     expect(took).toBeLessThan(3_000);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 });

@@ -1,20 +1,8 @@
-import { Writable } from "node:stream";
 import { expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: "info", destination }) };
-}
+import { captureLogs } from "../support/capture-logs.js";
 
 it("masks secrets at any of the first levels and keeps property keys readable", () => {
-  const { lines, logger } = capture();
+  const { texts, logger } = captureLogs("info");
   logger.info(
     {
       config: { type: "wifi", networks: { home: { psk: "hunter2hunter2", wepKey: "0123456789" } } },
@@ -23,7 +11,7 @@ it("masks secrets at any of the first levels and keeps property keys readable", 
     },
     "configured",
   );
-  const text = lines.join("");
+  const text = texts.join("");
   for (const secret of ["hunter2hunter2", "0123456789", "s3cret", "pem-pass"]) {
     expect(text).not.toContain(secret);
   }
