@@ -1,5 +1,16 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { addressChanges, describeCommand } from "../../src/linux/interface-commands.js";
+import { createCommandRunner } from "../../src/linux/command-runner.js";
+import {
+  addressChanges,
+  bringDown,
+  bringUp,
+  describeCommand,
+} from "../../src/linux/interface-commands.js";
+import { createIpRunner } from "../../src/linux/ip.js";
+import type { TechnologyPlan } from "../../src/technologies/types.js";
 
 const A = { address: "192.0.2.10", prefixLength: 24 };
 const B = { address: "192.0.2.20", prefixLength: 24 };
@@ -37,5 +48,29 @@ describe("converging an interface's IPv4 addresses", () => {
     expect(describeCommand({ kind: "sysctl", path: "net/ipv4/ip_forward", value: "1" })).toBe(
       "sysctl net/ipv4/ip_forward=1",
     );
+  });
+});
+
+describe("a plan's files", () => {
+  it("are written with their mode before the up commands and removed after the down ones", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "statenet-plan-files-"));
+    try {
+      const path = join(dir, "wpa_supplicant", "wlan0.conf");
+      const plan: TechnologyPlan = {
+        up: [],
+        down: [],
+        files: [{ path, content: "network={}\n", mode: 0o600 }],
+        daemons: [],
+        reaches: "lan",
+      };
+      const context = { ip: createIpRunner(), runner: createCommandRunner() };
+      await bringUp(context, plan, new AbortController().signal, 1_000);
+      expect(await readFile(path, "utf8")).toBe("network={}\n");
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      await bringDown(context, plan, new AbortController().signal, 1_000);
+      await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

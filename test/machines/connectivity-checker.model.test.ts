@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ActorRefFrom, createActor, SimulatedClock, setup } from "xstate";
+import { SimulatedClock } from "xstate";
 import {
   type CheckerContext,
   type CheckerReport,
@@ -13,6 +13,7 @@ import {
 } from "../../machines/connectivity-checker.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
+import { hostChild } from "../model/host.js";
 import { edgeCoveringPaths } from "../model/paths.js";
 import { describeEveryEdge } from "../model/walk.js";
 
@@ -82,22 +83,18 @@ function startLiveChecker(
   usable = true,
 ) {
   const probe = controlledPromise<ProbeResult, ProbeInput>();
-  const reports: CheckerReport[] = [];
   const clock = new SimulatedClock();
   const machine = connectivityCheckerMachine.provide({ actors: { probe: probe.logic } });
-  const host = setup({ actors: { checker: machine } }).createMachine({
-    invoke: { id: "checker", src: "checker", input: { ...input, usable, settings } },
-    on: {
-      "*": {
-        actions: ({ event }) => {
-          if (event.type.startsWith("connectivity.")) reports.push(event as CheckerReport);
-        },
-      },
-    },
+  const {
+    actor,
+    host: hostActor,
+    reports,
+  } = hostChild<typeof machine, CheckerReport>(machine, {
+    input: { ...input, usable, settings },
+    clock,
+    inspect: recorder.inspect,
+    reportPrefix: "connectivity.",
   });
-  const hostActor = createActor(host, { clock, inspect: recorder.inspect });
-  hostActor.start();
-  const actor = hostActor.getSnapshot().children.checker as ActorRefFrom<typeof machine>;
   const delays: Record<string, (context: CheckerContext) => number> = {
     "xstate.after.holdDown.connectivity.lan.holdingDown": (context) => context.holdDownMs,
     "xstate.after.lanInterval.connectivity.lan.waiting": (context) =>

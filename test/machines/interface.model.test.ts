@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ActorRefFrom, createActor, fromCallback, SimulatedClock, setup } from "xstate";
+import { fromCallback, SimulatedClock } from "xstate";
 import {
   type CommandsInput,
   type DaemonsInput,
@@ -12,6 +12,7 @@ import {
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
+import { hostChild } from "../model/host.js";
 import { edgeCoveringPaths } from "../model/paths.js";
 import { describeEveryEdge } from "../model/walk.js";
 
@@ -112,7 +113,6 @@ function startLiveActor(recorder: CoverageRecorder) {
     sendBack: (e: InterfaceEvent) => void;
   }> = [];
   const published: InterfaceStateName[] = [];
-  const reports: InterfaceReport[] = [];
   const clock = new SimulatedClock();
   const machine = interfaceMachine.provide({
     actors: {
@@ -129,19 +129,16 @@ function startLiveActor(recorder: CoverageRecorder) {
     actions: { publishState: (_, { state }) => published.push(state) },
   });
   // The interface reports to its parent, so it runs under a host that records the reports.
-  const host = setup({ actors: { iface: machine } }).createMachine({
-    invoke: { id: "iface", src: "iface", input },
-    on: {
-      "*": {
-        actions: ({ event }) => {
-          if (event.type.startsWith("interface.")) reports.push(event as InterfaceReport);
-        },
-      },
-    },
+  const {
+    actor,
+    host: hostActor,
+    reports,
+  } = hostChild<typeof machine, InterfaceReport>(machine, {
+    input,
+    clock,
+    inspect: recorder.inspect,
+    reportPrefix: "interface.",
   });
-  const hostActor = createActor(host, { clock, inspect: recorder.inspect });
-  hostActor.start();
-  const actor = hostActor.getSnapshot().children.iface as ActorRefFrom<typeof machine>;
 
   async function perform(event: AnyEvent): Promise<void> {
     switch (event.type) {
