@@ -92,6 +92,8 @@ export interface CheckerContext {
   holdDownMs: number;
   lastReason: string;
   lastRttMs: number | undefined;
+  /** Traffic through the interface since the last check: the next check needs no probe. */
+  trafficSeen: boolean;
 }
 
 export type CheckerEvent =
@@ -105,7 +107,9 @@ export type CheckerEvent =
   /** Sockets through this interface exchanged data with off-link hosts since the last check. */
   | { type: "traffic.seen" }
   /** Sockets through this interface only retransmit: check now. */
-  | { type: "traffic.stalled" };
+  | { type: "traffic.stalled" }
+  /** New timings from a changed configuration; they apply from the next timer on. */
+  | { type: "settings.changed"; settings: Partial<ConnectivitySettings> };
 
 export type CheckerReport =
   | {
@@ -222,7 +226,15 @@ export const connectivityCheckerMachine = setup({
         nameServers: link.nameServers ?? [],
       };
     }),
-    recordTraffic: assign({ failedChecks: 0, lastReason: "traffic seen" }),
+    markTraffic: assign({ trafficSeen: true }),
+    forgetTraffic: assign({ trafficSeen: false }),
+    recordTraffic: assign({ trafficSeen: false, failedChecks: 0, lastReason: "traffic seen" }),
+    applySettings: assign(({ event }) => ({
+      settings: {
+        ...DEFAULT_CONNECTIVITY,
+        ...(event as Extract<CheckerEvent, { type: "settings.changed" }>).settings,
+      },
+    })),
   },
   guards: {
     isUsable: ({ context }) => context.usable,
@@ -233,6 +245,7 @@ export const connectivityCheckerMachine = setup({
       (event as unknown as ProbeDone).output.ok &&
       context.goodChecks + 1 >= context.settings.recoveryChecks,
     holdingDown: ({ context }) => context.holdDownMs > 0,
+    trafficSeen: ({ context }) => context.trafficSeen,
   },
   delays: {
     interval: ({ context }) => context.settings.intervalMs,
@@ -255,7 +268,9 @@ export const connectivityCheckerMachine = setup({
     holdDownMs: 0,
     lastReason: input.usable ? "starting" : "no carrier or address",
     lastRttMs: undefined,
+    trafficSeen: false,
   }),
+  on: { "settings.changed": { actions: "applySettings" } },
   initial: "starting",
   states: {
     starting: {
@@ -314,7 +329,7 @@ export const connectivityCheckerMachine = setup({
       },
     },
     internet: {
-      entry: [report("internet"), details("internet")],
+      entry: ["forgetTraffic", report("internet"), details("internet")],
       initial: "waiting",
       on: {
         "link.changed": {
@@ -322,20 +337,26 @@ export const connectivityCheckerMachine = setup({
           target: "disconnected",
           actions: "recordLink",
         },
+        "traffic.seen": { actions: "markTraffic" },
       },
       states: {
         waiting: {
-          after: { interval: "checking" },
-          on: {
-            "traffic.seen": {
-              target: "waiting",
-              reenter: true,
-              actions: ["recordTraffic", "recordStable", "alive"],
-            },
-            "traffic.stalled": "checking",
+          after: {
+            // The device's own traffic proved the uplink since the last check: no probe needed.
+            interval: [
+              {
+                guard: "trafficSeen",
+                target: "waiting",
+                reenter: true,
+                actions: ["recordTraffic", "recordStable", "alive", details("internet")],
+              },
+              { target: "checking" },
+            ],
           },
+          on: { "traffic.stalled": "checking" },
         },
         checking: {
+          entry: "forgetTraffic",
           invoke: {
             id: "probe",
             src: "probe",

@@ -107,7 +107,11 @@ const commandsInput = ({ context }: { context: InterfaceContext }): CommandsInpu
  * down first, and an interface that vanishes is waited for.
  */
 const whileUp = {
-  "config.changed": { guard: "isNewConfig", target: "reconfiguring", actions: "holdConfig" },
+  // Only a new plan takes the interface down; other settings (connectivity timings) just apply.
+  "config.changed": [
+    { guard: "changesPlan", target: "reconfiguring", actions: "holdConfig" },
+    { actions: "adoptConfig" },
+  ],
   "link.present": { guard: "vanished", target: "waitingForInterface", actions: "setPresence" },
 } as const;
 
@@ -143,6 +147,9 @@ export const interfaceMachine = setup({
         pendingConfig: undefined,
       };
     }),
+    adoptConfig: assign({
+      config: ({ event }) => (event as { config: InterfaceConfig }).config,
+    }),
     holdConfig: assign({
       pendingConfig: ({ event }) => (event as { config: InterfaceConfig }).config,
     }),
@@ -172,9 +179,9 @@ export const interfaceMachine = setup({
     isPresent: ({ context }) => context.present,
     appeared: ({ event }) => event.type === "link.present" && event.present,
     vanished: ({ event }) => event.type === "link.present" && !event.present,
-    isNewConfig: ({ context, event }) =>
+    changesPlan: ({ context, event }) =>
       event.type === "config.changed" &&
-      JSON.stringify(event.config) !== JSON.stringify(context.pendingConfig ?? context.config),
+      JSON.stringify(technologyPlan(context.ifname, event.config)) !== JSON.stringify(context.plan),
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelayMs,

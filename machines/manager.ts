@@ -81,6 +81,8 @@ export type ManagerEvent =
   | ({ type: "link.changed"; ifname: string } & LinkReport)
   | InterfaceReport
   | CheckerReport
+  /** What the device's own TCP traffic through an interface showed (the shell samples it). */
+  | { type: "traffic.observed"; ifname: string; evidence: "seen" | "stalled" }
   | { type: "child.respawn"; id: string }
   | { type: "routing.sync"; ifname: string }
   | { type: "interface.removed"; ifname: string }
@@ -137,13 +139,20 @@ function checkerLink(context: ManagerContext, ifname: string, reason: string) {
   };
 }
 
-function checkerOptions(context: ManagerContext, ifname: string) {
+/** Timings, most specific last: the type's defaults, the manager's, the interface's config. */
+function checkerSettings(context: ManagerContext, ifname: string): Partial<ConnectivitySettings> {
   const mobile = interfaceTypeFromName(ifname) === "mobile" ? MOBILE_CONNECTIVITY : {};
+  const config = context.configs[ifname];
+  const own = config && "connectivity" in config ? config.connectivity : undefined;
+  return { ...mobile, ...context.connectivity, ...own };
+}
+
+function checkerOptions(context: ManagerContext, ifname: string) {
   const { reason: _reason, ...link } = checkerLink(context, ifname, "starting");
   return {
     id: checkerActorId(ifname),
     systemId: checkerActorId(ifname),
-    input: { ifname, ...link, settings: { ...mobile, ...context.connectivity } },
+    input: { ifname, ...link, settings: checkerSettings(context, ifname) },
   };
 }
 
@@ -153,6 +162,9 @@ function checkerOptions(context: ManagerContext, ifname: string) {
  */
 function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEvent[] {
   const settings = context.ipv4[ifname];
+  const known = context.configs[ifname] || context.phases[ifname] || settings;
+  // Neither configured nor running: routing forgets it.
+  if (!known) return [{ type: "route.remove_interface", ifname }];
   if (!settings) {
     return [
       { type: "route.set_connection", ifname, status: "disconnected", reason: "no IPv4 address" },
@@ -212,6 +224,8 @@ export const managerMachine = setup({
     /** The shell clears an interface's properties once its actor is gone. */
     interfaceRemoved: (_, _params: { ifname: string }) => {},
     reportChildError: (_, _params: { id: string; error: unknown }) => {},
+    /** The shell clears what a checker published once it is gone. */
+    checkerStopped: (_, _params: { ifname: string }) => {},
     /** The shell logs every status change with its reason. */
     connectivityChanged: (
       _,
@@ -251,9 +265,16 @@ export const managerMachine = setup({
           enqueue.assign({ pending: { ...context.pending, [ifname]: config } });
           return;
         }
-        enqueue.assign({ configs: { ...context.configs, [ifname]: config } });
+        const configs = { ...context.configs, [ifname]: config };
+        enqueue.assign({ configs });
         if (phase === "running") {
           enqueue.sendTo(interfaceActorId(ifname), { type: "config.changed", config });
+          if (context.checkers[ifname]) {
+            enqueue.sendTo(checkerActorId(ifname), {
+              type: "settings.changed",
+              settings: checkerSettings({ ...context, configs }, ifname),
+            });
+          }
           return;
         }
         enqueue.spawnChild("interface", {
@@ -293,9 +314,9 @@ export const managerMachine = setup({
         enqueue.stopChild(interfaceActorId(ifname));
         const { [ifname]: next = null, ...pending } = context.pending;
         const { [ifname]: _phase, ...phases } = context.phases;
-        const { [ifname]: hadIpv4, ...ipv4 } = context.ipv4;
-        enqueue.assign({ pending, phases, ipv4 });
-        if (hadIpv4) enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
+        enqueue.assign({ pending, phases });
+        // Its addresses went with it, and with them what its checker had to check.
+        enqueue.raise({ type: "interface.ipv4_cleared", ifname });
         if (next !== null) {
           enqueue.raise({ type: "routing.sync", ifname });
           enqueue.raise({ type: "config.set", ifname, config: next });
@@ -356,6 +377,7 @@ export const managerMachine = setup({
           enqueue.stopChild(checkerActorId(ifname));
           const { [ifname]: _stopped, ...checkers } = context.checkers;
           enqueue.assign({ checkers });
+          enqueue({ type: "checkerStopped", params: { ifname } });
         }
         enqueue.raise({ type: "routing.sync", ifname });
         enqueue({ type: "setNameServers", params: { ifname, settings: undefined } });
@@ -363,12 +385,10 @@ export const managerMachine = setup({
     },
     /** Forget an interface that is no longer configured and has no actor. */
     "interface.removed": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ event, enqueue }) => {
         const { ifname } = event;
         enqueue({ type: "interfaceRemoved", params: { ifname } });
-        if (!context.respawning.includes(ROUTE_MANAGER_ID)) {
-          enqueue.sendTo(ROUTE_MANAGER_ID, { type: "route.remove_interface", ifname });
-        }
+        enqueue.raise({ type: "routing.sync", ifname });
       }),
     },
     // The one place that tells the route manager about an interface, from what the root knows.
@@ -391,6 +411,12 @@ export const managerMachine = setup({
     },
     // The interface works: its power manager's watchdog is petted here (issue 5).
     "connectivity.alive": {},
+    "traffic.observed": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (!context.checkers[event.ifname]) return;
+        enqueue.sendTo(checkerActorId(event.ifname), { type: `traffic.${event.evidence}` });
+      }),
+    },
     "xstate.error.actor.*": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const id = event.type.slice("xstate.error.actor.".length);
@@ -410,6 +436,7 @@ export const managerMachine = setup({
         if (child?.kind === "connectivity") {
           const { [child.ifname]: _failed, ...checkers } = context.checkers;
           enqueue.assign({ checkers });
+          enqueue({ type: "checkerStopped", params: { ifname: child.ifname } });
           enqueue.raise({ type: "routing.sync", ifname: child.ifname });
         }
         // Later, not at once: a child that fails as it starts must not spin the process.

@@ -9,6 +9,7 @@ import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
 import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
+import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
 import { createCommandRunner } from "./linux/command-runner.js";
@@ -41,6 +42,11 @@ export interface NetworkManagerOptions {
   dhcpRestartDelayMs?: number;
   /** Connectivity checker timings for every interface (defaults: see DEFAULT_CONNECTIVITY). */
   connectivity?: Partial<ConnectivitySettings>;
+  /**
+   * Between samples of the device's TCP sockets, whose traffic counts as a
+   * good check (default 2 s); 0 turns passive evidence off.
+   */
+  trafficSampleMs?: number;
 }
 
 export interface InterfaceInfo {
@@ -70,6 +76,7 @@ export class NetworkManager {
   #monitor: KernelMonitor | undefined;
   #dhcpServer: ReportServer | undefined;
   #prober: Prober | undefined;
+  #trafficWatcher: TrafficWatcher | undefined;
   #resolver: NameResolver | undefined;
   #root: Actor<ManagerMachine> | undefined;
   #unsubscribeOrder: (() => void) | undefined;
@@ -134,6 +141,33 @@ export class NetworkManager {
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
+    if (this.#options.trafficSampleMs !== 0 && this.#config.internetHosts.length > 0) {
+      this.#trafficWatcher = new TrafficWatcher({
+        runner,
+        logger: this.#logger,
+        sampleMs: this.#options.trafficSampleMs,
+        watched: () => this.#interfacesAtInternet(),
+        onEvidence: (ifname, evidence) => {
+          this.#logger.debug({ ifname, evidence }, "traffic evidence");
+          this.#root?.send({ type: "traffic.observed", ifname, evidence });
+        },
+      });
+      this.#trafficWatcher.start();
+    }
+  }
+
+  /** Interfaces whose checker says `internet`, with their addresses: whose traffic is evidence. */
+  #interfacesAtInternet(): WatchedInterface[] {
+    const links = this.#monitor?.links() ?? new Map<string, LinkState>();
+    return this.properties
+      .match(["interface", "*", "connectivity", "status"])
+      .flatMap(([key, status]) => {
+        const ifname = key[1];
+        const addresses = ifname === undefined ? undefined : links.get(ifname)?.addresses;
+        return status === "internet" && ifname !== undefined && addresses
+          ? [{ ifname, addresses }]
+          : [];
+      });
   }
 
   /** The root machine with the Linux effects of every actor in the tree. */
@@ -205,6 +239,9 @@ export class NetworkManager {
               (leaf) => [["interface", ifname, leaf], undefined] as const,
             ),
           );
+        },
+        checkerStopped: (_, { ifname }) => {
+          this.properties.clearPrefix(["interface", ifname, "connectivity"]);
         },
         connectivityChanged: (_, { ifname, status, reason }) => {
           this.#logger.info({ ifname, status, reason }, "connectivity changed");
@@ -291,6 +328,7 @@ export class NetworkManager {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#root?.stop();
+    await this.#trafficWatcher?.stop();
     this.#unsubscribeOrder?.();
     this.#unsubscribeLog?.();
     await this.#monitor?.stop();

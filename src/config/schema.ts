@@ -55,9 +55,53 @@ const ipv4Schema = z.discriminatedUnion(
   },
 );
 
+const milliseconds = (minimum: number) =>
+  z
+    .number()
+    .int("must be an integer number of milliseconds")
+    .min(minimum, `must be at least ${minimum} ms`)
+    .max(86_400_000, "must be at most one day");
+
+const count = (maximum: number) =>
+  z
+    .number()
+    .int("must be an integer")
+    .min(1, `must be 1..${maximum}`)
+    .max(maximum, `must be 1..${maximum}`);
+
+/** Overrides of the connectivity checker's timings (see DEFAULT_CONNECTIVITY). */
+export const connectivitySchema = z
+  .strictObject({
+    intervalMs: milliseconds(100).optional(),
+    timeoutMs: milliseconds(50).optional(),
+    lanIntervalMs: milliseconds(100).optional(),
+    recoveryIntervalMs: milliseconds(100).optional(),
+    recoveryChecks: count(100).optional(),
+    confirmProbes: count(10).optional(),
+    holdDownBaseMs: milliseconds(0).optional(),
+    holdDownMaxMs: milliseconds(0).optional(),
+    dampingResetMs: milliseconds(0).optional(),
+  })
+  .check((context) => {
+    const { holdDownBaseMs, holdDownMaxMs } = context.value;
+    if (
+      holdDownBaseMs !== undefined &&
+      holdDownMaxMs !== undefined &&
+      holdDownMaxMs < holdDownBaseMs
+    ) {
+      context.issues.push({
+        code: "custom",
+        input: holdDownMaxMs,
+        path: ["holdDownMaxMs"],
+        message: "must not be less than holdDownBaseMs",
+      });
+    }
+  });
+
 export const ethernetConfigSchema = z.strictObject({
   type: z.literal("ethernet"),
   ipv4: ipv4Schema,
+  connectivity: connectivitySchema.optional(),
 });
 
 export const nullConfigSchema = z.strictObject({ type: z.literal("null") });

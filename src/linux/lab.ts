@@ -53,7 +53,8 @@ export interface DhcpServerOptions {
   domain?: string;
 }
 
-export interface DhcpServer {
+/** A server the lab started (udhcpd, dnsmasq). */
+export interface LabServer {
   readonly pid: number;
   /** Kills the server by its pid and removes its files. */
   stop(): Promise<void>;
@@ -251,24 +252,65 @@ export class Lab {
    * skips the 2 s ARP probe of each offered address, so a lease takes ~100 ms.
    * Resolves once the server listens on port 67.
    */
-  async startDhcpServer(ifname: string, options: DhcpServerOptions = {}): Promise<DhcpServer> {
+  async startDhcpServer(ifname: string, options: DhcpServerOptions = {}): Promise<LabServer> {
     const uplink = this.uplink(ifname);
     const dir = await mkdtemp(join(tmpdir(), "statenet-udhcpd-"));
     this.#tempDirs.add(dir);
     const conf = join(dir, "udhcpd.conf");
     await writeFile(conf, udhcpdConfig(uplink, dir, options), { mode: 0o600 });
-    const child = execa(
-      "ip",
-      ["netns", "exec", uplink.routerNs, "busybox", "udhcpd", "-f", "-a", "0", conf],
-      {
-        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-        extendEnv: false,
-        stdin: "ignore",
-        stdout: "ignore",
-        buffer: false,
-        reject: false,
-      },
+    return this.#startServer(
+      "udhcpd",
+      uplink.routerNs,
+      ["busybox", "udhcpd", "-f", "-a", "0", conf],
+      67,
+      dir,
     );
+  }
+
+  /**
+   * Runs dnsmasq as the uplink router's name server (on the router's
+   * address), answering `names` (name → address) and nothing else.
+   * Resolves once it listens on port 53.
+   */
+  async startNameServer(
+    ifname: string,
+    names: Readonly<Record<string, string>>,
+  ): Promise<LabServer> {
+    const uplink = this.uplink(ifname);
+    const dir = await mkdtemp(join(tmpdir(), "statenet-dnsmasq-"));
+    this.#tempDirs.add(dir);
+    const records = Object.entries(names).map(([name, address]) => `--address=/${name}/${address}`);
+    const argv = [
+      "dnsmasq",
+      "--keep-in-foreground",
+      "--conf-file=/dev/null",
+      "--no-resolv",
+      "--no-hosts",
+      "--port=53",
+      `--listen-address=${uplink.routerAddress}`,
+      "--bind-interfaces",
+      `--pid-file=${join(dir, "dnsmasq.pid")}`,
+      ...records,
+    ];
+    return this.#startServer("dnsmasq", uplink.routerNs, argv, 53, dir);
+  }
+
+  /** A server in one of the lab's namespaces, up once it listens on its UDP port; stop removes `dir`. */
+  async #startServer(
+    name: string,
+    ns: string,
+    argv: readonly string[],
+    port: number,
+    dir: string,
+  ): Promise<LabServer> {
+    const child = execa("ip", ["netns", "exec", ns, ...argv], {
+      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      extendEnv: false,
+      stdin: "ignore",
+      stdout: "ignore",
+      buffer: false,
+      reject: false,
+    });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4096);
@@ -292,11 +334,11 @@ export class Lab {
       this.#tempDirs.delete(dir);
     };
     try {
-      if (pid === undefined) throw new Error("udhcpd did not start");
-      await this.#waitForUdp(uplink.routerNs, 67, () => exited);
+      if (pid === undefined) throw new Error("did not start");
+      await this.#waitForUdp(ns, port, () => exited);
     } catch (error) {
       await stop();
-      throw new Error(`udhcpd in ${uplink.routerNs}: ${(error as Error).message} ${stderr.trim()}`);
+      throw new Error(`${name} in ${ns}: ${(error as Error).message} ${stderr.trim()}`);
     }
     return { pid, stop };
   }

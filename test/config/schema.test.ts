@@ -35,6 +35,8 @@ function problems(input: unknown): string[] {
 }
 
 const eth0 = (config: unknown) => ({ interfaces: { eth0: config } });
+const withConnectivity = (connectivity: Record<string, unknown>) =>
+  eth0({ type: "ethernet", ipv4: { method: "dhcp" }, connectivity });
 const staticIpv4 = (ipv4: Record<string, unknown>) =>
   eth0({
     type: "ethernet",
@@ -92,9 +94,38 @@ describe("configuration file", () => {
     ],
     [{ ...example, resolvConf: "resolv.conf" }, "resolvConf: must be an absolute path"],
     [{ ...example, colour: "blue" }, "(root): unknown key(s): colour"],
+    [
+      withConnectivity({ intervalMs: 8.5 }),
+      "interfaces.eth0.connectivity.intervalMs: must be an integer number of milliseconds",
+    ],
+    [
+      withConnectivity({ timeoutMs: 10 }),
+      "interfaces.eth0.connectivity.timeoutMs: must be at least 50 ms",
+    ],
+    [
+      withConnectivity({ confirmProbes: 0 }),
+      "interfaces.eth0.connectivity.confirmProbes: must be 1..10",
+    ],
+    [
+      withConnectivity({ holdDownBaseMs: 20_000, holdDownMaxMs: 10_000 }),
+      "interfaces.eth0.connectivity.holdDownMaxMs: must not be less than holdDownBaseMs",
+    ],
+    [
+      withConnectivity({ interval: 1000 }),
+      "interfaces.eth0.connectivity: unknown key(s): interval",
+    ],
     ["interfaces", "(root): Invalid input: expected object, received string"],
   ])("rejects %j with %s", (input, message) => {
     expect(problems(input)).toEqual([message]);
+  });
+
+  it("takes connectivity timings per interface", () => {
+    const timings = { intervalMs: 1_000, timeoutMs: 500, recoveryChecks: 2, holdDownBaseMs: 0 };
+    expect(parseConfig(withConnectivity(timings)).interfaces.eth0).toEqual({
+      type: "ethernet",
+      ipv4: { method: "dhcp" },
+      connectivity: timings,
+    });
   });
 
   it("names every bad field at once", () => {

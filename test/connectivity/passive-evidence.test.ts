@@ -6,7 +6,7 @@ import {
   type TcpSocketInfo,
   trafficEvidence,
 } from "../../src/connectivity/passive-evidence.js";
-import type { CommandRunner } from "../../src/linux/command-runner.js";
+import { fakeRunner } from "../support/fake-runner.js";
 
 // Captured with iproute2 6.1 in a lab namespace: a busybox nc session to an
 // echo server, then the same socket after the server's input was dropped by nft.
@@ -141,17 +141,10 @@ describe("trafficEvidence", () => {
 describe("readTcpSockets", () => {
   it("runs ss for established TCP sockets through the runner", async () => {
     const calls: Array<[string, readonly string[]]> = [];
-    const runner: CommandRunner = {
-      netns: "lab",
-      run: async (file, args) => {
-        calls.push([file, args]);
-        return { stdout: ESTABLISHED, stderr: "" };
-      },
-      spawn: () => {
-        throw new Error("not used");
-      },
-      sysctl: async () => {},
-    };
+    const runner = fakeRunner(async (file, args) => {
+      calls.push([file, args]);
+      return { stdout: ESTABLISHED, stderr: "" };
+    }, "lab");
     expect(await readTcpSockets(runner)).toHaveLength(1);
     expect(calls).toEqual([["ss", ["-t", "-i", "-n", "-H", "state", "established"]]]);
   });

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Actor, waitFor } from "xstate";
 import type { RouteManagerMachine } from "../../machines/route-manager.js";
@@ -17,6 +15,7 @@ import { Lab, type LabUplink } from "../../src/linux/lab.js";
 import { startLinuxRouteManager } from "../../src/linux/route-manager.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";
+import { type Started, startEchoClient, startInternetServer } from "../support/lab-processes.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -25,68 +24,6 @@ const PROBE_PORT = 53;
 const ECHO_PORT = 7;
 const CLOSED_PORT = 54;
 const FAIL_TIMEOUT_MS = 500;
-
-/** The internet host: port 53 greets and hangs up, port 7 echoes (for passive evidence). */
-const INTERNET_SERVER = `
-const net = require("node:net");
-const greet = net.createServer((s) => { s.on("error", () => {}); s.end("hi\\n"); });
-const echo = net.createServer((s) => { s.on("error", () => {}); s.pipe(s); });
-let listening = 0;
-const ready = () => { if (++listening === 2) console.log("ready"); };
-greet.listen(${PROBE_PORT}, "${INTERNET_HOST}", ready);
-echo.listen(${ECHO_PORT}, "${INTERNET_HOST}", ready);
-`;
-
-/** A client on the device: a long-lived connection from a given address, lines in, echoes out. */
-const echoClient = (source: string) => `
-const net = require("node:net");
-const s = net.connect({ host: "${INTERNET_HOST}", port: ${ECHO_PORT}, localAddress: "${source}" });
-s.on("connect", () => console.log("ready"));
-s.on("error", (e) => { console.error(e.message); process.exit(1); });
-s.pipe(process.stdout);
-process.stdin.pipe(s);
-`;
-
-interface Started {
-  child: ChildProcess;
-  lines: string[];
-  stop(): Promise<void>;
-}
-
-/** Starts a program in a namespace and, given `ready`, waits until it prints a matching line. */
-async function startIn(
-  ns: string,
-  file: string,
-  args: string[],
-  ready?: (line: string) => boolean,
-): Promise<Started> {
-  const child = spawn("ip", ["netns", "exec", ns, file, ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-  });
-  const lines: string[] = [];
-  let stderr = "";
-  createInterface({ input: child.stdout }).on("line", (line) => lines.push(line));
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, "close");
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    process.kill(child.pid, "SIGTERM");
-    await exited;
-  };
-  if (ready) {
-    await waitUntil(`${file} ready in ${ns}`, () => {
-      if (child.exitCode !== null) throw new Error(`${file} exited: ${stderr}`);
-      return lines.some(ready);
-    }).catch(async (error) => {
-      await stop();
-      throw new Error(`${(error as Error).message} ${stderr}`);
-    });
-  }
-  return { child, lines, stop };
-}
 
 describeAsRoot("TCP probe and passive evidence on a real kernel (network namespaces)", () => {
   let lab: Lab;
@@ -149,12 +86,10 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
     }
     await new Promise((resolve) => setImmediate(resolve));
     await waitFor(routes, (snapshot) => snapshot.matches("idle"), { timeout: 5_000 });
-    internet = await startIn(
-      lab.internetNs as string,
-      process.execPath,
-      ["-e", INTERNET_SERVER],
-      (line) => line === "ready",
-    );
+    internet = await startInternetServer(lab.internetNs as string, INTERNET_HOST, {
+      greet: [PROBE_PORT],
+      echo: [ECHO_PORT],
+    });
     started.push(internet);
     prober = createProber({ netns: lab.deviceNs, logger: silentLogger() });
   });
@@ -234,22 +169,7 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
   });
 
   it("resolves a host name through the interface's own name server", async () => {
-    const dnsmasq = await startIn(eth0.routerNs, "dnsmasq", [
-      "--no-daemon",
-      "--conf-file=/dev/null",
-      "--no-resolv",
-      "--no-hosts",
-      "--port=53",
-      `--listen-address=${eth0.routerAddress}`,
-      "--bind-interfaces",
-      `--address=/internet.test/${INTERNET_HOST}`,
-      "--log-facility=-",
-    ]);
-    started.push(dnsmasq);
-    await waitUntil("dnsmasq listening", async () => {
-      const { stdout } = await lab.exec(eth0.routerNs, "ss", ["-H", "-lun", "sport = :53"]);
-      return stdout.trim() !== "";
-    });
+    const dnsmasq = await lab.startNameServer("eth0", { "internet.test": INTERNET_HOST });
     try {
       const named = { nameServers: [eth0.routerAddress] };
       const result = await timed("ok by name", () =>
@@ -269,12 +189,10 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
 
   it("sees traffic of a live connection, and a stall when the path goes dark", async () => {
     const runner = createCommandRunner({ netns: lab.deviceNs });
-    const client = await startIn(
-      lab.deviceNs,
-      process.execPath,
-      ["-e", echoClient(eth0.deviceAddress)],
-      (line) => line === "ready",
-    );
+    const client = await startEchoClient(lab.deviceNs, eth0.deviceAddress, {
+      host: INTERNET_HOST,
+      port: ECHO_PORT,
+    });
     started.push(client);
     const offLink = (remote: string) => !remote.startsWith("192.0.2.");
     const echoed = async (text: string) => {

@@ -10,7 +10,7 @@ import type { DhcpEvent } from "../../src/dhcp/lease-event.js";
 import { createReportServer, type ReportServer } from "../../src/dhcp/report-server.js";
 import { startUdhcpc, type Udhcpc } from "../../src/dhcp/udhcpc.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
-import { type DhcpServer, Lab, processAlive } from "../../src/linux/lab.js";
+import { Lab, type LabServer, processAlive } from "../../src/linux/lab.js";
 import { captureLogs } from "../support/capture-logs.js";
 import { describeAsRoot } from "../support/root.js";
 
@@ -45,7 +45,7 @@ function inLabRange(address: string): boolean {
 
 describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
   let lab: Lab;
-  let dhcpServer: DhcpServer;
+  let dhcpServer: LabServer;
   let dir: string;
   let server: ReportServer;
   let handlerPath: string;

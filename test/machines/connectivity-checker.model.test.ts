@@ -32,6 +32,8 @@ const environmentEvents: AnyEvent[] = [
   { type: "link.changed", usable: true, reason: "carrier up" },
   { type: "traffic.seen" },
   { type: "traffic.stalled" },
+  // The same timings again: a change of timings is a behaviour test, not a new graph.
+  { type: "settings.changed", settings: SETTINGS },
 ];
 
 const probeEvents: AnyEvent[] = [
@@ -50,7 +52,7 @@ const platformEvents: Record<string, AnyEvent[]> = {
 };
 
 function serialize(snapshot: { value: unknown; context: CheckerContext }): string {
-  const { usable, goodChecks, flaps, stableChecks, holdDownMs } = snapshot.context;
+  const { usable, goodChecks, flaps, stableChecks, holdDownMs, trafficSeen } = snapshot.context;
   // Flaps beyond three only make the hold-down longer; two stable checks already forget them.
   return JSON.stringify([
     snapshot.value,
@@ -59,6 +61,7 @@ function serialize(snapshot: { value: unknown; context: CheckerContext }): strin
     Math.min(flaps, 3),
     Math.min(stableChecks, 2),
     holdDownMs > 0,
+    trafficSeen,
   ]);
 }
 
@@ -259,5 +262,78 @@ describe("connectivity checker properties (fast-check)", () => {
     expect(recoveries[1]).toBeGreaterThan(
       (recoveries[0] ?? 0) + DEFAULT_CONNECTIVITY.holdDownBaseMs / 2,
     );
+  });
+});
+
+describe("connectivity checker: passive evidence and new timings", () => {
+  /** A checker at `internet` after its recovery checks. */
+  async function atInternet() {
+    const live = startLiveChecker(new CoverageRecorder(), DEFAULT_CONNECTIVITY);
+    for (let good = 0; good < DEFAULT_CONNECTIVITY.recoveryChecks; good++) {
+      await settle();
+      live.probe.current().resolve(OK);
+      await settle();
+      if (good < DEFAULT_CONNECTIVITY.recoveryChecks - 1) {
+        live.clock.increment(DEFAULT_CONNECTIVITY.recoveryIntervalMs);
+      }
+    }
+    expect(live.actor.getSnapshot().value).toEqual({ internet: "waiting" });
+    return live;
+  }
+  const probesStarted = (live: Awaited<ReturnType<typeof atInternet>>) => live.probe.calls.length;
+  const alives = (live: Awaited<ReturnType<typeof atInternet>>) =>
+    live.reports.filter((report) => report.type === "connectivity.alive").length;
+
+  it("counts traffic seen since the last check as a good check, without a probe", async () => {
+    const live = await atInternet();
+    const [probes, pets] = [probesStarted(live), alives(live)];
+    live.actor.send({ type: "traffic.seen" });
+    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    await settle();
+    expect(probesStarted(live)).toBe(probes);
+    expect(alives(live)).toBe(pets + 1);
+    expect(live.actor.getSnapshot().context.lastReason).toBe("traffic seen");
+    // Evidence is used once: without new traffic, the next check probes.
+    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    await settle();
+    expect(probesStarted(live)).toBe(probes + 1);
+    live.stop();
+  });
+
+  it("probes at once when the device's connections only retransmit", async () => {
+    const live = await atInternet();
+    const probes = probesStarted(live);
+    live.actor.send({ type: "traffic.stalled" });
+    await settle();
+    expect(live.actor.getSnapshot().value).toEqual({ internet: "checking" });
+    expect(probesStarted(live)).toBe(probes + 1);
+    live.stop();
+  });
+
+  it("does not count traffic from before it reached the Internet", async () => {
+    const live = startLiveChecker(new CoverageRecorder(), DEFAULT_CONNECTIVITY);
+    live.actor.send({ type: "traffic.seen" });
+    await settle();
+    expect(live.actor.getSnapshot().context.trafficSeen).toBe(false);
+    live.stop();
+  });
+
+  it("takes new timings from a changed configuration at its next timer", async () => {
+    const live = await atInternet();
+    const probes = probesStarted(live);
+    live.actor.send({ type: "settings.changed", settings: { intervalMs: 1_000 } });
+    // The timer already running keeps its time; the next one uses the new interval.
+    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    await settle();
+    live.probe.current().resolve(OK);
+    await settle();
+    live.clock.increment(1_000);
+    await settle();
+    expect(probesStarted(live)).toBe(probes + 2);
+    expect(live.actor.getSnapshot().context.settings).toEqual({
+      ...DEFAULT_CONNECTIVITY,
+      intervalMs: 1_000,
+    });
+    live.stop();
   });
 });

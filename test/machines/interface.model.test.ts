@@ -28,6 +28,8 @@ const STATIC: InterfaceConfig = {
     nameServers: ["198.51.100.1"],
   },
 };
+/** The same plan as DHCP: only the checker's timings differ. */
+const DHCP_TIMED: InterfaceConfig = { ...DHCP, connectivity: { intervalMs: 1_000 } };
 const LEASE = {
   addresses: [{ address: "192.0.2.120", prefixLength: 24 }],
   gateway: "192.0.2.1",
@@ -39,6 +41,7 @@ type AnyEvent = { type: string; [key: string]: unknown };
 const environmentEvents: AnyEvent[] = [
   { type: "config.changed", config: DHCP },
   { type: "config.changed", config: STATIC },
+  { type: "config.changed", config: DHCP_TIMED },
   { type: "link.present", present: false },
   { type: "link.present", present: true },
   { type: "interface.stop" },
@@ -278,6 +281,17 @@ describe("interface machine, behaviours", () => {
     await live.perform({ type: "xstate.done.actor.bringUp" });
     await live.perform({ type: "config.changed", config: structuredClone(DHCP) });
     expect(live.actor.getSnapshot().value).toBe("configured");
+    expect(live.daemonRuns).toHaveLength(1);
+    live.host.stop();
+  });
+
+  it("takes a change of connectivity timings without taking the interface down", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "config.changed", config: DHCP_TIMED });
+    expect(live.actor.getSnapshot().value).toBe("configured");
+    expect(live.actor.getSnapshot().context.config).toEqual(DHCP_TIMED);
+    expect(live.bringDown.calls).toHaveLength(0);
     expect(live.daemonRuns).toHaveLength(1);
     live.host.stop();
   });

@@ -8,6 +8,7 @@ import {
   SimulatedClock,
 } from "xstate";
 import {
+  type CheckerContext,
   connectivityCheckerMachine,
   type ProbeInput,
   type ProbeResult,
@@ -92,6 +93,7 @@ const checkerEvents: AnyEvent[] = [
   },
   { type: "connectivity.changed", ifname: "eth0", status: "lan", reason: "confirmed: timed out" },
   { type: "connectivity.alive", ifname: "eth0" },
+  { type: "traffic.observed", ifname: "eth0", evidence: "seen" },
   { type: `xstate.error.actor.${CHECKER}`, error: new Error("bug in the checker") },
 ];
 
@@ -145,9 +147,37 @@ const connectivityPaths = edgeCoveringPaths(managerMachine, {
   serializeState,
 });
 
+/**
+ * Both together: about 16,000 paths, a minute to replay. Every state of it is
+ * checked against the model's invariants (cheap, no actors); a spread sample
+ * is replayed live, all of it with STATENET_MODEL_FULL=1.
+ */
+const productPaths = edgeCoveringPaths(managerMachine, {
+  input,
+  events: (snapshot) => {
+    const { context } = snapshot as unknown as { context: ManagerContext };
+    const phase = context.phases.eth0;
+    const environment = context.respawning.includes(ROUTE_MANAGER_ID)
+      ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
+      : environmentEvents;
+    return [
+      ...environment,
+      ...(phase ? (childEvents[phase] ?? []) : []),
+      ...(context.checkers.eth0 ? checkerEvents : []),
+      ...respawnEvents(context),
+    ];
+  },
+  serializeState,
+});
+const PRODUCT_SAMPLE = process.env.STATENET_MODEL_FULL === "1" ? Number.POSITIVE_INFINITY : 1_500;
+const productStride = Math.max(1, Math.floor(productPaths.length / PRODUCT_SAMPLE));
+
 const paths = [
   ...lifecyclePaths.map((path) => ({ ...path, input: lifecycleInput })),
   ...connectivityPaths.map((path) => ({ ...path, input })),
+  ...productPaths
+    .filter((_, index) => index % productStride === 0)
+    .map((path) => ({ ...path, input })),
 ];
 
 function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = input) {
@@ -168,6 +198,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
   const nameServers: Array<{ ifname: string; settings: Ipv4Settings | undefined }> = [];
   const removed: string[] = [];
   const childErrors: string[] = [];
+  const checkersStopped: string[] = [];
   const machine = managerMachine.provide({
     actors: {
       interface: interfaceMachine.provide({
@@ -214,11 +245,26 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
       setNameServers: (_, params) => nameServers.push(params),
       interfaceRemoved: (_, { ifname }) => removed.push(ifname),
       reportChildError: (_, { id }) => childErrors.push(id),
+      checkerStopped: (_, { ifname }) => checkersStopped.push(ifname),
     },
   });
   const clock = new SimulatedClock();
   const respawnsDue = new Map<string, number>();
-  const actor = createActor(machine, { input: startInput, clock, inspect: recorder.inspect });
+  /** Events delivered to each child, by actor id. */
+  const delivered: Array<{ to: string; type: string }> = [];
+  const actor = createActor(machine, {
+    input: startInput,
+    clock,
+    inspect: (inspection) => {
+      if (inspection.type === "@xstate.event") {
+        delivered.push({
+          to: (inspection.actorRef as AnyActorRef).id,
+          type: inspection.event.type,
+        });
+      }
+      recorder.inspect(inspection);
+    },
+  });
   actor.start();
   const child = (id: string) => actor.getSnapshot().children[id] as AnyActorRef | undefined;
 
@@ -266,7 +312,17 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
     await settle();
   }
 
-  return { actor, child, perform, nameServers, removed, childErrors, stop: () => actor.stop() };
+  return {
+    actor,
+    child,
+    perform,
+    nameServers,
+    removed,
+    childErrors,
+    checkersStopped,
+    delivered,
+    stop: () => actor.stop(),
+  };
 }
 
 function connectionFor(context: ManagerContext) {
@@ -323,6 +379,35 @@ describeEveryEdge("manager (root) machine, every path of its graph on a live act
     const lastNameServers = live.nameServers.filter((call) => call.ifname === "eth0").at(-1);
     expect(lastNameServers?.settings).toEqual(settings);
   },
+});
+
+describe("manager (root) machine, invariants over every state of the product graph", () => {
+  const states = productPaths.flatMap((path) => {
+    const last = path.steps.at(-1)?.state as unknown as { context: ManagerContext } | undefined;
+    return last ? [last.context] : [];
+  });
+
+  it("walks the product graph", () => {
+    expect(productPaths.length).toBeGreaterThan(lifecyclePaths.length + connectivityPaths.length);
+  });
+
+  it("runs a checker only for an interface with an address", () => {
+    expect(states.filter((context) => context.checkers.eth0 && !context.ipv4.eth0)).toEqual([]);
+  });
+
+  it("keeps addresses only for an interface that is configured or has an actor", () => {
+    const orphans = states.filter(
+      (context) => context.ipv4.eth0 && !context.configs.eth0 && !context.phases.eth0,
+    );
+    expect(orphans).toEqual([]);
+  });
+
+  it("waits for each failed child once", () => {
+    const twice = states.filter(
+      (context) => new Set(context.respawning).size !== context.respawning.length,
+    );
+    expect(twice).toEqual([]);
+  });
 });
 
 describe("manager (root) machine, behaviours", () => {
@@ -388,5 +473,65 @@ describe("manager (root) machine, behaviours", () => {
     expect(routing()?.addresses).toEqual([]);
     expect(live.actor.getSnapshot().context.ipv4).toEqual({});
     live.actor.stop();
+  });
+});
+
+describe("manager (root) machine, connectivity timings", () => {
+  const withTimings = (intervalMs: number): InterfaceConfig => ({
+    type: "ethernet",
+    ipv4: { method: "dhcp" },
+    connectivity: { intervalMs },
+  });
+  const checkerSettings = (live: ReturnType<typeof startLiveActor>) =>
+    (live.child(CHECKER)?.getSnapshot().context as CheckerContext | undefined)?.settings;
+
+  it("gives the interface's own timings precedence over the manager's", async () => {
+    const live = startLiveActor(new CoverageRecorder(), {
+      ...input,
+      interfaces: { eth0: withTimings(3_000) },
+      connectivity: { intervalMs: 5_000, timeoutMs: 700 },
+    });
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    expect(checkerSettings(live)).toMatchObject({ intervalMs: 3_000, timeoutMs: 700 });
+    live.stop();
+  });
+
+  it("hands a changed configuration's timings to the running checker", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    const checker = live.child(CHECKER);
+    await live.perform({ type: "config.set", ifname: "eth0", config: withTimings(1_500) });
+    expect(live.child(CHECKER)).toBe(checker);
+    expect(checkerSettings(live)?.intervalMs).toBe(1_500);
+    live.stop();
+  });
+});
+
+describe("manager (root) machine, traffic evidence", () => {
+  it("passes what the device's traffic showed to the interface's checker, and only if it has one", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    const toChecker = () =>
+      live.delivered.filter((event) => event.to === CHECKER).map((event) => event.type);
+    await live.perform({ type: "traffic.observed", ifname: "eth0", evidence: "seen" });
+    expect(toChecker()).toEqual([]);
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    await live.perform({ type: "traffic.observed", ifname: "eth0", evidence: "seen" });
+    await live.perform({ type: "traffic.observed", ifname: "eth0", evidence: "stalled" });
+    expect(toChecker().filter((type) => type.startsWith("traffic."))).toEqual([
+      "traffic.seen",
+      "traffic.stalled",
+    ]);
+    live.stop();
+  });
+});
+
+describe("manager (root) machine, checker details", () => {
+  it("lets the shell clear a checker's details when the checker goes with the address", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    expect(live.checkersStopped).toEqual([]);
+    await live.perform({ type: "interface.ipv4_cleared", ifname: "eth0" });
+    expect(live.checkersStopped).toEqual(["eth0"]);
+    live.stop();
   });
 });
