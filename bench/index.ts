@@ -2,6 +2,7 @@ import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
 import { benchCarrierSwitch } from "./carrier-switch.js";
 import { benchRouteApply } from "./route-apply.js";
 import { report } from "./stats.js";
+import { benchUpstreamLoss } from "./upstream-loss.js";
 
 // Benchmarks run only inside their own namespaces; never on this machine's networking.
 process.env.STATENET_REQUIRE_NETNS = "1";
@@ -14,3 +15,4 @@ if (unavailable) {
 }
 await benchRouteApply();
 await benchCarrierSwitch();
+await benchUpstreamLoss();

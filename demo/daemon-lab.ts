@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import type { ConfigInput } from "../src/config/schema.js";
+import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
+import type { ConfigInput, InterfaceConfig } from "../src/config/schema.js";
 import { Lab } from "../src/linux/lab.js";
 
 /**
@@ -18,6 +19,8 @@ export interface DaemonLabOptions {
   uplinks: ReadonlyArray<{ ifname: string; ipv4: "dhcp" | "static" }>;
   internetHosts: readonly string[];
   logLevel?: string;
+  /** Connectivity timings for every uplink, written into each one's configuration. */
+  connectivity?: Partial<ConnectivitySettings>;
 }
 
 /** The device of the demo and the benchmarks: wired and cellular on DHCP, WiFi static. */
@@ -60,13 +63,16 @@ export class DaemonLab {
     try {
       const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
+      const connectivity = options.connectivity ? { connectivity: options.connectivity } : {};
       for (const { ifname, ipv4 } of options.uplinks) {
+        let config: InterfaceConfig;
         if (ipv4 === "dhcp") {
           await lab.startDhcpServer(ifname);
-          interfaces[ifname] = { type: "ethernet", ipv4: { method: "dhcp" } };
+          config = { type: "ethernet", ipv4: { method: "dhcp" } };
         } else {
-          interfaces[ifname] = lab.staticConfig(ifname);
+          config = lab.staticConfig(ifname);
         }
+        interfaces[ifname] = { ...config, ...connectivity } as InterfaceConfig;
       }
       const config: ConfigInput = {
         interfaces,
@@ -153,18 +159,24 @@ export class DaemonLab {
     }
   }
 
-  /** Polls `ip route get` until it names `ifname`; returns the milliseconds it took. */
+  /**
+   * Polls `ip route get` until it names `ifname`; returns the milliseconds it
+   * took. `pollMs` 0 polls back to back (for millisecond figures); waits of
+   * seconds poll more gently so the poller does not load the machine.
+   */
   async timeUntilRoute(
     destination: string,
     ifname: string,
     since: number,
     timeoutMs = 5_000,
+    pollMs = 0,
   ): Promise<number> {
     for (;;) {
       if ((await this.routeDev(destination)) === ifname) return performance.now() - since;
       if (performance.now() - since > timeoutMs) {
         throw new Error(`route to ${destination} not on ${ifname} after ${timeoutMs} ms`);
       }
+      if (pollMs > 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 
