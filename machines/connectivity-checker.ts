@@ -118,8 +118,12 @@ export type CheckerReport =
       status: ConnectivityStatus;
       reason: string;
     }
-  /** After every success: the interface's power-manager watchdog may be petted. */
-  | { type: "connectivity.alive"; ifname: string };
+  /**
+   * After every check: the interface's power-manager watchdog is petted on
+   * what it says (`reachable`: something on the Internet answered, or the
+   * device's own traffic showed it).
+   */
+  | { type: "connectivity.checked"; ifname: string; reachable: boolean };
 
 /** Details published under `interface/<ifname>/connectivity/`. */
 export interface CheckerDetails {
@@ -154,6 +158,9 @@ const details = (status: ConnectivityStatus) =>
 
 type ProbeDone = { output: ProbeResult };
 
+const reachable = { type: "reportCheck", params: { reachable: true } } as const;
+const unreachable = { type: "reportCheck", params: { reachable: false } } as const;
+
 function probeInput(context: CheckerContext, count: number): ProbeInput {
   return {
     ifname: context.ifname,
@@ -177,7 +184,11 @@ export const connectivityCheckerMachine = setup({
   },
   actions: {
     publishDetails: (_, _details: CheckerDetails) => {},
-    alive: sendParent(({ context }) => ({ type: "connectivity.alive", ifname: context.ifname })),
+    reportCheck: sendParent(({ context }, { reachable }: { reachable: boolean }) => ({
+      type: "connectivity.checked",
+      ifname: context.ifname,
+      reachable,
+    })),
     reportStatus: sendParent(({ context }, { status }: { status: ConnectivityStatus }) => ({
       type: "connectivity.changed",
       ifname: context.ifname,
@@ -308,18 +319,21 @@ export const connectivityCheckerMachine = setup({
               {
                 guard: "recovered",
                 target: "#connectivity.internet",
-                actions: ["recordSuccess", "forgetGood", "alive"],
+                actions: ["recordSuccess", "forgetGood", reachable],
               },
               {
                 guard: "probeOk",
                 target: "waiting",
-                actions: ["recordSuccess", "recordGood", "alive", details("lan")],
+                actions: ["recordSuccess", "recordGood", reachable, details("lan")],
               },
-              { target: "waiting", actions: ["recordFailure", "forgetGood", details("lan")] },
+              {
+                target: "waiting",
+                actions: ["recordFailure", "forgetGood", unreachable, details("lan")],
+              },
             ],
             onError: {
               target: "waiting",
-              actions: ["recordProbeError", "forgetGood", details("lan")],
+              actions: ["recordProbeError", "forgetGood", unreachable, details("lan")],
             },
           },
         },
@@ -348,7 +362,7 @@ export const connectivityCheckerMachine = setup({
                 guard: "trafficSeen",
                 target: "waiting",
                 reenter: true,
-                actions: ["recordTraffic", "recordStable", "alive", details("internet")],
+                actions: ["recordTraffic", "recordStable", reachable, details("internet")],
               },
               { target: "checking" },
             ],
@@ -365,11 +379,14 @@ export const connectivityCheckerMachine = setup({
               {
                 guard: "probeOk",
                 target: "waiting",
-                actions: ["recordSuccess", "recordStable", "alive", details("internet")],
+                actions: ["recordSuccess", "recordStable", reachable, details("internet")],
               },
-              { target: "suspect", actions: ["recordFailure", details("internet")] },
+              { target: "suspect", actions: ["recordFailure", unreachable, details("internet")] },
             ],
-            onError: { target: "suspect", actions: ["recordProbeError", details("internet")] },
+            onError: {
+              target: "suspect",
+              actions: ["recordProbeError", unreachable, details("internet")],
+            },
           },
         },
         suspect: {
@@ -381,11 +398,17 @@ export const connectivityCheckerMachine = setup({
               {
                 guard: "probeOk",
                 target: "waiting",
-                actions: ["recordSuccess", "recordStable", "alive", details("internet")],
+                actions: ["recordSuccess", "recordStable", reachable, details("internet")],
               },
-              { target: "#connectivity.lan", actions: ["recordFailure", "recordFlap"] },
+              {
+                target: "#connectivity.lan",
+                actions: ["recordFailure", unreachable, "recordFlap"],
+              },
             ],
-            onError: { target: "#connectivity.lan", actions: ["recordProbeError", "recordFlap"] },
+            onError: {
+              target: "#connectivity.lan",
+              actions: ["recordProbeError", unreachable, "recordFlap"],
+            },
           },
         },
       },

@@ -43,6 +43,8 @@ export type InterfaceEvent =
   | { type: "config.changed"; config: InterfaceConfig }
   | { type: "link.present"; present: boolean }
   | { type: "interface.stop" }
+  /** Down and up again with the same config (the power manager's first remedy). */
+  | { type: "interface.restart" }
   | DaemonEvent;
 
 /** What the interface tells its parent (the manager). */
@@ -113,6 +115,7 @@ const whileUp = {
     { actions: "adoptConfig" },
   ],
   "link.present": { guard: "vanished", target: "waitingForInterface", actions: "setPresence" },
+  "interface.restart": { target: "reconfiguring", actions: "holdCurrentConfig" },
 } as const;
 
 export const interfaceMachine = setup({
@@ -150,6 +153,7 @@ export const interfaceMachine = setup({
     adoptConfig: assign({
       config: ({ event }) => (event as { config: InterfaceConfig }).config,
     }),
+    holdCurrentConfig: assign({ pendingConfig: ({ context }) => context.config }),
     holdConfig: assign({
       pendingConfig: ({ event }) => (event as { config: InterfaceConfig }).config,
     }),

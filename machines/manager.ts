@@ -11,6 +11,7 @@ import {
   MOBILE_CONNECTIVITY,
 } from "./connectivity-checker.js";
 import { type InterfaceReport, interfaceMachine } from "./interface.js";
+import { type PowerReport, type PowerSettings, powerManagerMachine } from "./power-manager.js";
 import {
   type InterfaceRouting,
   type RouteManagerEvent,
@@ -51,6 +52,14 @@ export interface ManagerInput {
   checkInternet?: boolean;
   /** Overrides of the checker's timings for every interface. */
   connectivity?: Partial<ConnectivitySettings>;
+  /** A power-manager watchdog per interface that has one. */
+  powerManagers?: Readonly<Record<string, PowerManagerOptions>>;
+}
+
+export interface PowerManagerOptions {
+  settings?: Partial<PowerSettings>;
+  /** Pet the watchdog while the interface reaches the Internet (default), or already while it has a working link. */
+  petWhen?: "internet" | "lan";
 }
 
 type ChildPhase = "running" | "stopping";
@@ -73,6 +82,7 @@ export interface ManagerContext {
   connectivity: Partial<ConnectivitySettings>;
   /** Interfaces with a running connectivity checker, and what it last said. */
   checkers: Record<string, { status: ConnectivityStatus; reason: string }>;
+  powerManagers: Record<string, PowerManagerOptions>;
 }
 
 export type ManagerEvent =
@@ -81,6 +91,11 @@ export type ManagerEvent =
   | ({ type: "link.changed"; ifname: string } & LinkReport)
   | InterfaceReport
   | CheckerReport
+  | PowerReport
+  /** From the API or the CLI: power-cycle the interface's device now. */
+  | { type: "power.force_reset"; ifname: string }
+  /** From the API: the app says the device works. */
+  | { type: "watchdog.pet"; ifname: string }
   /** What the device's own TCP traffic through an interface showed (the shell samples it). */
   | { type: "traffic.observed"; ifname: string; evidence: "seen" | "stalled" }
   | { type: "child.respawn"; id: string }
@@ -92,11 +107,17 @@ export const ROUTE_MANAGER_ID = "routeManager";
 const DEFAULT_RESPAWN_DELAY_MS = 1_000;
 export const interfaceActorId = (ifname: string) => `interface:${ifname}`;
 export const checkerActorId = (ifname: string) => `connectivity:${ifname}`;
+export const powerActorId = (ifname: string) => `power:${ifname}`;
+
+const CHILD_KINDS = ["interface", "connectivity", "power"] as const;
+type ChildKind = (typeof CHILD_KINDS)[number];
 
 /** Which kind of child an actor id names, and for which interface. */
-function childOf(id: string): { kind: "interface" | "connectivity"; ifname: string } | undefined {
+function childOf(id: string): { kind: ChildKind; ifname: string } | undefined {
   const [kind, ifname] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
-  return kind === "interface" || kind === "connectivity" ? { kind, ifname } : undefined;
+  return (CHILD_KINDS as readonly string[]).includes(kind)
+    ? { kind: kind as ChildKind, ifname }
+    : undefined;
 }
 
 const NO_LINK: LinkReport = { present: false, lowerUp: false };
@@ -115,6 +136,14 @@ function connectionFor(
 ): { status: ConnectivityStatus; reason: string } {
   const link = connectionOf(context.links[ifname] ?? NO_LINK);
   return link.status === "lan" ? (context.checkers[ifname] ?? link) : link;
+}
+
+/** A power manager is configured and not waiting to be replaced after a failure. */
+function hasPowerManager(context: ManagerContext, ifname: string): boolean {
+  return (
+    context.powerManagers[ifname] !== undefined &&
+    !context.respawning.includes(powerActorId(ifname))
+  );
 }
 
 /** Whether an interface gets a connectivity checker. */
@@ -196,6 +225,19 @@ function knownRouting(context: ManagerContext): Record<string, InterfaceRouting>
   );
 }
 
+function powerOptions(context: ManagerContext, ifname: string) {
+  return {
+    id: powerActorId(ifname),
+    systemId: powerActorId(ifname),
+    input: { ifname, settings: context.powerManagers[ifname]?.settings },
+  };
+}
+
+/** A configured interface wants its device powered, unless its config is `null`. */
+function powerRequest(config: InterfaceConfig | undefined) {
+  return { type: config && config.type !== "null" ? "power.on" : "power.off" } as const;
+}
+
 function routeManagerOptions(context: ManagerContext) {
   return {
     id: ROUTE_MANAGER_ID,
@@ -214,6 +256,7 @@ export const managerMachine = setup({
     interface: interfaceMachine,
     routeManager: routeManagerMachine,
     checker: connectivityCheckerMachine,
+    powerManager: powerManagerMachine,
   },
   delays: {
     respawnDelay: ({ context }) => context.respawnDelayMs,
@@ -248,9 +291,14 @@ export const managerMachine = setup({
     checkInternet: input.checkInternet ?? false,
     connectivity: input.connectivity ?? {},
     checkers: {},
+    powerManagers: { ...input.powerManagers },
   }),
   entry: enqueueActions(({ context, enqueue }) => {
     enqueue.spawnChild("routeManager", routeManagerOptions(context));
+    // Before the interfaces: configuring one powers its device on.
+    for (const ifname of Object.keys(context.powerManagers)) {
+      enqueue.spawnChild("powerManager", powerOptions(context, ifname));
+    }
     // Through the one place that starts interfaces.
     for (const [ifname, config] of Object.entries(context.configs)) {
       enqueue.raise({ type: "config.set", ifname, config });
@@ -261,6 +309,9 @@ export const managerMachine = setup({
       actions: enqueueActions(({ context, event, enqueue }) => {
         const { ifname, config } = event;
         const phase = context.phases[ifname];
+        if (hasPowerManager(context, ifname)) {
+          enqueue.sendTo(powerActorId(ifname), powerRequest(config));
+        }
         if (phase === "stopping") {
           enqueue.assign({ pending: { ...context.pending, [ifname]: config } });
           return;
@@ -296,6 +347,9 @@ export const managerMachine = setup({
         const { ifname } = event;
         const { [ifname]: _removed, ...configs } = context.configs;
         enqueue.assign({ configs });
+        if (hasPowerManager(context, ifname)) {
+          enqueue.sendTo(powerActorId(ifname), powerRequest(undefined));
+        }
         const phase = context.phases[ifname];
         if (phase === "stopping") {
           enqueue.assign({ pending: { ...context.pending, [ifname]: null } });
@@ -410,7 +464,35 @@ export const managerMachine = setup({
       }),
     },
     // The interface works: its power manager's watchdog is petted here (issue 5).
-    "connectivity.alive": {},
+    "connectivity.checked": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const { ifname, reachable } = event;
+        if (!hasPowerManager(context, ifname)) return;
+        const lanIsEnough =
+          context.powerManagers[ifname]?.petWhen === "lan" &&
+          connectionFor(context, ifname).status !== "disconnected";
+        if (reachable || lanIsEnough)
+          enqueue.sendTo(powerActorId(ifname), { type: "watchdog.pet" });
+      }),
+    },
+    "power.restart_interface": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (context.phases[event.ifname] !== "running") return;
+        enqueue.sendTo(interfaceActorId(event.ifname), { type: "interface.restart" });
+      }),
+    },
+    "power.force_reset": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (!hasPowerManager(context, event.ifname)) return;
+        enqueue.sendTo(powerActorId(event.ifname), { type: "power.force_reset" });
+      }),
+    },
+    "watchdog.pet": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (!hasPowerManager(context, event.ifname)) return;
+        enqueue.sendTo(powerActorId(event.ifname), { type: "watchdog.pet" });
+      }),
+    },
     "traffic.observed": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (!context.checkers[event.ifname]) return;
@@ -461,6 +543,13 @@ export const managerMachine = setup({
           return;
         }
         const child = childOf(id);
+        if (child?.kind === "power") {
+          // A fresh one starts at off: tell it what the interface's config wants.
+          enqueue.spawnChild("powerManager", powerOptions(context, child.ifname));
+          const config = context.configs[child.ifname];
+          if (config) enqueue.sendTo(powerActorId(child.ifname), powerRequest(config));
+          return;
+        }
         if (child?.kind === "connectivity") {
           const { ifname } = child;
           if (context.checkers[ifname] || !context.ipv4[ifname] || !wantsChecker(context, ifname)) {

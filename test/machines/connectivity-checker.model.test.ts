@@ -66,7 +66,7 @@ function serialize(snapshot: { value: unknown; context: CheckerContext }): strin
 }
 
 const walkedMachine = connectivityCheckerMachine.provide({
-  actions: { reportStatus: () => {}, alive: () => {} },
+  actions: { reportStatus: () => {}, reportCheck: () => {} },
 });
 
 const input = { ifname: "eth0", usable: true, settings: SETTINGS };
@@ -282,7 +282,8 @@ describe("connectivity checker: passive evidence and new timings", () => {
   }
   const probesStarted = (live: Awaited<ReturnType<typeof atInternet>>) => live.probe.calls.length;
   const alives = (live: Awaited<ReturnType<typeof atInternet>>) =>
-    live.reports.filter((report) => report.type === "connectivity.alive").length;
+    live.reports.filter((report) => report.type === "connectivity.checked" && report.reachable)
+      .length;
 
   it("counts traffic seen since the last check as a good check, without a probe", async () => {
     const live = await atInternet();

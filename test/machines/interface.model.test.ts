@@ -45,6 +45,7 @@ const environmentEvents: AnyEvent[] = [
   { type: "link.present", present: false },
   { type: "link.present", present: true },
   { type: "interface.stop" },
+  { type: "interface.restart" },
 ];
 
 const platformEvents: Record<string, AnyEvent[]> = {
@@ -293,6 +294,18 @@ describe("interface machine, behaviours", () => {
     expect(live.actor.getSnapshot().context.config).toEqual(DHCP_TIMED);
     expect(live.bringDown.calls).toHaveLength(0);
     expect(live.daemonRuns).toHaveLength(1);
+    live.host.stop();
+  });
+
+  it("restarts with the same config: down, then up again", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "interface.restart" });
+    expect(live.actor.getSnapshot().value).toBe("reconfiguring");
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    expect(live.actor.getSnapshot().value).toBe("configuring");
+    expect(live.bringUp.calls).toHaveLength(2);
+    expect(live.actor.getSnapshot().context.config).toEqual(DHCP);
     live.host.stop();
   });
 

@@ -20,8 +20,10 @@ import {
   type ManagerContext,
   type ManagerInput,
   managerMachine,
+  powerActorId,
   ROUTE_MANAGER_ID,
 } from "../../machines/manager.js";
+import { type PowerCallInput, powerManagerMachine } from "../../machines/power-manager.js";
 import { type RouteManagerContext, routeManagerMachine } from "../../machines/route-manager.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import type { RouteEntry } from "../../src/route/types.js";
@@ -43,6 +45,7 @@ const LEASE: Ipv4Settings = {
   nameServers: ["192.0.2.1"],
 };
 const ETH0 = interfaceActorId("eth0");
+const POWER = powerActorId("eth0");
 
 type AnyEvent = { type: string; [key: string]: unknown };
 
@@ -55,6 +58,21 @@ const environmentEvents: AnyEvent[] = [
   { type: "link.changed", ifname: "eth0", present: false, lowerUp: false },
   { type: `xstate.error.actor.${ROUTE_MANAGER_ID}`, error: new Error("bug in the route manager") },
 ];
+
+/**
+ * Requests the root only passes on to the power manager or the interface:
+ * they change nothing in the root, so they are tried where nothing else has
+ * happened yet; behaviour tests check what they pass on.
+ */
+const forwardedEvents: AnyEvent[] = [
+  { type: "power.restart_interface", ifname: "eth0" },
+  { type: "power.force_reset", ifname: "eth0" },
+  { type: "watchdog.pet", ifname: "eth0" },
+];
+const POWER_FAILURE: AnyEvent = {
+  type: `xstate.error.actor.${POWER}`,
+  error: new Error("bug in the power manager"),
+};
 
 /** Reports only an existing interface actor can make. */
 const childEvents: Record<string, AnyEvent[]> = {
@@ -80,6 +98,7 @@ const input = {
   links: { eth0: { present: true, lowerUp: true } },
   respawnDelayMs: RESPAWN_DELAY_MS,
   checkInternet: true,
+  powerManagers: { eth0: {} },
 };
 const CHECKER = checkerActorId("eth0");
 
@@ -92,7 +111,7 @@ const checkerEvents: AnyEvent[] = [
     reason: "203.0.113.53 answered",
   },
   { type: "connectivity.changed", ifname: "eth0", status: "lan", reason: "confirmed: timed out" },
-  { type: "connectivity.alive", ifname: "eth0" },
+  { type: "connectivity.checked", ifname: "eth0", reachable: true },
   { type: "traffic.observed", ifname: "eth0", evidence: "seen" },
   { type: `xstate.error.actor.${CHECKER}`, error: new Error("bug in the checker") },
 ];
@@ -119,6 +138,13 @@ const lifecyclePaths = edgeCoveringPaths(managerMachine, {
   events: (snapshot) => {
     const { context } = snapshot as unknown as { context: ManagerContext };
     const phase = context.phases.eth0;
+    if (context.respawning.includes(POWER)) {
+      // Without its power manager, configs still apply; the rest is the same as with one.
+      return [
+        ...environmentEvents.filter((event) => event.type.startsWith("config.")),
+        ...respawnEvents(context),
+      ];
+    }
     // A failed route manager cannot fail again before it is back.
     const environment = context.respawning.includes(ROUTE_MANAGER_ID)
       ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
@@ -126,6 +152,11 @@ const lifecyclePaths = edgeCoveringPaths(managerMachine, {
     return [
       ...environment,
       ...(phase ? (childEvents[phase] ?? []) : []),
+      ...(context.phases.eth0 === "running" &&
+      context.respawning.length === 0 &&
+      Object.keys(context.ipv4).length === 0
+        ? [POWER_FAILURE, ...forwardedEvents]
+        : []),
       ...respawnEvents(context),
     ];
   },
@@ -184,7 +215,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
   // Up commands never finish, so interfaces report only what the test makes them report.
   const bringUp = controlledPromise<void, CommandsInput>();
   const bringDown = controlledPromise<void, CommandsInput>();
-  const faults = { interface: false, routeManager: false, checker: false };
+  const faults = { interface: false, routeManager: false, checker: false, power: false };
   /** Link reports reach a checker in every state: the place for its fault. */
   const faultyLinkGuard =
     (usable: boolean) =>
@@ -221,8 +252,25 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
       // Probes never finish and reports are the test's: the checker is driven like the interfaces.
       checker: connectivityCheckerMachine.provide({
         actors: { probe: fromPromise<ProbeResult, ProbeInput>(() => new Promise(() => {})) },
-        actions: { reportStatus: () => {}, alive: () => {} },
+        actions: { reportStatus: () => {}, reportCheck: () => {} },
         guards: { becameUsable: faultyLinkGuard(true), becameUnusable: faultyLinkGuard(false) },
+      }),
+      // The device is being powered on for as long as the test runs.
+      powerManager: powerManagerMachine.provide({
+        actors: {
+          init: fromPromise<number, PowerCallInput>(async () => 0),
+          powerOn: fromPromise<number, PowerCallInput>(() => new Promise(() => {})),
+        },
+        actions: {
+          // Power requests reach it in every state it gets to here: the place for a fault.
+          wantOn: enqueueActions(({ enqueue }) => {
+            if (faults.power) {
+              faults.power = false;
+              throw new Error("bug in the power manager");
+            }
+            enqueue.assign({ desired: "on" });
+          }),
+        },
       }),
       routeManager: routeManagerMachine.provide({
         actors: {
@@ -301,6 +349,11 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
         faults.checker = true;
         child(CHECKER)?.send({ type: "link.changed", usable: true, reason: "test" });
         break;
+      case `xstate.error.actor.${POWER}`:
+        scheduleRespawn(POWER);
+        faults.power = true;
+        child(POWER)?.send({ type: "power.on" });
+        break;
       case `xstate.error.actor.${ROUTE_MANAGER_ID}`:
         scheduleRespawn(ROUTE_MANAGER_ID);
         faults.routeManager = true;
@@ -371,6 +424,8 @@ describeEveryEdge("manager (root) machine, every path of its graph on a live act
     expect(routing?.addresses ?? []).toEqual(settings?.addresses ?? []);
     if (settings) expect(routing?.status).toBe(connectionFor(context));
     else expect(routing?.status ?? "disconnected").toBe("disconnected");
+    // The power manager is there unless it failed and waits to be replaced.
+    expect(live.child(POWER) !== undefined).toBe(!context.respawning.includes(POWER));
     // A checker runs exactly for an interface with an address.
     expect(live.child(CHECKER) !== undefined).toBe(context.checkers.eth0 !== undefined);
     if (context.checkers.eth0) expect(settings).toBeDefined();
@@ -532,6 +587,68 @@ describe("manager (root) machine, checker details", () => {
     expect(live.checkersStopped).toEqual([]);
     await live.perform({ type: "interface.ipv4_cleared", ifname: "eth0" });
     expect(live.checkersStopped).toEqual(["eth0"]);
+    live.stop();
+  });
+});
+
+describe("manager (root) machine, power managers", () => {
+  /** Requests the root sent to the power manager (not its own init and call results). */
+  const toPower = (live: ReturnType<typeof startLiveActor>) =>
+    live.delivered
+      .filter((event) => event.to === POWER && !event.type.startsWith("xstate."))
+      .map((event) => event.type);
+
+  it("powers the device on with a configuration and off without one, or with a null one", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    expect(toPower(live)).toEqual(["power.on"]);
+    await live.perform({ type: "config.set", ifname: "eth0", config: { type: "null" } });
+    await live.perform({ type: "config.remove", ifname: "eth0" });
+    expect(toPower(live)).toEqual(["power.on", "power.off", "power.off"]);
+    live.stop();
+  });
+
+  it("pets the watchdog when a check reached the Internet, or with petWhen lan while the link works", async () => {
+    const checks = async (petWhen: "internet" | "lan") => {
+      const live = startLiveActor(new CoverageRecorder(), {
+        ...input,
+        powerManagers: { eth0: { petWhen } },
+      });
+      await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+      await live.perform({ type: "connectivity.checked", ifname: "eth0", reachable: false });
+      const pets = () => toPower(live).filter((type) => type === "watchdog.pet").length;
+      const afterFailure = pets();
+      await live.perform({ type: "connectivity.checked", ifname: "eth0", reachable: true });
+      const afterSuccess = pets();
+      await live.perform({ type: "link.changed", ifname: "eth0", present: true, lowerUp: false });
+      await live.perform({ type: "connectivity.checked", ifname: "eth0", reachable: false });
+      const withoutCarrier = pets();
+      live.stop();
+      return [afterFailure, afterSuccess, withoutCarrier];
+    };
+    expect(await checks("internet")).toEqual([0, 1, 1]);
+    expect(await checks("lan")).toEqual([1, 2, 2]);
+  });
+
+  it("restarts the interface when its power manager asks, and passes on forced resets and pets", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "power.restart_interface", ifname: "eth0" });
+    expect(
+      live.delivered.filter((event) => event.to === ETH0).map((event) => event.type),
+    ).toContain("interface.restart");
+    await live.perform({ type: "power.force_reset", ifname: "eth0" });
+    await live.perform({ type: "watchdog.pet", ifname: "eth0" });
+    expect(toPower(live).slice(-2)).toEqual(["power.force_reset", "watchdog.pet"]);
+    live.stop();
+  });
+
+  it("tells a replaced power manager what the configuration wants", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    const first = live.child(POWER);
+    await live.perform({ type: `xstate.error.actor.${POWER}` });
+    expect(live.child(POWER)).toBeUndefined();
+    await live.perform({ type: "child.respawn" });
+    expect(live.child(POWER)).not.toBe(first);
+    expect(toPower(live).at(-1)).toBe("power.on");
     live.stop();
   });
 });
