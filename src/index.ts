@@ -1,5 +1,18 @@
+export {
+  type ConnectivitySettings,
+  type ConnectivityStatus,
+  connectivityCheckerMachine,
+  DEFAULT_CONNECTIVITY,
+} from "../machines/connectivity-checker.js";
 export { type InterfaceMachine, interfaceMachine } from "../machines/interface.js";
 export { type ManagerMachine, managerMachine } from "../machines/manager.js";
+export {
+  DEFAULT_POWER_SETTINGS,
+  type PowerManagerMachine,
+  type PowerSettings,
+  type PowerStateName,
+  powerManagerMachine,
+} from "../machines/power-manager.js";
 export {
   type InterfaceRouting,
   type RouteManagerEvent,
@@ -7,17 +20,25 @@ export {
   type RouteStatus,
   routeManagerMachine,
 } from "../machines/route-manager.js";
-export type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
+export type {
+  Config,
+  ConfigInput,
+  InterfaceConfig,
+  PowerManagerConfig,
+} from "./config/schema.js";
 export { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 export { createIpRunner, IpBatchError, type IpRunner } from "./linux/ip.js";
 export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-manager.js";
 export { createLogger, type Logger } from "./log.js";
 export {
   createNetworkManager,
+  type InProcessPowerManager,
   NetworkManager,
   type NetworkManagerInfo,
   type NetworkManagerOptions,
+  NoPowerManagerError,
 } from "./network-manager.js";
+export type { PowerCallContext, PowerManagerImplementation } from "./power/implementation.js";
 export {
   type PropertyChange,
   type PropertyKey,

@@ -3,16 +3,22 @@ import { join } from "node:path";
 import { type Actor, createActor, fromPromise } from "xstate";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import { interfaceMachine } from "../machines/interface.js";
-import { type LinkReport, type ManagerMachine, managerMachine } from "../machines/manager.js";
+import {
+  type LinkReport,
+  type ManagerMachine,
+  managerMachine,
+  type PowerManagerOptions,
+} from "../machines/manager.js";
+import type { PowerSettings } from "../machines/power-manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
-import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
+import type { Config, ConfigInput, InterfaceConfig, PowerManagerConfig } from "./config/schema.js";
 import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
 import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
-import { createCommandRunner } from "./linux/command-runner.js";
+import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
 import { assertInterfaceName } from "./linux/interface-name.js";
@@ -21,6 +27,9 @@ import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.
 import type { LinkState } from "./linux/link-state.js";
 import { linuxRouteManagerMachine } from "./linux/route-manager.js";
 import { type Logger, silentLogger } from "./log.js";
+import { commandPowerManager } from "./power/command-power-manager.js";
+import type { PowerManagerImplementation } from "./power/implementation.js";
+import { powerShell } from "./power/linux-power.js";
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import { technologyPlan } from "./technologies/index.js";
@@ -47,9 +56,52 @@ export interface NetworkManagerOptions {
    * good check (default 2 s); 0 turns passive evidence off.
    */
   trafficSampleMs?: number;
+  /**
+   * Power-manager watchdogs implemented in the app, by interface; they take
+   * the place of a `powerManagers` entry of the configuration for the same
+   * interface.
+   */
+  powerManagers?: Record<string, InProcessPowerManager>;
+}
+
+export interface InProcessPowerManager extends Partial<PowerSettings> {
+  implementation: PowerManagerImplementation;
+  /** Pet the watchdog while the interface reaches the Internet (default) or already with a working link. */
+  petWhen?: "internet" | "lan";
+}
+
+/** A power-manager request for an interface that has none. */
+export class NoPowerManagerError extends Error {
+  constructor(readonly ifname: string) {
+    super(`interface ${ifname} has no power manager`);
+    this.name = "NoPowerManagerError";
+  }
+}
+
+/** A command-based power manager's settings for the watchdog machine. */
+function commandPowerSettings(config: PowerManagerConfig): Partial<PowerSettings> {
+  const guard = config.bootLoopGuard;
+  return {
+    watchdogTimeoutMs: config.watchdogTimeoutMs,
+    // Past the command's own limit, so its timeout error is the one reported.
+    callTimeoutMs: config.commandTimeoutMs + 1_000,
+    restartFirst: config.restartFirst,
+    maxCyclesPerWindow: guard.maxCycles,
+    cycleWindowMs: guard.windowMs,
+    backoffBaseMs: guard.backoffMs,
+    backoffMaxMs: guard.maxBackoffMs,
+  };
+}
+
+export interface PowerInfo {
+  state: unknown;
+  /** Until the running timer fires (the watchdog, a hold), now; null without one. */
+  timeLeftMs: number | null;
+  cycles: unknown;
 }
 
 export interface InterfaceInfo {
+  power?: PowerInfo;
   type: string | undefined;
   state: unknown;
   connection: unknown;
@@ -77,6 +129,9 @@ export class NetworkManager {
   #dhcpServer: ReportServer | undefined;
   #prober: Prober | undefined;
   #trafficWatcher: TrafficWatcher | undefined;
+  #powerImplementations = new Map<string, PowerManagerImplementation>();
+  #powerOptions: Record<string, PowerManagerOptions> = {};
+  #powerTimeLeft: ((ifname: string) => number | null) | undefined;
   #resolver: NameResolver | undefined;
   #root: Actor<ManagerMachine> | undefined;
   #unsubscribeOrder: (() => void) | undefined;
@@ -87,6 +142,7 @@ export class NetworkManager {
     this.#options = options;
     this.#config = parseConfig(options.config);
     this.#logger = options.logger ?? silentLogger();
+    for (const ifname of Object.keys(options.powerManagers ?? {})) assertInterfaceName(ifname);
     for (const [ifname, config] of Object.entries(this.#config.interfaces)) {
       this.#configs.set(ifname, config);
     }
@@ -138,6 +194,7 @@ export class NetworkManager {
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
 
     this.#prober = createProber({ netns, logger: this.#logger });
+    this.#collectPowerManagers(runner);
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
@@ -170,6 +227,29 @@ export class NetworkManager {
       });
   }
 
+  /** The configuration file's command-based power managers, then the app's over them. */
+  #collectPowerManagers(runner: CommandRunner): void {
+    for (const [ifname, config] of Object.entries(this.#config.powerManagers)) {
+      this.#powerImplementations.set(ifname, commandPowerManager(config, runner));
+      this.#powerOptions[ifname] = {
+        settings: commandPowerSettings(config),
+        petWhen: config.petWhen,
+      };
+    }
+    for (const [ifname, entry] of Object.entries(this.#options.powerManagers ?? {})) {
+      const { implementation, petWhen, ...settings } = entry;
+      this.#powerImplementations.set(ifname, implementation);
+      this.#powerOptions[ifname] = { settings, petWhen };
+    }
+    if (this.#powerImplementations.size > 0 && this.#config.internetHosts.length === 0) {
+      // Nothing checks the interfaces, so nothing pets their watchdogs but the app.
+      this.#logger.warn(
+        { interfaces: [...this.#powerImplementations.keys()] },
+        "power managers without internetHosts: only petWatchdog() keeps their devices from being reset",
+      );
+    }
+  }
+
   /** The root machine with the Linux effects of every actor in the tree. */
   #linuxMachine(
     context: CommandContext,
@@ -181,8 +261,15 @@ export class NetworkManager {
     const prober = this.#prober;
     if (!dhcpServer || !prober)
       throw new Error("the DHCP report server and the prober start first");
+    const power = powerShell({
+      implementations: this.#powerImplementations,
+      properties: this.properties,
+      logger: this.#logger.child({ actor: "power" }),
+    });
+    this.#powerTimeLeft = power.timeLeft;
     return managerMachine.provide({
       actors: {
+        powerManager: power.machine,
         checker: linuxCheckerMachine({
           prober,
           targets: this.#config.internetHosts,
@@ -272,6 +359,7 @@ export class NetworkManager {
         commandTimeoutMs,
         checkInternet: this.#config.internetHosts.length > 0,
         connectivity: this.#options.connectivity,
+        powerManagers: this.#powerOptions,
       },
     });
     root.subscribe({
@@ -353,6 +441,31 @@ export class NetworkManager {
     this.#root?.send({ type: "config.remove", ifname });
   }
 
+  /** Power-cycles the interface's device now, whatever its hold time says. */
+  forceReset(ifname: string): void {
+    this.#powerRequest(ifname, { type: "power.force_reset", ifname });
+  }
+
+  /** The app vouches that the interface's device works (as a good connectivity check does). */
+  petWatchdog(ifname: string): void {
+    this.#powerRequest(ifname, { type: "watchdog.pet", ifname });
+  }
+
+  /** Passes a message to the interface's power manager implementation (`handleMessage`). */
+  sendPowerMessage(ifname: string, message: unknown): void {
+    const implementation = this.#powerImplementations.get(ifname);
+    if (!implementation) throw new NoPowerManagerError(ifname);
+    implementation.handleMessage?.(message);
+  }
+
+  #powerRequest(
+    ifname: string,
+    event: { type: "power.force_reset" | "watchdog.pet"; ifname: string },
+  ): void {
+    if (!this.#powerImplementations.has(ifname)) throw new NoPowerManagerError(ifname);
+    this.#root?.send(event);
+  }
+
   configuredInterfaces(): string[] {
     return [...this.#configs.keys()].sort();
   }
@@ -390,6 +503,13 @@ export class NetworkManager {
         addresses: get("addresses"),
         config: this.#configs.get(ifname),
       };
+      if (this.#powerImplementations.has(ifname)) {
+        interfaces[ifname].power = {
+          state: this.properties.get(["interface", ifname, "power", "state"]),
+          timeLeftMs: this.#powerTimeLeft?.(ifname) ?? null,
+          cycles: this.properties.get(["interface", ifname, "power", "cycles"]),
+        };
+      }
     }
     return {
       availableInterfaces: this.properties.get(["available_interfaces"]),

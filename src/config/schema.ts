@@ -126,9 +126,53 @@ export const internetHostSchema = z.strictObject({
 
 const absolutePath = z.string().startsWith("/", "must be an absolute path");
 
+/** A program and its arguments, run without a shell. */
+const command = z
+  .array(z.string().min(1, "must not be empty"), {
+    error: (issue) =>
+      issue.input === undefined ? undefined : "must be a list: the program, then its arguments",
+  })
+  .min(1, "must name a program");
+
+/**
+ * A power manager run by commands, for users of the configuration file (an
+ * in-process implementation comes through `createNetworkManager` options).
+ */
+export const powerManagerSchema = z.strictObject({
+  commands: z.strictObject({
+    powerOn: command,
+    /** Asks the device to shut down gracefully; without it, power is cut after timeToPowerOffMs. */
+    startPoweringOff: command.optional(),
+    powerOff: command,
+  }),
+  /** Each command's limit; one that fails or takes longer disables the power manager. */
+  commandTimeoutMs: milliseconds(100).default(30_000),
+  watchdogTimeoutMs: milliseconds(1_000).default(60_000),
+  /** On at least this long after power-on before it may be powered off or reset. */
+  powerOnHoldMs: milliseconds(0).default(600_000),
+  /** From startPoweringOff to cutting the power. */
+  timeToPowerOffMs: milliseconds(0).default(60_000),
+  /** Off at least this long. */
+  minPowerOffMs: milliseconds(0).default(10_000),
+  /** Pet the watchdog only while the interface reaches the Internet, or already with a working link. */
+  petWhen: z.enum(["internet", "lan"], { error: "must be internet or lan" }).default("internet"),
+  /** A missed watchdog first restarts the interface's configuration, then power-cycles. */
+  restartFirst: z.boolean().default(true),
+  /** At most maxCycles power cycles per windowMs; then each waits twice as long as the last. */
+  bootLoopGuard: z
+    .strictObject({
+      maxCycles: count(100).default(3),
+      windowMs: milliseconds(1_000).default(3_600_000),
+      backoffMs: milliseconds(1_000).default(3_600_000),
+      maxBackoffMs: milliseconds(1_000).default(86_400_000),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   interfaces: z.record(interfaceName, interfaceConfigSchema).default({}),
   internetHosts: z.array(internetHostSchema).default([]),
+  powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
   additionalNameServers: z.array(ipv4Address).default([]),
   resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
   stateDir: absolutePath.default("/var/lib/statenet"),
@@ -138,5 +182,6 @@ export const configSchema = z.strictObject({
 export type InterfaceConfig = z.infer<typeof interfaceConfigSchema>;
 export type EthernetConfig = z.infer<typeof ethernetConfigSchema>;
 export type Config = z.infer<typeof configSchema>;
+export type PowerManagerConfig = z.infer<typeof powerManagerSchema>;
 /** The file as written: defaults may be left out. */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -43,6 +43,7 @@ export function linuxCheckerMachine(options: LinuxCheckerOptions) {
     return prober.probe(
       {
         sourceAddress,
+        ifname,
         nameServers: input.nameServers,
         targets: chosen,
         timeoutMs: input.timeoutMs,

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { Resolver } from "node:dns/promises";
 import { isIP, Socket } from "node:net";
 import type { ProbeResult } from "../../machines/connectivity-checker.js";
@@ -16,6 +17,13 @@ export interface ProbeTarget {
 
 export interface ProbeRequest {
   sourceAddress: string;
+  /**
+   * The interface the probe must leave by. When given, the kernel is asked
+   * first which way a packet from `sourceAddress` goes: until the policy
+   * rules for a new address are in place it goes out of another uplink, and
+   * an answer would vouch for the wrong interface.
+   */
+  ifname?: string;
   /** The interface's own DNS servers; names are resolved through them only. */
   nameServers: readonly string[];
   targets: readonly ProbeTarget[];
@@ -34,6 +42,29 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 function errorCode(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
   return code ?? message ?? String(error);
+}
+
+/** The device a packet from `source` to `destination` leaves by, per the kernel (`ip route get`). */
+function egressDevice(destination: string, source: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      "ip",
+      ["-j", "route", "get", destination, "from", source],
+      { timeout: 2_000 },
+      (error, stdout) => {
+        if (error) {
+          resolve(undefined);
+          return;
+        }
+        try {
+          const [route] = JSON.parse(stdout) as Array<{ dev?: string }>;
+          resolve(route?.dev);
+        } catch {
+          resolve(undefined);
+        }
+      },
+    );
+  });
 }
 
 /**
@@ -117,6 +148,14 @@ class ProbeRun {
       return { reachable: false, reason: `name not resolved (${errorCode(error)})` };
     }
     if (this.#disposed) return { reachable: false, reason: "cancelled" };
+    const { ifname, sourceAddress } = this.#request;
+    if (ifname !== undefined) {
+      const device = await egressDevice(address, sourceAddress);
+      if (device !== ifname) {
+        return { reachable: false, reason: `routed via ${device ?? "nowhere"}, not ${ifname}` };
+      }
+      if (this.#disposed) return { reachable: false, reason: "cancelled" };
+    }
     return this.#connect(address, target.port);
   }
 

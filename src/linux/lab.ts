@@ -238,6 +238,40 @@ export class Lab {
     await this.#batch(uplink.routerNs, [`link set ${uplink.routerIfname} up`]);
   }
 
+  /**
+   * Commands that power an uplink "device" on and off, as a power manager's
+   * `commands` run them: off deletes the veth pair (the device disappears),
+   * on creates it again with the router's end configured (the device end
+   * comes back down and unconfigured, like a freshly booted modem). Every
+   * `ip` names its namespace, so the script touches only the lab.
+   */
+  async uplinkPowerCommands(ifname: string): Promise<{ powerOn: string[]; powerOff: string[] }> {
+    const uplink = this.uplink(ifname);
+    const dir = await mkdtemp(join(tmpdir(), "statenet-power-"));
+    this.#tempDirs.add(dir);
+    const script = join(dir, `${ifname}-power.sh`);
+    const lines = [
+      "#!/bin/sh",
+      "set -e",
+      'case "$1" in',
+      "on)",
+      // Already on: nothing to do (a power manager may power on a device that is on).
+      `  if ip -n ${this.deviceNs} link show ${uplink.ifname} >/dev/null 2>&1; then exit 0; fi`,
+      `  ip -n ${this.deviceNs} link add ${uplink.ifname} type veth peer name ${uplink.routerIfname} netns ${uplink.routerNs}`,
+      `  ip -n ${uplink.routerNs} addr add ${uplink.routerAddress}/${uplink.prefixLength} dev ${uplink.routerIfname}`,
+      `  ip -n ${uplink.routerNs} link set ${uplink.routerIfname} up`,
+      "  ;;",
+      "off)",
+      `  ip -n ${this.deviceNs} link del ${uplink.ifname}`,
+      "  ;;",
+      '*) echo "usage: $0 on|off" >&2; exit 2 ;;',
+      "esac",
+      "",
+    ];
+    await writeFile(script, lines.join("\n"), { mode: 0o700 });
+    return { powerOn: ["/bin/sh", script, "on"], powerOff: ["/bin/sh", script, "off"] };
+  }
+
   /** Which uplink the device would use to reach `destination` (optionally from a source address). */
   async routeGet(destination: string, from?: string): Promise<{ dev: string; gateway?: string }> {
     const args = ["route", "get", destination, ...(from ? ["from", from] : [])];

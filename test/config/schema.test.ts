@@ -45,13 +45,18 @@ const staticIpv4 = (ipv4: Record<string, unknown>) =>
 
 describe("configuration file", () => {
   it("accepts the documented example as written", () => {
-    expect(parseConfig(example)).toEqual({ ...example, additionalNameServers: [] });
+    expect(parseConfig(example)).toEqual({
+      ...example,
+      additionalNameServers: [],
+      powerManagers: {},
+    });
   });
 
   it("fills in defaults", () => {
     expect(parseConfig({})).toEqual({
       interfaces: {},
       internetHosts: [],
+      powerManagers: {},
       additionalNameServers: [],
       resolvConf: "/var/run/statenet/resolv.conf",
       stateDir: "/var/lib/statenet",
@@ -126,6 +131,51 @@ describe("configuration file", () => {
       ipv4: { method: "dhcp" },
       connectivity: timings,
     });
+  });
+
+  it("takes command-based power managers, with defaults for what is left out", () => {
+    const config = parseConfig({
+      powerManagers: {
+        wwan0: {
+          commands: {
+            powerOn: ["/usr/local/bin/modem", "on"],
+            startPoweringOff: ["/usr/local/bin/modem", "shutdown"],
+            powerOff: ["/usr/local/bin/modem", "off"],
+          },
+          watchdogTimeoutMs: 60_000,
+          powerOnHoldMs: 600_000,
+          timeToPowerOffMs: 60_000,
+          minPowerOffMs: 10_000,
+        },
+      },
+    });
+    expect(config.powerManagers.wwan0).toMatchObject({
+      commandTimeoutMs: 30_000,
+      petWhen: "internet",
+      restartFirst: true,
+      bootLoopGuard: { maxCycles: 3, windowMs: 3_600_000 },
+    });
+  });
+
+  it.each([
+    [
+      { powerOn: "modem on", powerOff: ["x"] },
+      "powerManagers.wwan0.commands.powerOn: must be a list: the program, then its arguments",
+    ],
+    [{ powerOn: [], powerOff: ["x"] }, "powerManagers.wwan0.commands.powerOn: must name a program"],
+    [{ powerOn: ["x"] }, "powerManagers.wwan0.commands.powerOff: required (array)"],
+  ])("rejects power commands %j", (commands, message) => {
+    expect(problems({ powerManagers: { wwan0: { commands } } })).toEqual([message]);
+  });
+
+  it("rejects a power manager's unknown petWhen and bad interface names", () => {
+    const commands = { powerOn: ["on"], powerOff: ["off"] };
+    expect(problems({ powerManagers: { wwan0: { commands, petWhen: "always" } } })).toEqual([
+      "powerManagers.wwan0.petWhen: must be internet or lan",
+    ]);
+    expect(problems({ powerManagers: { "bad name": { commands } } })[0]).toMatch(
+      /^powerManagers.bad name: bad key: invalid interface name/,
+    );
   });
 
   it("names every bad field at once", () => {

@@ -115,6 +115,16 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
     expect((await lab.routeGet(INTERNET_HOST, wlan0.deviceAddress)).dev).toBe("wlan0");
   });
 
+  it("fails without a connection when the kernel would send it out of another interface", async () => {
+    // eth0's address is routed by eth0's rule: a probe that must leave by wlan0 from it would vouch for eth0.
+    const result = await prober.probe(from(eth0, { ifname: "wlan0" }));
+    expect(result).toEqual({
+      ok: false,
+      detail: `nothing reachable from ${eth0.deviceAddress}: ${INTERNET_HOST}:${PROBE_PORT} routed via eth0, not wlan0`,
+    });
+    expect((await prober.probe(from(eth0, { ifname: "eth0" }))).ok).toBe(true);
+  });
+
   it("times out on eth0 behind a blackhole while wlan0 still gets through", async () => {
     await routerRun(eth0, "ip", ["route", "replace", "blackhole", `${INTERNET_HOST}/32`]);
     try {

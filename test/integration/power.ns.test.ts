@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { InterfaceConfig } from "../../src/config/schema.js";
+import { Lab } from "../../src/linux/lab.js";
+import {
+  createNetworkManager,
+  type NetworkManager,
+  NoPowerManagerError,
+} from "../../src/network-manager.js";
+import { describeAsRoot } from "../support/root.js";
+import { waitUntil } from "../support/wait.js";
+
+const INTERNET_HOST = "203.0.113.53";
+const TIMINGS = {
+  intervalMs: 500,
+  timeoutMs: 300,
+  lanIntervalMs: 300,
+  recoveryIntervalMs: 200,
+  holdDownBaseMs: 0,
+};
+const WATCHDOG_MS = 2_000;
+const MAX_CYCLES = 2;
+
+/**
+ * A "modem" on wwan0 whose power is the existence of its veth pair: the
+ * command-based power manager of the configuration file deletes and
+ * re-creates it. wlan0 keeps the device online meanwhile.
+ */
+describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by commands", () => {
+  let lab: Lab;
+  let dir: string;
+  let manager: NetworkManager;
+
+  beforeAll(async () => {
+    lab = await Lab.create({ uplinks: ["wlan0", "wwan0"], internetHosts: [INTERNET_HOST] });
+    dir = await mkdtemp(join(tmpdir(), "statenet-power-"));
+    const commands = await lab.uplinkPowerCommands("wwan0");
+    const withTimings = (ifname: string) =>
+      ({ ...lab.staticConfig(ifname), connectivity: TIMINGS }) as InterfaceConfig;
+    manager = createNetworkManager({
+      netns: lab.deviceNs,
+      config: {
+        interfaces: { wlan0: withTimings("wlan0"), wwan0: withTimings("wwan0") },
+        internetHosts: [{ host: INTERNET_HOST, port: 53 }],
+        powerManagers: {
+          wwan0: {
+            commands,
+            commandTimeoutMs: 5_000,
+            watchdogTimeoutMs: WATCHDOG_MS,
+            powerOnHoldMs: 1_000,
+            timeToPowerOffMs: 0,
+            minPowerOffMs: 300,
+            bootLoopGuard: { maxCycles: MAX_CYCLES, windowMs: 600_000, backoffMs: 600_000 },
+          },
+        },
+        resolvConf: join(dir, "resolv.conf"),
+        tmpDir: join(dir, "run"),
+        stateDir: join(dir, "state"),
+      },
+    });
+    await manager.start();
+  });
+
+  afterAll(async () => {
+    await manager?.stop();
+    await lab?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const power = (leaf: string) => manager.get(["interface", "wwan0", "power", leaf]);
+  const wwan0 = (leaf: string) => manager.get(["interface", "wwan0", leaf]);
+  const upstream = (action: "replace" | "del") =>
+    lab.ip(lab.uplink("wwan0").routerNs).batch([`route ${action} blackhole ${INTERNET_HOST}/32`]);
+  async function ifindex(): Promise<number | undefined> {
+    const links = await lab.ip().json<Array<{ ifname: string; ifindex: number }>>(["link", "show"]);
+    return links.find((link) => link.ifname === "wwan0")?.ifindex;
+  }
+
+  it("powers the modem on with its configuration and keeps it on while it reaches the Internet", async () => {
+    await waitUntil(
+      "wwan0 at internet with its watchdog running",
+      () => wwan0("connection") === "internet" && power("state") === "on",
+      15_000,
+    );
+    // Pets keep coming: the watchdog never fires while the Internet answers.
+    await new Promise((resolve) => setTimeout(resolve, WATCHDOG_MS * 1.5));
+    expect(power("state")).toBe("on");
+    expect(power("cycles")).toBe(0);
+    expect(manager.info().interfaces.wwan0?.power?.timeLeftMs).toBeGreaterThan(0);
+  });
+
+  it("restarts, then power-cycles the modem when its upstream is gone; it comes back and is configured again", async () => {
+    const before = await ifindex();
+    await upstream("replace");
+    try {
+      await waitUntil("a power cycle", () => power("cycles") === 1, 4 * WATCHDOG_MS + 5_000);
+      await waitUntil(
+        "the modem back and configured",
+        async () => {
+          const now = await ifindex();
+          return now !== undefined && now !== before && wwan0("state") === "configured";
+        },
+        10_000,
+      );
+    } finally {
+      await upstream("del");
+    }
+    await waitUntil("wwan0 at internet again", () => wwan0("connection") === "internet", 10_000);
+    await waitUntil("its watchdog running again", () => power("state") === "on", 5_000);
+    expect(power("cycles")).toBe(1);
+  });
+
+  it("cycles a modem whose upstream never returns at most the limit, then backs off", async () => {
+    await upstream("replace");
+    try {
+      await waitUntil("the boot-loop guard", () => power("state") === "backing_off", 30_000);
+      expect(power("cycles")).toBe(MAX_CYCLES);
+      // Misses go on; cycles do not.
+      await new Promise((resolve) => setTimeout(resolve, 2 * WATCHDOG_MS));
+      expect(power("cycles")).toBe(MAX_CYCLES);
+      expect(power("state")).toBe("backing_off");
+    } finally {
+      await upstream("del");
+    }
+  });
+
+  it("power-cycles on request whatever the guard says, and refuses interfaces without a power manager", async () => {
+    await waitUntil("wwan0 at internet", () => wwan0("connection") === "internet", 15_000);
+    const before = await ifindex();
+    manager.forceReset("wwan0");
+    await waitUntil("a forced cycle", () => power("cycles") === MAX_CYCLES + 1, 5_000);
+    await waitUntil(
+      "the modem back",
+      async () => {
+        const now = await ifindex();
+        return now !== undefined && now !== before && wwan0("connection") === "internet";
+      },
+      15_000,
+    );
+    expect(() => manager.forceReset("wlan0")).toThrow(NoPowerManagerError);
+  });
+});
