@@ -84,6 +84,8 @@ async function trial(
       times.failover.push(
         await daemon.timeUntilRoute(INTERNET_HOST, "wlan0", since, 120_000, POLL_MS),
       );
+      // Outages last a while: the upstream returns at a random moment of the checker's LAN probing.
+      await sleep(2_000 + Math.random() * 10_000);
       const mark = daemon.log.length;
       since = performance.now();
       await blackhole(daemon.lab, "del");

@@ -1,12 +1,19 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
+
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
+import { forceReset } from "./force-reset.js";
 import { runDaemon } from "./run.js";
 
 const USAGE = `Usage: statenet <command> [options]
 
 Commands:
   run --config FILE [--log-level LEVEL]   run the network manager in the foreground
+  force-reset IFNAME [--config FILE | --socket PATH]
+                                          power-cycle the interface's device now
+                                          (asks the running daemon)
 
 Options:
   -h, --help       show this help
@@ -37,19 +44,38 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
+  if (command === "force-reset") return forceResetCommand(rest);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
-  let values: { config?: string | undefined; "log-level"?: string | undefined };
+  const { values } = parseCommandArgs({
+    args: [...rest],
+    options: { config: { type: "string", short: "c" }, "log-level": { type: "string" } },
+    strict: true,
+  });
+  if (!values.config) throw new UsageError("run needs --config FILE");
+  return runDaemon({ configPath: values.config, logLevel: values["log-level"] });
+}
+
+/** `parseArgs`, with its errors as usage errors. */
+function parseCommandArgs<const T extends ParseArgsConfig>(config: T): ParsedResults<T> {
   try {
-    ({ values } = parseArgs({
-      args: [...rest],
-      options: { config: { type: "string", short: "c" }, "log-level": { type: "string" } },
-      strict: true,
-    }));
+    return parseArgs(config) as ParsedResults<T>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (!values.config) throw new UsageError("run needs --config FILE");
-  return runDaemon({ configPath: values.config, logLevel: values["log-level"] });
+}
+
+function forceResetCommand(rest: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: [...rest],
+    options: { config: { type: "string", short: "c" }, socket: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [ifname, ...extra] = positionals;
+  if (ifname === undefined || extra.length > 0)
+    throw new UsageError("force-reset needs one IFNAME");
+  if (values.config && values.socket) throw new UsageError("give --config or --socket, not both");
+  return forceReset({ ifname, configPath: values.config, socketPath: values.socket });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { ConfigError } from "../config/validate.js";
+import { createControlServer } from "../control/server.js";
 import { createLogger } from "../log.js";
 import { createNetworkManager } from "../network-manager.js";
 import { readConfigFile } from "./config-file.js";
@@ -39,10 +41,31 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     await manager.stop();
     return EXIT_FAILURE;
   }
-  logger.info({ interfaces: manager.configuredInterfaces() }, "statenet running");
+  let control: Awaited<ReturnType<typeof createControlServer>>;
+  try {
+    control = await createControlServer({
+      dir: controlDirectory(config.tmpDir),
+      logger,
+      handle: (request) => manager.forceReset(request.ifname),
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, "could not open the control socket");
+    await manager.stop();
+    return EXIT_FAILURE;
+  }
+  logger.info(
+    { interfaces: manager.configuredInterfaces(), control: control.path },
+    "statenet running",
+  );
   const signal = await stopped;
   logger.info({ signal }, "stopping");
+  await control.close();
   await manager.stop();
   logger.info("stopped");
   return EXIT_OK;
+}
+
+/** The control socket's private directory under the configuration's tmpDir. */
+export function controlDirectory(tmpDir: string): string {
+  return join(tmpDir, "control");
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ensurePrivateDirectory } from "./report-server.js";
+import { ensurePrivateDirectory } from "../linux/private-socket.js";
 
 /**
  * The script udhcpc runs for each event (`udhcpc -s`). It only reports: it

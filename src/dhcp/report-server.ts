@@ -1,7 +1,5 @@
-import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, rm } from "node:fs/promises";
-import net from "node:net";
-import { join } from "node:path";
+import type net from "node:net";
+import { listenPrivateSocket, SocketServerError } from "../linux/private-socket.js";
 import type { Logger } from "../log.js";
 
 /**
@@ -24,8 +22,6 @@ const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
 const DEFAULT_READ_TIMEOUT_MS = 2_000;
 /** Only a handful of interfaces run udhcpc; a flood must not exhaust descriptors. */
 const MAX_CONNECTIONS = 64;
-/** sockaddr_un.sun_path holds 108 bytes including the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 const MAX_ENV_ENTRIES = 64;
 const MAX_TOKEN_LENGTH = 128;
 const EVENT_NAME = /^[a-z]{1,32}$/;
@@ -50,22 +46,8 @@ export interface ReportServerOptions {
   readTimeoutMs?: number;
 }
 
-export class PrivateDirectoryError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`refusing to use ${path} as a private directory: ${reason}`);
-    this.name = "PrivateDirectoryError";
-  }
-}
-
-export class ReportServerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ReportServerError";
-  }
-}
+/** Socket and registration errors of the report server. */
+export { SocketServerError as ReportServerError };
 
 /** Why a connection's line was refused; the text is sent back as `error <reason>`. */
 class ReportRejection extends Error {}
@@ -76,83 +58,32 @@ interface ReportMessage {
   env: Record<string, string>;
 }
 
-/**
- * Makes `dir` a directory only the current user can enter. Opened with
- * O_NOFOLLOW so a symbolic link planted at the path is refused rather than
- * followed, and the mode is fixed through that same descriptor.
- */
-export async function ensurePrivateDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    // Something other than a directory is there: the open below says what.
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new PrivateDirectoryError(dir, "it is a symbolic link");
-    if (code === "ENOTDIR") throw new PrivateDirectoryError(dir, "it is not a directory");
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) {
-      throw new PrivateDirectoryError(dir, `it is owned by uid ${stats.uid}, not ${uid}`);
-    }
-    if ((stats.mode & 0o777) !== 0o700) await handle.chmod(0o700);
-  } finally {
-    await handle.close();
-  }
-}
-
 export async function createReportServer(options: ReportServerOptions): Promise<ReportServer> {
   const log = options.logger.child({ component: "dhcp-report-server" });
   const limits = {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
   };
-  await ensurePrivateDirectory(options.dir);
-  const path = join(options.dir, REPORT_SOCKET_NAME);
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
-    throw new ReportServerError(
-      `socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`,
-    );
-  }
-  await removeStaleSocket(path);
-
   const handlers = new Map<string, ReportHandler>();
-  const connections = new Set<net.Socket>();
-  // Until the socket file is 0600, a connection could come from anyone who can reach it.
-  let accepting = false;
   let closing: Promise<void> | undefined;
-  const server = net.createServer((socket) => {
-    if (!accepting) {
-      socket.destroy();
-      return;
-    }
-    connections.add(socket);
-    socket.once("close", () => connections.delete(socket));
-    void serveConnection(socket, { handlers, log, ...limits });
+  const socket = await listenPrivateSocket({
+    dir: options.dir,
+    name: REPORT_SOCKET_NAME,
+    logger: log,
+    maxConnections: MAX_CONNECTIONS,
+    onConnection: (connection) => void serveConnection(connection, { handlers, log, ...limits }),
   });
-  server.maxConnections = MAX_CONNECTIONS;
-  server.on("error", (error) => log.error({ err: error }, "report socket failed"));
-  await listen(server, path);
-  await chmod(path, 0o600);
-  accepting = true;
+  const { path } = socket;
   log.debug({ path }, "listening for udhcpc reports");
 
   return {
     path,
     register(token, handler) {
-      if (closing) throw new ReportServerError("report server is closed");
+      if (closing) throw new SocketServerError("report server is closed");
       if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-        throw new ReportServerError(`token must be 1..${MAX_TOKEN_LENGTH} characters`);
+        throw new SocketServerError(`token must be 1..${MAX_TOKEN_LENGTH} characters`);
       }
-      if (handlers.has(token)) throw new ReportServerError("token is already registered");
+      if (handlers.has(token)) throw new SocketServerError("token is already registered");
       handlers.set(token, handler);
       return () => {
         if (handlers.get(token) === handler) handlers.delete(token);
@@ -160,50 +91,12 @@ export async function createReportServer(options: ReportServerOptions): Promise<
     },
     close() {
       closing ??= (async () => {
-        accepting = false;
         handlers.clear();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of connections) socket.destroy();
-        await closed;
-        await rm(path, { force: true });
+        await socket.close();
       })();
       return closing;
     },
   };
-}
-
-/** A socket file left by a manager that died; one that still answers belongs to a live one. */
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    const stats = await lstat(path);
-    if (!stats.isSocket()) throw new ReportServerError(`${path} exists and is not a socket`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
-  if (await answers(path)) throw new ReportServerError(`another process is listening on ${path}`);
-  await rm(path, { force: true });
-}
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createConnection(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-}
-
-function listen(server: net.Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }
 
 interface ConnectionContext {

@@ -22,10 +22,10 @@ import {
 } from "../../src/dhcp/handler-script.js";
 import {
   createReportServer,
-  PrivateDirectoryError,
   type ReportServer,
   ReportServerError,
 } from "../../src/dhcp/report-server.js";
+import { PrivateDirectoryError } from "../../src/linux/private-socket.js";
 import { captureLogs } from "../support/capture-logs.js";
 import { isRoot } from "../support/root.js";
 

@@ -93,6 +93,67 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     expect(lines.at(-1)?.msg).toBe("stopped");
   }, 20_000);
 
+  it("force-reset asks the running daemon to power-cycle a device, and says why when it cannot", async () => {
+    const configPath = join(dir, "power.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: { wlan0: lab.staticConfig("wlan0") },
+        powerManagers: {
+          wlan0: {
+            commands: await lab.uplinkPowerCommands("wlan0"),
+            powerOnHoldMs: 500,
+            timeToPowerOffMs: 0,
+            minPowerOffMs: 200,
+          },
+        },
+        resolvConf: join(dir, "resolv-power.conf"),
+        tmpDir: join(dir, "run-power"),
+        stateDir: join(dir, "state-power"),
+      }),
+    );
+    const daemon = runDaemon(lab, configPath);
+    const states: string[] = [];
+    daemon.stdout?.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line.includes('"power state"'))
+          states.push((JSON.parse(line) as { state: string }).state);
+      }
+    });
+    try {
+      await waitUntil("the device powered on", () => states.includes("on"), 10_000);
+      const reset = await execa(STATENET, ["force-reset", "wlan0", "--config", configPath], {
+        reject: false,
+      });
+      expect({ exitCode: reset.exitCode, stdout: reset.stdout }).toEqual({
+        exitCode: 0,
+        stdout: "wlan0: power cycle started",
+      });
+      await waitUntil(
+        "a power cycle",
+        () => states.at(-1) === "on_hold" && states.includes("resetting"),
+      );
+      const none = await execa(STATENET, ["force-reset", "eth0", "--config", configPath], {
+        reject: false,
+      });
+      expect({ exitCode: none.exitCode, stderr: none.stderr }).toEqual({
+        exitCode: 1,
+        stderr: "statenet: interface eth0 has no power manager",
+      });
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+    }
+    const gone = await execa(STATENET, ["force-reset", "wlan0", "--config", configPath], {
+      reject: false,
+    });
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stderr).toContain("is the daemon running?");
+    const usage = await execa(STATENET, ["force-reset"], { reject: false });
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr).toContain("force-reset needs one IFNAME");
+  }, 30_000);
+
   it("refuses a bad config with exit code 2, names the field, and touches nothing", async () => {
     const configPath = join(dir, "bad.json");
     await writeFile(

@@ -142,3 +142,85 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
     expect(() => manager.forceReset("wlan0")).toThrow(NoPowerManagerError);
   });
 });
+
+describeAsRoot("power managers implemented in the app", () => {
+  let lab: Lab;
+  let dir: string;
+  let manager: NetworkManager;
+  const messages: unknown[] = [];
+
+  beforeAll(async () => {
+    lab = await Lab.create({ uplinks: ["eth0", "wwan0", "wwan1"] });
+    dir = await mkdtemp(join(tmpdir(), "statenet-power-app-"));
+    manager = createNetworkManager({
+      netns: lab.deviceNs,
+      config: {
+        interfaces: {
+          eth0: lab.staticConfig("eth0"),
+          wwan0: lab.staticConfig("wwan0"),
+          wwan1: lab.staticConfig("wwan1"),
+        },
+        resolvConf: join(dir, "resolv.conf"),
+        tmpDir: join(dir, "run"),
+        stateDir: join(dir, "state"),
+      },
+      powerManagers: {
+        eth0: {
+          implementation: {
+            powerOn: () => 60_000,
+            startPoweringOff: () => 0,
+            powerOff: () => 0,
+            handleMessage: (message) => messages.push(message),
+          },
+        },
+        wwan0: {
+          implementation: {
+            powerOn: () => {
+              throw new Error("gpio 17 busy");
+            },
+            startPoweringOff: () => 0,
+            powerOff: () => 0,
+          },
+        },
+        wwan1: {
+          callTimeoutMs: 300,
+          implementation: {
+            powerOn: () => new Promise<number>(() => {}),
+            startPoweringOff: () => 0,
+            powerOff: () => 0,
+          },
+        },
+      },
+    });
+    await manager.start();
+  });
+
+  afterAll(async () => {
+    await manager?.stop();
+    await lab?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const power = (ifname: string, leaf: string) => manager.get(["interface", ifname, "power", leaf]);
+
+  it("disables a power manager whose implementation throws or hangs, and nothing else", async () => {
+    await waitUntil("both broken power managers disabled", () => {
+      return power("wwan0", "state") === "disabled" && power("wwan1", "state") === "disabled";
+    });
+    expect(power("wwan0", "last_error")).toBe("gpio 17 busy");
+    expect(power("wwan1", "last_error")).toBe("no answer within 300 ms");
+    // The interfaces themselves are configured as usual, and the working one is on.
+    await waitUntil("interfaces configured", () =>
+      ["eth0", "wwan0", "wwan1"].every(
+        (ifname) => manager.get(["interface", ifname, "state"]) === "configured",
+      ),
+    );
+    expect(power("eth0", "state")).toBe("on_hold");
+  });
+
+  it("passes the app's messages to its implementation", () => {
+    manager.sendPowerMessage("eth0", { signal: -71 });
+    expect(messages).toEqual([{ signal: -71 }]);
+    expect(() => manager.sendPowerMessage("wlan9", {})).toThrow(NoPowerManagerError);
+  });
+});

@@ -1,0 +1,92 @@
+import type net from "node:net";
+import { StringDecoder } from "node:string_decoder";
+import { listenPrivateSocket, type PrivateSocket } from "../linux/private-socket.js";
+import type { Logger } from "../log.js";
+import {
+  CONTROL_SOCKET_NAME,
+  type ControlReply,
+  type ControlRequest,
+  parseControlRequest,
+  requestId,
+} from "./protocol.js";
+
+/**
+ * The daemon's end of the control socket (`tmpDir/control.sock`, 0600 in a
+ * 0700 directory): the CLI's requests, answered in order. A bad request gets
+ * an error reply and the connection stays usable; a line over the limit ends
+ * the connection.
+ */
+
+export type ControlHandler = (request: ControlRequest) => Promise<unknown> | unknown;
+
+export interface ControlServerOptions {
+  dir: string;
+  logger: Logger;
+  handle: ControlHandler;
+  maxLineBytes?: number;
+}
+
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+const MAX_CONNECTIONS = 16;
+
+export function createControlServer(options: ControlServerOptions): Promise<PrivateSocket> {
+  const log = options.logger.child({ component: "control-socket" });
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  return listenPrivateSocket({
+    dir: options.dir,
+    name: CONTROL_SOCKET_NAME,
+    logger: log,
+    maxConnections: MAX_CONNECTIONS,
+    onConnection: (socket) => serve(socket, options.handle, log, maxLineBytes),
+  });
+}
+
+function serve(socket: net.Socket, handle: ControlHandler, log: Logger, maxLineBytes: number) {
+  socket.on("error", (error) => log.debug({ err: error }, "control connection failed"));
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  // Replies go out in request order, even when a later request is answered sooner.
+  let queue = Promise.resolve();
+  socket.on("data", (chunk: Buffer) => {
+    pending += decoder.write(chunk);
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    if (Buffer.byteLength(pending) > maxLineBytes) {
+      socket.end(
+        `${JSON.stringify({ ok: false, error: `line longer than ${maxLineBytes} bytes` })}\n`,
+      );
+      socket.destroy();
+      return;
+    }
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      const reply = answer(line, handle, log);
+      queue = queue.then(async () => {
+        const text = JSON.stringify(await reply);
+        if (!socket.destroyed) socket.write(`${text}\n`);
+      });
+    }
+  });
+}
+
+async function answer(line: string, handle: ControlHandler, log: Logger): Promise<ControlReply> {
+  const id = requestId(line);
+  const withId = id === undefined ? {} : { id };
+  let request: ControlRequest;
+  try {
+    request = parseControlRequest(line);
+  } catch (error) {
+    return { ...withId, ok: false, error: (error as Error).message };
+  }
+  try {
+    const result = await handle(request);
+    log.info({ command: request.command, ifname: request.ifname }, "control request");
+    return result === undefined ? { ...withId, ok: true } : { ...withId, ok: true, result };
+  } catch (error) {
+    log.warn(
+      { command: request.command, error: (error as Error).message },
+      "control request failed",
+    );
+    return { ...withId, ok: false, error: (error as Error).message };
+  }
+}
