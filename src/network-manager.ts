@@ -9,7 +9,6 @@ import {
   managerMachine,
   type PowerManagerOptions,
 } from "../machines/manager.js";
-import type { PowerSettings } from "../machines/power-manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
 import type { Config, ConfigInput, InterfaceConfig, PowerManagerConfig } from "./config/schema.js";
 import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
@@ -27,9 +26,13 @@ import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.
 import type { LinkState } from "./linux/link-state.js";
 import { linuxRouteManagerMachine } from "./linux/route-manager.js";
 import { type Logger, silentLogger } from "./log.js";
-import { commandPowerManager } from "./power/command-power-manager.js";
 import type { PowerManagerImplementation } from "./power/implementation.js";
 import { powerShell } from "./power/linux-power.js";
+import {
+  collectPowerManagers,
+  type InProcessPowerManager,
+  NoPowerManagerError,
+} from "./power/power-managers.js";
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import { technologyPlan } from "./technologies/index.js";
@@ -64,34 +67,7 @@ export interface NetworkManagerOptions {
   powerManagers?: Record<string, InProcessPowerManager>;
 }
 
-export interface InProcessPowerManager extends Partial<PowerSettings> {
-  implementation: PowerManagerImplementation;
-  /** Pet the watchdog while the interface reaches the Internet (default) or already with a working link. */
-  petWhen?: "internet" | "lan";
-}
-
-/** A power-manager request for an interface that has none. */
-export class NoPowerManagerError extends Error {
-  constructor(readonly ifname: string) {
-    super(`interface ${ifname} has no power manager`);
-    this.name = "NoPowerManagerError";
-  }
-}
-
-/** A command-based power manager's settings for the watchdog machine. */
-function commandPowerSettings(config: PowerManagerConfig): Partial<PowerSettings> {
-  const guard = config.bootLoopGuard;
-  return {
-    watchdogTimeoutMs: config.watchdogTimeoutMs,
-    // Past the command's own limit, so its timeout error is the one reported.
-    callTimeoutMs: config.commandTimeoutMs + 1_000,
-    restartFirst: config.restartFirst,
-    maxCyclesPerWindow: guard.maxCycles,
-    cycleWindowMs: guard.windowMs,
-    backoffBaseMs: guard.backoffMs,
-    backoffMaxMs: guard.maxBackoffMs,
-  };
-}
+export { type InProcessPowerManager, NoPowerManagerError };
 
 export interface PowerInfo {
   state: unknown;
@@ -129,7 +105,7 @@ export class NetworkManager {
   #dhcpServer: ReportServer | undefined;
   #prober: Prober | undefined;
   #trafficWatcher: TrafficWatcher | undefined;
-  #powerImplementations = new Map<string, PowerManagerImplementation>();
+  #powerImplementations: ReadonlyMap<string, PowerManagerImplementation> = new Map();
   #powerOptions: Record<string, PowerManagerOptions> = {};
   #powerTimeLeft: ((ifname: string) => number | null) | undefined;
   #resolver: NameResolver | undefined;
@@ -194,7 +170,16 @@ export class NetworkManager {
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
 
     this.#prober = createProber({ netns, logger: this.#logger });
-    this.#collectPowerManagers(runner);
+    const power = collectPowerManagers(this.#config, this.#options.powerManagers, runner);
+    this.#powerImplementations = power.implementations;
+    this.#powerOptions = power.options;
+    if (power.implementations.size > 0 && this.#config.internetHosts.length === 0) {
+      // Nothing checks the interfaces, so nothing pets their watchdogs but the app.
+      this.#logger.warn(
+        { interfaces: [...power.implementations.keys()] },
+        "power managers without internetHosts: only petWatchdog() keeps their devices from being reset",
+      );
+    }
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
@@ -225,29 +210,6 @@ export class NetworkManager {
           ? [{ ifname, addresses }]
           : [];
       });
-  }
-
-  /** The configuration file's command-based power managers, then the app's over them. */
-  #collectPowerManagers(runner: CommandRunner): void {
-    for (const [ifname, config] of Object.entries(this.#config.powerManagers)) {
-      this.#powerImplementations.set(ifname, commandPowerManager(config, runner));
-      this.#powerOptions[ifname] = {
-        settings: commandPowerSettings(config),
-        petWhen: config.petWhen,
-      };
-    }
-    for (const [ifname, entry] of Object.entries(this.#options.powerManagers ?? {})) {
-      const { implementation, petWhen, ...settings } = entry;
-      this.#powerImplementations.set(ifname, implementation);
-      this.#powerOptions[ifname] = { settings, petWhen };
-    }
-    if (this.#powerImplementations.size > 0 && this.#config.internetHosts.length === 0) {
-      // Nothing checks the interfaces, so nothing pets their watchdogs but the app.
-      this.#logger.warn(
-        { interfaces: [...this.#powerImplementations.keys()] },
-        "power managers without internetHosts: only petWatchdog() keeps their devices from being reset",
-      );
-    }
   }
 
   /** The root machine with the Linux effects of every actor in the tree. */

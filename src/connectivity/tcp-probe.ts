@@ -44,6 +44,8 @@ function errorCode(error: unknown): string {
   return code ?? message ?? String(error);
 }
 
+const EGRESS_POLL_MS = 25;
+
 /** The device a packet from `source` to `destination` leaves by, per the kernel (`ip route get`). */
 function egressDevice(destination: string, source: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -148,15 +150,31 @@ class ProbeRun {
       return { reachable: false, reason: `name not resolved (${errorCode(error)})` };
     }
     if (this.#disposed) return { reachable: false, reason: "cancelled" };
-    const { ifname, sourceAddress } = this.#request;
+    const { ifname } = this.#request;
     if (ifname !== undefined) {
-      const device = await egressDevice(address, sourceAddress);
-      if (device !== ifname) {
-        return { reachable: false, reason: `routed via ${device ?? "nowhere"}, not ${ifname}` };
-      }
+      const wrongWay = await this.#awaitEgress(address, ifname);
+      if (wrongWay) return { reachable: false, reason: wrongWay };
       if (this.#disposed) return { reachable: false, reason: "cancelled" };
     }
     return this.#connect(address, target.port);
+  }
+
+  /**
+   * Waits (up to half the probe's time) until the kernel sends packets from
+   * the source address out of `ifname`: right after an address or a carrier
+   * comes back, the route manager needs a few milliseconds to put the rules
+   * in. Resolves with the reason when they never come.
+   */
+  async #awaitEgress(address: string, ifname: string): Promise<string | undefined> {
+    const deadline = performance.now() + this.#request.timeoutMs / 2;
+    for (;;) {
+      const device = await egressDevice(address, this.#request.sourceAddress);
+      if (device === ifname) return undefined;
+      if (this.#disposed || performance.now() >= deadline) {
+        return `routed via ${device ?? "nowhere"}, not ${ifname}`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, EGRESS_POLL_MS));
+    }
   }
 
   async #resolve(host: string): Promise<string> {

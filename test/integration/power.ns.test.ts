@@ -20,7 +20,7 @@ const TIMINGS = {
   recoveryIntervalMs: 200,
   holdDownBaseMs: 0,
 };
-const WATCHDOG_MS = 2_000;
+const WATCHDOG_MS = 1_200;
 const MAX_CYCLES = 2;
 
 /**
@@ -49,7 +49,7 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
             commands,
             commandTimeoutMs: 5_000,
             watchdogTimeoutMs: WATCHDOG_MS,
-            powerOnHoldMs: 1_000,
+            powerOnHoldMs: 500,
             timeToPowerOffMs: 0,
             minPowerOffMs: 300,
             bootLoopGuard: { maxCycles: MAX_CYCLES, windowMs: 600_000, backoffMs: 600_000 },
@@ -78,6 +78,12 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
     return links.find((link) => link.ifname === "wwan0")?.ifindex;
   }
 
+  /** The modem came back as a new device (another ifindex), and `ready` holds. */
+  const backAsNewDevice = (before: number | undefined, ready: () => boolean) => async () => {
+    const now = await ifindex();
+    return now !== undefined && now !== before && ready();
+  };
+
   it("powers the modem on with its configuration and keeps it on while it reaches the Internet", async () => {
     await waitUntil(
       "wwan0 at internet with its watchdog running",
@@ -98,16 +104,16 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
       await waitUntil("a power cycle", () => power("cycles") === 1, 4 * WATCHDOG_MS + 5_000);
       await waitUntil(
         "the modem back and configured",
-        async () => {
-          const now = await ifindex();
-          return now !== undefined && now !== before && wwan0("state") === "configured";
-        },
+        backAsNewDevice(before, () => wwan0("state") === "configured"),
         10_000,
       );
     } finally {
       await upstream("del");
     }
     await waitUntil("wwan0 at internet again", () => wwan0("connection") === "internet", 10_000);
+    // Its routes are back: traffic from its address leaves by it again.
+    const { deviceAddress } = lab.uplink("wwan0");
+    expect((await lab.routeGet(INTERNET_HOST, deviceAddress)).dev).toBe("wwan0");
     await waitUntil("its watchdog running again", () => power("state") === "on", 5_000);
     expect(power("cycles")).toBe(1);
   });
@@ -133,10 +139,7 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
     await waitUntil("a forced cycle", () => power("cycles") === MAX_CYCLES + 1, 5_000);
     await waitUntil(
       "the modem back",
-      async () => {
-        const now = await ifindex();
-        return now !== undefined && now !== before && wwan0("connection") === "internet";
-      },
+      backAsNewDevice(before, () => wwan0("connection") === "internet"),
       15_000,
     );
     expect(() => manager.forceReset("wlan0")).toThrow(NoPowerManagerError);

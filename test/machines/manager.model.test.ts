@@ -123,6 +123,15 @@ function respawnEvents(context: ManagerContext): AnyEvent[] {
     : [];
 }
 
+/** What the world and the interface actor can send; a failed route manager cannot fail again before it is back. */
+function lifecycleEvents(context: ManagerContext): AnyEvent[] {
+  const phase = context.phases.eth0;
+  const environment = context.respawning.includes(ROUTE_MANAGER_ID)
+    ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
+    : environmentEvents;
+  return [...environment, ...(phase ? (childEvents[phase] ?? []) : [])];
+}
+
 const serializeState = (snapshot: unknown) =>
   serialize((snapshot as { context: ManagerContext }).context);
 
@@ -137,7 +146,6 @@ const lifecyclePaths = edgeCoveringPaths(managerMachine, {
   input: lifecycleInput,
   events: (snapshot) => {
     const { context } = snapshot as unknown as { context: ManagerContext };
-    const phase = context.phases.eth0;
     if (context.respawning.includes(POWER)) {
       // Without its power manager, configs still apply; the rest is the same as with one.
       return [
@@ -145,13 +153,8 @@ const lifecyclePaths = edgeCoveringPaths(managerMachine, {
         ...respawnEvents(context),
       ];
     }
-    // A failed route manager cannot fail again before it is back.
-    const environment = context.respawning.includes(ROUTE_MANAGER_ID)
-      ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
-      : environmentEvents;
     return [
-      ...environment,
-      ...(phase ? (childEvents[phase] ?? []) : []),
+      ...lifecycleEvents(context),
       ...(context.phases.eth0 === "running" &&
       context.respawning.length === 0 &&
       Object.keys(context.ipv4).length === 0
@@ -187,13 +190,8 @@ const productPaths = edgeCoveringPaths(managerMachine, {
   input,
   events: (snapshot) => {
     const { context } = snapshot as unknown as { context: ManagerContext };
-    const phase = context.phases.eth0;
-    const environment = context.respawning.includes(ROUTE_MANAGER_ID)
-      ? environmentEvents.filter((event) => !event.type.startsWith("xstate.error"))
-      : environmentEvents;
     return [
-      ...environment,
-      ...(phase ? (childEvents[phase] ?? []) : []),
+      ...lifecycleEvents(context),
       ...(context.checkers.eth0 ? checkerEvents : []),
       ...respawnEvents(context),
     ];
