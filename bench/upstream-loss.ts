@@ -217,12 +217,16 @@ async function soak(lossPercent: number, uplinks: DaemonLabOptions["uplinks"]) {
   if (exitCode !== 0) throw new Error(`statenet exited with ${exitCode}`);
 }
 
-export async function benchUpstreamLoss(): Promise<void> {
-  await failoverTrials("defaults", {});
-  await failoverTrials("interval_1s", { intervalMs: 1_000 });
-  // Side by side: a lossy device and a clean one with a cellular uplink (gentler defaults).
+/** Side by side: a lossy device and a clean one with a cellular uplink (gentler defaults). */
+export async function benchSoaks(): Promise<void> {
   await Promise.all([
     soak(LOSS_PERCENT, TWO_UPLINKS),
     soak(0, [...TWO_UPLINKS, { ifname: "wwan0", ipv4: "static" }]),
   ]);
+}
+
+export async function benchUpstreamLoss(): Promise<void> {
+  await failoverTrials("defaults", {});
+  await failoverTrials("interval_1s", { intervalMs: 1_000 });
+  await benchSoaks();
 }

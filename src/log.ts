@@ -1,19 +1,8 @@
 import pino, { type Logger } from "pino";
 
-export type { Logger } from "pino";
+import { MASK, SECRET_FIELDS } from "./secrets.js";
 
-// Not a bare "key": property changes carry their name in `key`, and it must stay readable.
-const SECRET_FIELDS = [
-  "psk",
-  "passphrase",
-  "password",
-  "wepKey",
-  "wep_key",
-  "private_key",
-  "privateKey",
-  "privateKeyPassword",
-  "secret",
-];
+export type { Logger } from "pino";
 
 /** Secrets may sit at any of the first few levels of a logged object. */
 const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [
@@ -33,7 +22,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
     name: "statenet",
     level: options.level ?? process.env.STATENET_LOG_LEVEL ?? "info",
-    redact: { paths: REDACT_PATHS, censor: "***" },
+    redact: { paths: REDACT_PATHS, censor: MASK },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -17,6 +17,7 @@ import { createProber, type Prober } from "./connectivity/prober.js";
 import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
+import { createInspection, type Inspection } from "./inspect/inspection.js";
 import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
@@ -35,6 +36,7 @@ import {
 } from "./power/power-managers.js";
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
+import { secretValues } from "./secrets.js";
 import { technologyPlan } from "./technologies/index.js";
 import type { Ipv4Settings } from "./technologies/types.js";
 
@@ -65,6 +67,12 @@ export interface NetworkManagerOptions {
    * interface.
    */
   powerManagers?: Record<string, InProcessPowerManager>;
+  /**
+   * Send every actor, event and snapshot to this inspection relay (e.g.
+   * `ws://127.0.0.1:8080` from `statenet inspect`), secrets masked. Off by
+   * default; off, it costs nothing.
+   */
+  inspect?: string;
 }
 
 export { type InProcessPowerManager, NoPowerManagerError };
@@ -109,6 +117,9 @@ export class NetworkManager {
   #powerOptions: Record<string, PowerManagerOptions> = {};
   #powerTimeLeft: ((ifname: string) => number | null) | undefined;
   #resolver: NameResolver | undefined;
+  #inspection: Inspection | undefined;
+  /** Every secret any configuration held: scrubbed from what leaves the process, even after a change. */
+  readonly #secrets = new Set<string>();
   #root: Actor<ManagerMachine> | undefined;
   #unsubscribeOrder: (() => void) | undefined;
   #unsubscribeLog: (() => void) | undefined;
@@ -122,6 +133,7 @@ export class NetworkManager {
     for (const [ifname, config] of Object.entries(this.#config.interfaces)) {
       this.#configs.set(ifname, config);
     }
+    for (const secret of secretValues(this.#config)) this.#secrets.add(secret);
   }
 
   get config(): Config {
@@ -181,6 +193,13 @@ export class NetworkManager {
       );
     }
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
+    if (this.#options.inspect) {
+      this.#inspection = createInspection({
+        url: this.#options.inspect,
+        secrets: () => [...this.#secrets],
+        logger: this.#logger.child({ component: "inspection" }),
+      });
+    }
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
     if (this.#options.trafficSampleMs !== 0 && this.#config.internetHosts.length > 0) {
@@ -323,6 +342,7 @@ export class NetworkManager {
         connectivity: this.#options.connectivity,
         powerManagers: this.#powerOptions,
       },
+      inspect: this.#inspection?.inspect,
     });
     root.subscribe({
       error: (error) => {
@@ -378,6 +398,7 @@ export class NetworkManager {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#root?.stop();
+    this.#inspection?.stop();
     await this.#trafficWatcher?.stop();
     this.#unsubscribeOrder?.();
     this.#unsubscribeLog?.();
@@ -392,6 +413,7 @@ export class NetworkManager {
   configure(ifname: string, input: unknown): void {
     assertInterfaceName(ifname);
     const config = parseInterfaceConfig(ifname, input);
+    for (const secret of secretValues(config)) this.#secrets.add(secret);
     this.#configs.set(ifname, config);
     this.#publishConfig(ifname, config);
     this.#root?.send({ type: "config.set", ifname, config });

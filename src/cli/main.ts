@@ -5,12 +5,21 @@ type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
 import { forceReset } from "./force-reset.js";
+import { runRelay } from "./relay.js";
 import { runDaemon } from "./run.js";
+
+const DEFAULT_RELAY_PORT = 8080;
+const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
 
 const USAGE = `Usage: statenet <command> [options]
 
 Commands:
-  run --config FILE [--log-level LEVEL]   run the network manager in the foreground
+  run --config FILE [--log-level LEVEL] [--inspect[=URL]]
+                                          run the network manager in the foreground;
+                                          --inspect sends its statecharts to a relay
+                                          (default ${DEFAULT_RELAY_URL})
+  inspect [--port N]                      run the inspection relay on 127.0.0.1
+                                          (default port ${DEFAULT_RELAY_PORT})
   force-reset IFNAME [--config FILE | --socket PATH]
                                           power-cycle the interface's device now
                                           (asks the running daemon)
@@ -45,14 +54,28 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   if (command === "force-reset") return forceResetCommand(rest);
+  if (command === "inspect") return inspectCommand(rest);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
+  // `--inspect` alone means the default relay; parseArgs wants a value for a string option.
+  const args = rest.map((arg) => (arg === "--inspect" ? `--inspect=${DEFAULT_RELAY_URL}` : arg));
   const { values } = parseCommandArgs({
-    args: [...rest],
-    options: { config: { type: "string", short: "c" }, "log-level": { type: "string" } },
+    args,
+    options: {
+      config: { type: "string", short: "c" },
+      "log-level": { type: "string" },
+      inspect: { type: "string" },
+    },
     strict: true,
   });
+  if (values.inspect !== undefined && !/^wss?:\/\/[^\s]+$/.test(values.inspect)) {
+    throw new UsageError("--inspect needs a ws:// URL");
+  }
   if (!values.config) throw new UsageError("run needs --config FILE");
-  return runDaemon({ configPath: values.config, logLevel: values["log-level"] });
+  return runDaemon({
+    configPath: values.config,
+    logLevel: values["log-level"],
+    inspect: values.inspect,
+  });
 }
 
 /** `parseArgs`, with its errors as usage errors. */
@@ -62,6 +85,19 @@ function parseCommandArgs<const T extends ParseArgsConfig>(config: T): ParsedRes
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function inspectCommand(rest: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs({
+    args: [...rest],
+    options: { port: { type: "string", short: "p" } },
+    strict: true,
+  });
+  const port = values.port === undefined ? DEFAULT_RELAY_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError("--port must be 0..65535");
+  }
+  return runRelay(port);
 }
 
 function forceResetCommand(rest: readonly string[]): Promise<number> {

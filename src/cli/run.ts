@@ -9,6 +9,8 @@ import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 export interface RunOptions {
   configPath: string;
   logLevel?: string | undefined;
+  /** The inspection relay's URL. */
+  inspect?: string | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     );
     return EXIT_BAD_INPUT;
   }
-  const manager = createNetworkManager({ config, logger });
+  const manager = createNetworkManager({ config, logger, inspect: options.inspect });
   // `on`, not `once`: execa's exit hook re-raises a signal it thinks nobody else handles,
   // and a `once` listener is gone by the time that hook looks.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {

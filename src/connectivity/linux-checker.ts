@@ -8,7 +8,7 @@ import {
 import type { PropertyTable } from "../properties/property-table.js";
 import { isIpv4Address, networkOf } from "../route/ipv4.js";
 import type { Prober } from "./prober.js";
-import { chooseTargets, type ProbeTarget } from "./tcp-probe.js";
+import { type ProbeTarget, probeTargets } from "./tcp-probe.js";
 
 export interface LinuxCheckerOptions {
   prober: Prober;
@@ -37,7 +37,7 @@ export function linuxCheckerMachine(options: LinuxCheckerOptions) {
       networkOf(host, prefixLength) === networkOf(sourceAddress, prefixLength);
     const cursor = cursors.get(ifname) ?? 0;
     cursors.set(ifname, cursor + input.count);
-    const chosen = chooseTargets(targets, input.count, cursor, onOwnSubnet);
+    const chosen = probeTargets(targets, input.count, cursor, onOwnSubnet);
     if (chosen.length === 0)
       return { ok: false, detail: "no internet host off this interface's subnet" };
     return prober.probe(

@@ -269,3 +269,22 @@ export function chooseTargets(
   }
   return chosen;
 }
+
+/**
+ * `count` targets for one check: distinct hosts as far as there are enough
+ * (see chooseTargets), then the same ones again, since under random loss
+ * each connect is a chance of its own.
+ */
+export function probeTargets(
+  all: readonly ProbeTarget[],
+  count: number,
+  cursor: number,
+  skip: (host: string) => boolean,
+): ProbeTarget[] {
+  const distinct = chooseTargets(all, count, cursor, skip);
+  if (distinct.length === 0) return [];
+  return Array.from(
+    { length: count },
+    (_, index) => distinct[index % distinct.length] as ProbeTarget,
+  );
+}

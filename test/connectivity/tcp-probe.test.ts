@@ -4,11 +4,27 @@ import { createServer, type Server } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProber } from "../../src/connectivity/prober.js";
-import { chooseTargets, type ProbeTarget, probeTcp } from "../../src/connectivity/tcp-probe.js";
+import {
+  chooseTargets,
+  type ProbeTarget,
+  probeTargets,
+  probeTcp,
+} from "../../src/connectivity/tcp-probe.js";
 import { silentLogger } from "../../src/log.js";
 
 const targets = (...hosts: string[]): ProbeTarget[] => hosts.map((host) => ({ host, port: 53 }));
 const never = () => false;
+
+describe("probeTargets", () => {
+  const never = () => false;
+  it("repeats hosts when there are fewer than probes, each a chance of its own", () => {
+    const one = [{ host: "203.0.113.53", port: 53 }];
+    expect(probeTargets(one, 3, 0, never)).toEqual([one[0], one[0], one[0]]);
+    const two = [...one, { host: "198.51.100.53", port: 443 }];
+    expect(probeTargets(two, 3, 1, never)).toEqual([two[1], two[0], two[1]]);
+    expect(probeTargets(one, 3, 0, () => true)).toEqual([]);
+  });
+});
 
 describe("chooseTargets", () => {
   const all = targets("a", "b", "c", "d");

@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import type { AnyStateMachine } from "xstate";
-import { CoverageRecorder } from "./coverage.js";
+import { CoverageRecorder, machineGraph } from "./coverage.js";
 import type { ModelPath, ModelStep } from "./paths.js";
 
 /** A live actor (with its fakes) that replays a path's events. */
@@ -57,5 +59,29 @@ export function describeEveryEdge<Live extends LiveModel, Path extends ModelPath
     it("exercised every state and transition of the machine", () => {
       expect(recorder.missing(options.machine)).toEqual({ states: [], transitions: [] });
     });
+
+    afterAll(() => reportCoverage(options.machine, recorder));
   });
+}
+
+/**
+ * Where `scripts/test.ts` collects each machine's coverage
+ * (STATENET_MODEL_COVERAGE_DIR); without it nothing is written.
+ */
+function reportCoverage(machine: AnyStateMachine, recorder: CoverageRecorder): void {
+  const dir = process.env.STATENET_MODEL_COVERAGE_DIR;
+  if (!dir) return;
+  const graph = machineGraph(machine);
+  const missing = recorder.missing(machine);
+  const report = {
+    machine: machine.id,
+    states: { covered: graph.states.length - missing.states.length, total: graph.states.length },
+    transitions: {
+      covered: graph.transitions.length - missing.transitions.length,
+      total: graph.transitions.length,
+    },
+    missing,
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${machine.id}.json`), JSON.stringify(report, null, 2));
 }

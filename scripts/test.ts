@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectivityCheckerMachine } from "../machines/connectivity-checker.js";
+import { interfaceMachine } from "../machines/interface.js";
+import { managerMachine } from "../machines/manager.js";
+import { powerManagerMachine } from "../machines/power-manager.js";
+import { routeManagerMachine } from "../machines/route-manager.js";
+
+/**
+ * Runs the tests (`vitest run [args]`), then prints each machine's state and
+ * transition coverage by the model-based tests and fails below 100 %, or when
+ * a machine's model tests ran nowhere. `npm test` runs everything,
+ * `npm run test:model` only the machines.
+ */
+
+const MACHINES = [
+  interfaceMachine,
+  connectivityCheckerMachine,
+  powerManagerMachine,
+  routeManagerMachine,
+  managerMachine,
+].map((machine) => machine.id);
+
+interface Report {
+  machine: string;
+  states: { covered: number; total: number };
+  transitions: { covered: number; total: number };
+  missing: { states: string[]; transitions: string[] };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "statenet-model-coverage-"));
+try {
+  const vitest = spawnSync("npx", ["vitest", "run", ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, STATENET_MODEL_COVERAGE_DIR: dir },
+  });
+  const reports = new Map(
+    readdirSync(dir).map((file) => {
+      const report = JSON.parse(readFileSync(join(dir, file), "utf8")) as Report;
+      return [report.machine, report] as const;
+    }),
+  );
+  const percent = ({ covered, total }: { covered: number; total: number }) =>
+    `${covered}/${total} (${total === 0 ? 100 : Math.floor((covered / total) * 1000) / 10} %)`;
+  let short = false;
+  console.log("\nModel-based coverage (every state and transition, replayed on live actors):");
+  for (const machine of MACHINES) {
+    const report = reports.get(machine);
+    if (!report) {
+      console.log(`  ${machine.padEnd(14)} no model tests ran`);
+      short = true;
+      continue;
+    }
+    const complete =
+      report.states.covered === report.states.total &&
+      report.transitions.covered === report.transitions.total;
+    short ||= !complete;
+    console.log(
+      `  ${machine.padEnd(14)} states ${percent(report.states).padEnd(16)} transitions ${percent(report.transitions)}${complete ? "" : "  INCOMPLETE"}`,
+    );
+    for (const state of report.missing.states) console.log(`      missing state ${state}`);
+    for (const edge of report.missing.transitions) console.log(`      missing transition ${edge}`);
+  }
+  process.exitCode = vitest.status !== 0 ? (vitest.status ?? 1) : short ? 1 : 0;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

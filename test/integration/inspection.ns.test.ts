@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Relay, startRelay } from "../../src/inspect/relay.js";
+import { Lab } from "../../src/linux/lab.js";
+import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
+import { describeAsRoot } from "../support/root.js";
+import { waitUntil } from "../support/wait.js";
+
+/**
+ * The manager's statecharts live on a relay: what the Stately inspector and
+ * the visualizer see.
+ */
+describeAsRoot("live inspection of a running manager", () => {
+  let lab: Lab;
+  let dir: string;
+  let relay: Relay;
+  let listener: WebSocket;
+  let manager: NetworkManager;
+  const messages: Array<{
+    type: string;
+    name?: string;
+    event?: { type: string; ifname?: string };
+  }> = [];
+
+  beforeAll(async () => {
+    lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
+    dir = await mkdtemp(join(tmpdir(), "statenet-inspection-"));
+    relay = await startRelay({ port: 0 });
+    listener = new WebSocket(relay.url);
+    listener.on("message", (data) => messages.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => listener.once("open", resolve));
+    manager = createNetworkManager({
+      netns: lab.deviceNs,
+      inspect: relay.url,
+      config: {
+        interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") },
+        resolvConf: join(dir, "resolv.conf"),
+        tmpDir: join(dir, "run"),
+        stateDir: join(dir, "state"),
+      },
+    });
+    await manager.start();
+  });
+
+  afterAll(async () => {
+    await manager?.stop();
+    listener?.terminate();
+    await relay?.close();
+    await lab?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("shows every actor of the tree", async () => {
+    await waitUntil("the actors at the relay", () => {
+      const names = new Set(messages.filter((m) => m.type === "@xstate.actor").map((m) => m.name));
+      return ["manager", "routeManager", "interface:eth0", "interface:wlan0"].every((name) =>
+        names.has(name),
+      );
+    });
+  });
+
+  it("shows the events that move them, as they happen", async () => {
+    await lab.unplug("eth0");
+    try {
+      await waitUntil("eth0's carrier loss at the relay", () =>
+        messages.some(
+          (m) =>
+            m.type === "@xstate.event" &&
+            m.event?.type === "link.changed" &&
+            m.event.ifname === "eth0",
+        ),
+      );
+    } finally {
+      await lab.plug("eth0");
+    }
+  });
+});
+
+describeAsRoot("statenet inspect (the relay)", () => {
+  // From the sources: no build needed here.
+  const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+  const statenet = (args: string[]) =>
+    execa(process.execPath, ["--import", "tsx", MAIN, ...args], { reject: false });
+
+  it("listens on the loopback only, says what to open, and stops on SIGTERM", async () => {
+    const relay = statenet(["inspect", "--port", "0"]);
+    let output = "";
+    relay.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await waitUntil("the relay's address", () => /ws:\/\/127\.0\.0\.1:\d+/.test(output));
+    expect(output).toMatch(/statenet run --config FILE --inspect=ws:\/\/127\.0\.0\.1:\d+/);
+    relay.kill("SIGTERM");
+    expect((await relay).exitCode).toBe(0);
+    const bad = await statenet(["run", "--config", "x.json", "--inspect=http://x"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("--inspect needs a ws:// URL");
+  });
+});
