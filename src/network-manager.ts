@@ -118,6 +118,7 @@ export class NetworkManager {
   #powerTimeLeft: ((ifname: string) => number | null) | undefined;
   #resolver: NameResolver | undefined;
   #inspection: Inspection | undefined;
+  #unsubscribeInspection: (() => void) | undefined;
   /** Every secret any configuration held: scrubbed from what leaves the process, even after a change. */
   readonly #secrets = new Set<string>();
   #root: Actor<ManagerMachine> | undefined;
@@ -155,6 +156,7 @@ export class NetworkManager {
       logger: this.#logger,
     });
     await this.#resolver.update();
+    if (this.#options.inspect) this.#startInspection(this.#options.inspect);
     // Every change, in order: the record of why the device did what it did.
     this.#unsubscribeLog = this.properties.subscribe([], (change) => {
       this.#logger.debug({ key: change.key.join("/"), value: change.new }, "property changed");
@@ -193,13 +195,6 @@ export class NetworkManager {
       );
     }
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
-    if (this.#options.inspect) {
-      this.#inspection = createInspection({
-        url: this.#options.inspect,
-        secrets: () => [...this.#secrets],
-        logger: this.#logger.child({ component: "inspection" }),
-      });
-    }
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
     if (this.#options.trafficSampleMs !== 0 && this.#config.internetHosts.length > 0) {
@@ -229,6 +224,19 @@ export class NetworkManager {
           ? [{ ifname, addresses }]
           : [];
       });
+  }
+
+  /** Actors, events and snapshots go to the relay, and so does every property change. */
+  #startInspection(url: string): void {
+    const inspection = createInspection({
+      url,
+      secrets: () => [...this.#secrets],
+      logger: this.#logger.child({ component: "inspection" }),
+    });
+    this.#inspection = inspection;
+    this.#unsubscribeInspection = this.properties.subscribe([], (change) => {
+      inspection.property(change.key.join("/"), change.new);
+    });
   }
 
   /** The root machine with the Linux effects of every actor in the tree. */
@@ -398,6 +406,7 @@ export class NetworkManager {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#root?.stop();
+    this.#unsubscribeInspection?.();
     this.#inspection?.stop();
     await this.#trafficWatcher?.stop();
     this.#unsubscribeOrder?.();

@@ -14,12 +14,14 @@ const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
 const USAGE = `Usage: statenet <command> [options]
 
 Commands:
-  run --config FILE [--log-level LEVEL] [--inspect[=URL]]
+  run --config FILE [--log-level LEVEL] [--inspect[=URL] | --visualize[=PORT]]
                                           run the network manager in the foreground;
                                           --inspect sends its statecharts to a relay
-                                          (default ${DEFAULT_RELAY_URL})
+                                          (default ${DEFAULT_RELAY_URL}); --visualize
+                                          serves the visualizer itself on 127.0.0.1
   inspect [--port N]                      run the inspection relay on 127.0.0.1
-                                          (default port ${DEFAULT_RELAY_PORT})
+                                          (default port ${DEFAULT_RELAY_PORT}) for Stately's inspector
+  visualize [--port N]                    the same relay, showing the offline visualizer
   force-reset IFNAME [--config FILE | --socket PATH]
                                           power-cycle the interface's device now
                                           (asks the running daemon)
@@ -54,27 +56,37 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   if (command === "force-reset") return forceResetCommand(rest);
-  if (command === "inspect") return inspectCommand(rest);
+  if (command === "inspect") return relayCommand(rest, "stately");
+  if (command === "visualize") return relayCommand(rest, "visualizer");
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   // `--inspect` alone means the default relay; parseArgs wants a value for a string option.
-  const args = rest.map((arg) => (arg === "--inspect" ? `--inspect=${DEFAULT_RELAY_URL}` : arg));
+  const args = rest.map((arg) => {
+    if (arg === "--inspect") return `--inspect=${DEFAULT_RELAY_URL}`;
+    return arg === "--visualize" ? `--visualize=${DEFAULT_RELAY_PORT}` : arg;
+  });
   const { values } = parseCommandArgs({
     args,
     options: {
       config: { type: "string", short: "c" },
       "log-level": { type: "string" },
       inspect: { type: "string" },
+      visualize: { type: "string" },
     },
     strict: true,
   });
   if (values.inspect !== undefined && !/^wss?:\/\/[^\s]+$/.test(values.inspect)) {
     throw new UsageError("--inspect needs a ws:// URL");
   }
+  if (values.inspect !== undefined && values.visualize !== undefined) {
+    throw new UsageError("give --inspect or --visualize, not both");
+  }
+  const visualizePort = values.visualize === undefined ? undefined : portOf(values.visualize);
   if (!values.config) throw new UsageError("run needs --config FILE");
   return runDaemon({
     configPath: values.config,
     logLevel: values["log-level"],
     inspect: values.inspect,
+    visualizePort,
   });
 }
 
@@ -87,17 +99,19 @@ function parseCommandArgs<const T extends ParseArgsConfig>(config: T): ParsedRes
   }
 }
 
-function inspectCommand(rest: readonly string[]): Promise<number> {
+function portOf(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError("a port must be 0..65535");
+  return port;
+}
+
+function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): Promise<number> {
   const { values } = parseCommandArgs({
     args: [...rest],
     options: { port: { type: "string", short: "p" } },
     strict: true,
   });
-  const port = values.port === undefined ? DEFAULT_RELAY_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError("--port must be 0..65535");
-  }
-  return runRelay(port);
+  return runRelay(values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port), show);
 }
 
 function forceResetCommand(rest: readonly string[]): Promise<number> {

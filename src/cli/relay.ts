@@ -1,7 +1,19 @@
-import { startRelay } from "../inspect/relay.js";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RelayPage, startRelay } from "../inspect/relay.js";
 import { EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
-/** The page at the relay's address: Stately's inspector (online), fed from the local relay. */
+/** The package's root: the source tree and the build sit at different depths below it. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const MACHINE_DIAGRAMS = ["interface", "connectivity", "power", "routeManager", "manager"];
+
+/** Stately's inspector (online), fed from the local relay; statenet's own messages stay out. */
 function inspectorBridge(relayUrl: string): string {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>statenet: Stately inspector</title>
@@ -20,28 +32,55 @@ addEventListener("message", (event) => {
 const socket = new WebSocket(${JSON.stringify(relayUrl)});
 socket.onmessage = (message) => {
   const data = JSON.parse(message.data);
+  if (!String(data.type).startsWith("@xstate.")) return;
   if (ready) frame.contentWindow.postMessage(data, "*");
   else waiting.push(data);
 };
 </script></body></html>`;
 }
 
-/** `statenet inspect`: the relay in the foreground until SIGINT or SIGTERM. */
-export async function runRelay(port: number): Promise<number> {
+/** The visualizer (`/`), its files, the machine diagrams, and the Stately bridge (`/stately`). */
+export function relayPages(relayUrl: string): Record<string, RelayPage> {
+  const root = packageRoot();
+  const page = (name: string, type: string): RelayPage => ({
+    type,
+    file: join(root, "visualize", "page", name),
+  });
+  const pages: Record<string, RelayPage> = {
+    "/": page("index.html", "text/html; charset=utf-8"),
+    "/app.js": page("app.js", "text/javascript; charset=utf-8"),
+    "/style.css": page("style.css", "text/css; charset=utf-8"),
+    "/stately": { type: "text/html; charset=utf-8", body: inspectorBridge(relayUrl) },
+  };
+  for (const machine of MACHINE_DIAGRAMS) {
+    pages[`/diagrams/${machine}.svg`] = {
+      type: "image/svg+xml",
+      file: join(root, "docs", "diagrams", `${machine}.svg`),
+    };
+  }
+  return pages;
+}
+
+/** `statenet inspect` and `statenet visualize`: the relay in the foreground until SIGINT or SIGTERM. */
+export async function runRelay(port: number, show: "stately" | "visualizer"): Promise<number> {
   let relay: Awaited<ReturnType<typeof startRelay>>;
   try {
-    relay = await startRelay({ port, page: inspectorBridge });
+    relay = await startRelay({ port, pages: relayPages });
   } catch (error) {
     process.stderr.write(
       `statenet: cannot listen on 127.0.0.1:${port}: ${(error as Error).message}\n`,
     );
     return EXIT_FAILURE;
   }
+  const browser =
+    show === "visualizer"
+      ? `${relay.httpUrl} (the visualizer; works offline)`
+      : `${relay.httpUrl}stately (Stately's inspector; the browser needs the Internet for it)`;
   process.stdout.write(
     [
       `statenet inspection relay on ${relay.url}`,
       `  daemon:  statenet run --config FILE --inspect=${relay.url}`,
-      `  browser: ${relay.httpUrl} (Stately's inspector; the browser needs the Internet for it)`,
+      `  browser: ${browser}`,
       "",
     ].join("\n"),
   );

@@ -1,16 +1,20 @@
 import { join } from "node:path";
 import { ConfigError } from "../config/validate.js";
 import { createControlServer } from "../control/server.js";
+import { type Relay, startRelay } from "../inspect/relay.js";
 import { createLogger } from "../log.js";
 import { createNetworkManager } from "../network-manager.js";
 import { readConfigFile } from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
+import { relayPages } from "./relay.js";
 
 export interface RunOptions {
   configPath: string;
   logLevel?: string | undefined;
   /** The inspection relay's URL. */
   inspect?: string | undefined;
+  /** Serve the visualizer (and a relay) on this loopback port. */
+  visualizePort?: number | undefined;
 }
 
 /**
@@ -29,7 +33,23 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     );
     return EXIT_BAD_INPUT;
   }
-  const manager = createNetworkManager({ config, logger, inspect: options.inspect });
+  let relay: Relay | undefined;
+  if (options.visualizePort !== undefined) {
+    try {
+      relay = await startRelay({ port: options.visualizePort, pages: relayPages });
+    } catch (error) {
+      process.stderr.write(
+        `statenet: cannot serve the visualizer on 127.0.0.1:${options.visualizePort}: ${(error as Error).message}\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    logger.info({ url: relay.httpUrl }, "visualizer");
+  }
+  const manager = createNetworkManager({
+    config,
+    logger,
+    inspect: options.inspect ?? relay?.url,
+  });
   // `on`, not `once`: execa's exit hook re-raises a signal it thinks nobody else handles,
   // and a `once` listener is gone by the time that hook looks.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
@@ -41,6 +61,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   } catch (error) {
     logger.fatal({ err: error }, "could not start");
     await manager.stop();
+    await relay?.close();
     return EXIT_FAILURE;
   }
   let control: Awaited<ReturnType<typeof createControlServer>>;
@@ -53,6 +74,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   } catch (error) {
     logger.fatal({ err: error }, "could not open the control socket");
     await manager.stop();
+    await relay?.close();
     return EXIT_FAILURE;
   }
   logger.info(
@@ -63,6 +85,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   logger.info({ signal }, "stopping");
   await control.close();
   await manager.stop();
+  await relay?.close();
   logger.info("stopped");
   return EXIT_OK;
 }

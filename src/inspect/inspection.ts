@@ -25,6 +25,8 @@ export interface InspectionOptions {
 export interface Inspection {
   /** For `createActor(…, { inspect })`. */
   readonly inspect: Observer<InspectionEvent>;
+  /** A property's new value (undefined: removed), for the visualizer's table. */
+  property(key: string, value: unknown): void;
   stop(): void;
 }
 
@@ -32,6 +34,14 @@ export interface Inspection {
 const MAX_QUEUED = 500;
 const RECONNECT_MS = 2_000;
 const stringify = safeStableStringify.configure({ maximumDepth: 10 });
+
+/** statenet's own message beside the inspector's: one property change. */
+interface PropertyMessage {
+  type: "@statenet.property";
+  key: string;
+  value: unknown;
+  at: number;
+}
 
 /** An actor's machine definition travels as a JSON string: its secret fields are masked too. */
 function withMaskedDefinition(event: StatelyInspectionEvent): StatelyInspectionEvent {
@@ -89,12 +99,10 @@ class RelayAdapter {
     this.#queue = [];
   }
 
-  send(event: StatelyInspectionEvent): void {
+  send(event: StatelyInspectionEvent | PropertyMessage): void {
     if (this.#stopped) return;
-    const message = scrubSecrets(
-      stringify(maskSecrets(withMaskedDefinition(event))) ?? "null",
-      this.#options.secrets(),
-    );
+    const masked = event.type === "@statenet.property" ? event : withMaskedDefinition(event);
+    const message = scrubSecrets(stringify(maskSecrets(masked)) ?? "null", this.#options.secrets());
     if (this.#socket?.readyState === WebSocket.OPEN) {
       this.#socket.send(message);
       return;
@@ -114,6 +122,8 @@ export function createInspection(options: InspectionOptions): Inspection {
   inspector.start();
   return {
     inspect: inspector.inspect as Observer<InspectionEvent>,
+    property: (key, value) =>
+      adapter.send({ type: "@statenet.property", key, value: value ?? null, at: Date.now() }),
     stop: () => inspector.stop(),
   };
 }

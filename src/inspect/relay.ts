@@ -1,20 +1,30 @@
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 
 /**
- * The inspection relay (`statenet inspect`): a WebSocket server on the
- * loopback only that passes every message from the daemon to every other
- * client (the Stately inspector bridge, the local visualizer), replaying
- * the recent ones to a client that connects late. It never opens a browser.
+ * The inspection relay (`statenet inspect`, `statenet visualize`): a
+ * WebSocket server on the loopback only that passes every message from the
+ * daemon to every other client (the Stately inspector bridge, the local
+ * visualizer). A client that connects late first gets the current picture:
+ * every actor, each actor's latest snapshot, every property's value, then
+ * the recent events. It never opens a browser.
  */
+
+export interface RelayPage {
+  type: string;
+  /** The body, or the file it is read from at each request. */
+  body?: string;
+  file?: string;
+}
 
 export interface RelayOptions {
   /** 0 picks a free port. */
   port: number;
-  /** The page served at `/`. */
-  page?: (relayUrl: string) => string;
-  /** Recent messages replayed to new clients. */
+  /** Pages by path; a function of the relay's WebSocket URL. */
+  pages?: (relayUrl: string) => Readonly<Record<string, RelayPage>>;
+  /** Recent events replayed to new clients. */
   replay?: number;
 }
 
@@ -26,25 +36,71 @@ export interface Relay {
 
 const LOOPBACK = "127.0.0.1";
 
-export async function startRelay(options: RelayOptions): Promise<Relay> {
-  const recent: string[] = [];
-  const limit = options.replay ?? 1_000;
-  let url = "";
-  const server = http.createServer((request, response) => {
-    if (request.url === "/" && options.page) {
-      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(options.page(url));
+/** What the relay keeps of the messages it passes on. */
+class Picture {
+  readonly #actors = new Map<string, string>();
+  readonly #snapshots = new Map<string, string>();
+  readonly #properties = new Map<string, string>();
+  readonly #recent: string[] = [];
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  add(message: string): void {
+    let parsed: { type?: unknown; sessionId?: unknown; key?: unknown };
+    try {
+      parsed = JSON.parse(message) as typeof parsed;
+    } catch {
       return;
     }
-    response.writeHead(404).end();
+    const session = String(parsed.sessionId);
+    if (parsed.type === "@xstate.actor") this.#actors.set(session, message);
+    else if (parsed.type === "@xstate.snapshot") this.#snapshots.set(session, message);
+    else if (parsed.type === "@statenet.property")
+      this.#properties.set(String(parsed.key), message);
+    else {
+      this.#recent.push(message);
+      if (this.#recent.length > this.#limit) this.#recent.shift();
+    }
+  }
+
+  messages(): string[] {
+    return [
+      ...this.#actors.values(),
+      ...this.#snapshots.values(),
+      ...this.#properties.values(),
+      ...this.#recent,
+    ];
+  }
+}
+
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const picture = new Picture(options.replay ?? 500);
+  let url = "";
+  const server = http.createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    const page = options.pages?.(url)[path];
+    if (!page || request.method !== "GET") {
+      response.writeHead(404).end();
+      return;
+    }
+    const send = (body: string) => {
+      response.writeHead(200, { "content-type": page.type, "cache-control": "no-store" });
+      response.end(body);
+    };
+    if (page.body !== undefined) send(page.body);
+    else if (page.file) {
+      readFile(page.file, "utf8").then(send, () => response.writeHead(404).end());
+    }
   });
   const sockets = new WebSocketServer({ server });
   sockets.on("connection", (client) => {
-    for (const message of recent) client.send(message);
+    for (const message of picture.messages()) client.send(message);
     client.on("message", (data) => {
       const message = data.toString();
-      recent.push(message);
-      if (recent.length > limit) recent.shift();
+      picture.add(message);
       for (const other of sockets.clients) {
         if (other !== client && other.readyState === WebSocket.OPEN) other.send(message);
       }

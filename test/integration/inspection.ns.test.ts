@@ -87,7 +87,7 @@ describeAsRoot("statenet inspect (the relay)", () => {
   const statenet = (args: string[]) =>
     execa(process.execPath, ["--import", "tsx", MAIN, ...args], { reject: false });
 
-  it("listens on the loopback only, says what to open, and stops on SIGTERM", async () => {
+  it("listens on the loopback only, says what to open, serves the visualizer, and stops on SIGTERM", async () => {
     const relay = statenet(["inspect", "--port", "0"]);
     let output = "";
     relay.stdout?.on("data", (chunk: Buffer) => {
@@ -97,6 +97,21 @@ describeAsRoot("statenet inspect (the relay)", () => {
     expect(output).toMatch(/statenet run --config FILE --inspect=ws:\/\/127\.0\.0\.1:\d+/);
     relay.kill("SIGTERM");
     expect((await relay).exitCode).toBe(0);
+    const visualizer = statenet(["visualize", "--port", "0"]);
+    let shown = "";
+    visualizer.stdout?.on("data", (chunk: Buffer) => {
+      shown += chunk.toString();
+    });
+    await waitUntil("the visualizer's address", () =>
+      /browser: http:\/\/127\.0\.0\.1:\d+\//.test(shown),
+    );
+    const page = /browser: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(shown)?.[1] ?? "";
+    expect(await (await fetch(page)).text()).toContain("statenet visualizer");
+    expect((await fetch(`${page}diagrams/connectivity.svg`)).headers.get("content-type")).toBe(
+      "image/svg+xml",
+    );
+    visualizer.kill("SIGTERM");
+    expect((await visualizer).exitCode).toBe(0);
     const bad = await statenet(["run", "--config", "x.json", "--inspect=http://x"]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("--inspect needs a ws:// URL");
