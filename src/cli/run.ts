@@ -50,6 +50,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     logger,
     inspect: options.inspect ?? relay?.url,
   });
+  // Whatever got started, in reverse.
+  let control: Awaited<ReturnType<typeof createControlServer>> | undefined;
+  const shutDown = async () => {
+    await control?.close();
+    await manager.stop();
+    await relay?.close();
+  };
   // `on`, not `once`: execa's exit hook re-raises a signal it thinks nobody else handles,
   // and a `once` listener is gone by the time that hook looks.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
@@ -60,11 +67,9 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     await manager.start();
   } catch (error) {
     logger.fatal({ err: error }, "could not start");
-    await manager.stop();
-    await relay?.close();
+    await shutDown();
     return EXIT_FAILURE;
   }
-  let control: Awaited<ReturnType<typeof createControlServer>>;
   try {
     control = await createControlServer({
       dir: controlDirectory(config.tmpDir),
@@ -73,8 +78,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     });
   } catch (error) {
     logger.fatal({ err: error }, "could not open the control socket");
-    await manager.stop();
-    await relay?.close();
+    await shutDown();
     return EXIT_FAILURE;
   }
   logger.info(
@@ -83,9 +87,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   );
   const signal = await stopped;
   logger.info({ signal }, "stopping");
-  await control.close();
-  await manager.stop();
-  await relay?.close();
+  await shutDown();
   logger.info("stopped");
   return EXIT_OK;
 }
