@@ -17,7 +17,7 @@ import { createProber, type Prober } from "./connectivity/prober.js";
 import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
 import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
-import { createInspection, type Inspection } from "./inspect/inspection.js";
+import type { Inspection } from "./inspect/inspection.js";
 import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
@@ -156,7 +156,7 @@ export class NetworkManager {
       logger: this.#logger,
     });
     await this.#resolver.update();
-    if (this.#options.inspect) this.#startInspection(this.#options.inspect);
+    if (this.#options.inspect) await this.#startInspection(this.#options.inspect);
     // Every change, in order: the record of why the device did what it did.
     this.#unsubscribeLog = this.properties.subscribe([], (change) => {
       this.#logger.debug({ key: change.key.join("/"), value: change.new }, "property changed");
@@ -227,7 +227,9 @@ export class NetworkManager {
   }
 
   /** Actors, events and snapshots go to the relay, and so does every property change. */
-  #startInspection(url: string): void {
+  async #startInspection(url: string): Promise<void> {
+    // Loaded only when asked for: off, inspection costs nothing, not even its modules' memory.
+    const { createInspection } = await import("./inspect/inspection.js");
     const inspection = createInspection({
       url,
       secrets: () => [...this.#secrets],

@@ -5,7 +5,6 @@ type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
 import { forceReset } from "./force-reset.js";
-import { runRelay } from "./relay.js";
 import { runDaemon } from "./run.js";
 
 const DEFAULT_RELAY_PORT = 8080;
@@ -111,7 +110,8 @@ function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): 
     options: { port: { type: "string", short: "p" } },
     strict: true,
   });
-  return runRelay(values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port), show);
+  const port = values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port);
+  return import("./relay.js").then(({ runRelay }) => runRelay(port, show));
 }
 
 function forceResetCommand(rest: readonly string[]): Promise<number> {

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { ConfigError } from "../config/validate.js";
 import { createControlServer } from "../control/server.js";
-import { type Relay, startRelay } from "../inspect/relay.js";
+import type { Relay } from "../inspect/relay.js";
 import { createLogger } from "../log.js";
 import { createNetworkManager } from "../network-manager.js";
 import { readConfigFile } from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
-import { relayPages } from "./relay.js";
 
 export interface RunOptions {
   configPath: string;
@@ -36,6 +35,11 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   let relay: Relay | undefined;
   if (options.visualizePort !== undefined) {
     try {
+      // Only a daemon asked to serve the visualizer loads the relay's modules.
+      const [{ startRelay }, { relayPages }] = await Promise.all([
+        import("../inspect/relay.js"),
+        import("./relay.js"),
+      ]);
       relay = await startRelay({ port: options.visualizePort, pages: relayPages });
     } catch (error) {
       process.stderr.write(
