@@ -2,11 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectivityCheckerMachine } from "../machines/connectivity-checker.js";
-import { interfaceMachine } from "../machines/interface.js";
-import { managerMachine } from "../machines/manager.js";
-import { powerManagerMachine } from "../machines/power-manager.js";
-import { routeManagerMachine } from "../machines/route-manager.js";
+import { ALL_MACHINES } from "../machines/index.js";
 
 /**
  * Runs the tests (`vitest run [args]`), then prints each machine's state and
@@ -15,13 +11,7 @@ import { routeManagerMachine } from "../machines/route-manager.js";
  * `npm run test:model` only the machines.
  */
 
-const MACHINES = [
-  interfaceMachine,
-  connectivityCheckerMachine,
-  powerManagerMachine,
-  routeManagerMachine,
-  managerMachine,
-].map((machine) => machine.id);
+const MACHINES = ALL_MACHINES.map((machine) => machine.id);
 
 interface Report {
   machine: string;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ALL_MACHINES } from "../../machines/index.js";
 import { type RelayPage, startRelay } from "../inspect/relay.js";
 import { EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
@@ -10,8 +11,6 @@ function packageRoot(): string {
   while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
 }
-
-const MACHINE_DIAGRAMS = ["interface", "connectivity", "power", "routeManager", "manager"];
 
 /** Stately's inspector (online), fed from the local relay; statenet's own messages stay out. */
 function inspectorBridge(relayUrl: string): string {
@@ -52,10 +51,10 @@ export function relayPages(relayUrl: string): Record<string, RelayPage> {
     "/style.css": page("style.css", "text/css; charset=utf-8"),
     "/stately": { type: "text/html; charset=utf-8", body: inspectorBridge(relayUrl) },
   };
-  for (const machine of MACHINE_DIAGRAMS) {
-    pages[`/diagrams/${machine}.svg`] = {
+  for (const { id } of ALL_MACHINES) {
+    pages[`/diagrams/${id}.svg`] = {
       type: "image/svg+xml",
-      file: join(root, "docs", "diagrams", `${machine}.svg`),
+      file: join(root, "docs", "diagrams", `${id}.svg`),
     };
   }
   return pages;

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import { Lab, type LabServer } from "../../src/linux/lab.js";
-import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
+import type { NetworkManager } from "../../src/network-manager.js";
+import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { type Started, startEchoClient, startInternetServer } from "../support/lab-processes.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
@@ -27,7 +25,7 @@ const DETECTION_BOUND_MS = TIMINGS.intervalMs + 2 * TIMINGS.timeoutMs + 1_000;
 
 describeAsRoot("connectivity checker on a real kernel: upstream loss and return", () => {
   let lab: Lab;
-  let dir: string;
+  let running: LabManager | undefined;
   let manager: NetworkManager;
   const servers: Array<LabServer | Started> = [];
 
@@ -43,27 +41,22 @@ describeAsRoot("connectivity checker on a real kernel: upstream loss and return"
     servers.push(
       await startInternetServer(lab.internetNs as string, INTERNET_HOST, { echo: [ECHO_PORT] }),
     );
-    dir = await mkdtemp(join(tmpdir(), "statenet-connectivity-"));
-    manager = createNetworkManager({
-      netns: lab.deviceNs,
-      config: {
+    running = await startLabManager(
+      lab,
+      {
         // Timings per interface, as a configuration file gives them.
         interfaces: { eth0: withTimings("eth0"), wlan0: withTimings("wlan0") },
         internetHosts: [{ host: INTERNET_NAME, port: 53 }],
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
       },
-      trafficSampleMs: 300,
-    });
-    await manager.start();
+      { trafficSampleMs: 300 },
+    );
+    manager = running.manager;
   });
 
   afterAll(async () => {
-    await manager?.stop();
+    await running?.stop();
     for (const server of servers) await server.stop();
     await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const connection = (ifname: string) => manager.get(["interface", ifname, "connection"]);

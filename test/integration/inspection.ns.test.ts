@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Relay, startRelay } from "../../src/inspect/relay.js";
 import { Lab } from "../../src/linux/lab.js";
-import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
+import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -17,10 +14,9 @@ import { waitUntil } from "../support/wait.js";
  */
 describeAsRoot("live inspection of a running manager", () => {
   let lab: Lab;
-  let dir: string;
   let relay: Relay;
   let listener: WebSocket;
-  let manager: NetworkManager;
+  let running: LabManager | undefined;
   const messages: Array<{
     type: string;
     name?: string;
@@ -29,30 +25,22 @@ describeAsRoot("live inspection of a running manager", () => {
 
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-inspection-"));
     relay = await startRelay({ port: 0 });
     listener = new WebSocket(relay.url);
     listener.on("message", (data) => messages.push(JSON.parse(data.toString())));
     await new Promise((resolve) => listener.once("open", resolve));
-    manager = createNetworkManager({
-      netns: lab.deviceNs,
-      inspect: relay.url,
-      config: {
-        interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") },
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
-      },
-    });
-    await manager.start();
+    running = await startLabManager(
+      lab,
+      { interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") } },
+      { inspect: relay.url },
+    );
   });
 
   afterAll(async () => {
-    await manager?.stop();
+    await running?.stop();
     listener?.terminate();
     await relay?.close();
     await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("shows every actor of the tree", async () => {

@@ -1,14 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import { Lab } from "../../src/linux/lab.js";
-import {
-  createNetworkManager,
-  type NetworkManager,
-  NoPowerManagerError,
-} from "../../src/network-manager.js";
+import { type NetworkManager, NoPowerManagerError } from "../../src/network-manager.js";
+import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -30,43 +24,35 @@ const MAX_CYCLES = 2;
  */
 describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by commands", () => {
   let lab: Lab;
-  let dir: string;
+  let running: LabManager | undefined;
   let manager: NetworkManager;
 
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["wlan0", "wwan0"], internetHosts: [INTERNET_HOST] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-power-"));
     const commands = await lab.uplinkPowerCommands("wwan0");
     const withTimings = (ifname: string) =>
       ({ ...lab.staticConfig(ifname), connectivity: TIMINGS }) as InterfaceConfig;
-    manager = createNetworkManager({
-      netns: lab.deviceNs,
-      config: {
-        interfaces: { wlan0: withTimings("wlan0"), wwan0: withTimings("wwan0") },
-        internetHosts: [{ host: INTERNET_HOST, port: 53 }],
-        powerManagers: {
-          wwan0: {
-            commands,
-            commandTimeoutMs: 5_000,
-            watchdogTimeoutMs: WATCHDOG_MS,
-            powerOnHoldMs: 500,
-            timeToPowerOffMs: 0,
-            minPowerOffMs: 300,
-            bootLoopGuard: { maxCycles: MAX_CYCLES, windowMs: 600_000, backoffMs: 600_000 },
-          },
+    running = await startLabManager(lab, {
+      interfaces: { wlan0: withTimings("wlan0"), wwan0: withTimings("wwan0") },
+      internetHosts: [{ host: INTERNET_HOST, port: 53 }],
+      powerManagers: {
+        wwan0: {
+          commands,
+          commandTimeoutMs: 5_000,
+          watchdogTimeoutMs: WATCHDOG_MS,
+          powerOnHoldMs: 500,
+          timeToPowerOffMs: 0,
+          minPowerOffMs: 300,
+          bootLoopGuard: { maxCycles: MAX_CYCLES, windowMs: 600_000, backoffMs: 600_000 },
         },
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
       },
     });
-    await manager.start();
+    manager = running.manager;
   });
 
   afterAll(async () => {
-    await manager?.stop();
+    await running?.stop();
     await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const power = (leaf: string) => manager.get(["interface", "wwan0", "power", leaf]);
@@ -148,60 +134,56 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
 
 describeAsRoot("power managers implemented in the app", () => {
   let lab: Lab;
-  let dir: string;
+  let running: LabManager | undefined;
   let manager: NetworkManager;
   const messages: unknown[] = [];
 
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["eth0", "wwan0", "wwan1"] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-power-app-"));
-    manager = createNetworkManager({
-      netns: lab.deviceNs,
-      config: {
-        interfaces: {
-          eth0: lab.staticConfig("eth0"),
-          wwan0: lab.staticConfig("wwan0"),
-          wwan1: lab.staticConfig("wwan1"),
-        },
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
-      },
-      powerManagers: {
-        eth0: {
-          implementation: {
-            powerOn: () => 60_000,
-            startPoweringOff: () => 0,
-            powerOff: () => 0,
-            handleMessage: (message) => messages.push(message),
-          },
-        },
-        wwan0: {
-          implementation: {
-            powerOn: () => {
-              throw new Error("gpio 17 busy");
+    const interfaces = {
+      eth0: lab.staticConfig("eth0"),
+      wwan0: lab.staticConfig("wwan0"),
+      wwan1: lab.staticConfig("wwan1"),
+    };
+    running = await startLabManager(
+      lab,
+      { interfaces },
+      {
+        powerManagers: {
+          eth0: {
+            implementation: {
+              powerOn: () => 60_000,
+              startPoweringOff: () => 0,
+              powerOff: () => 0,
+              handleMessage: (message) => messages.push(message),
             },
-            startPoweringOff: () => 0,
-            powerOff: () => 0,
           },
-        },
-        wwan1: {
-          callTimeoutMs: 300,
-          implementation: {
-            powerOn: () => new Promise<number>(() => {}),
-            startPoweringOff: () => 0,
-            powerOff: () => 0,
+          wwan0: {
+            implementation: {
+              powerOn: () => {
+                throw new Error("gpio 17 busy");
+              },
+              startPoweringOff: () => 0,
+              powerOff: () => 0,
+            },
+          },
+          wwan1: {
+            callTimeoutMs: 300,
+            implementation: {
+              powerOn: () => new Promise<number>(() => {}),
+              startPoweringOff: () => 0,
+              powerOff: () => 0,
+            },
           },
         },
       },
-    });
-    await manager.start();
+    );
+    manager = running.manager;
   });
 
   afterAll(async () => {
-    await manager?.stop();
+    await running?.stop();
     await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const power = (ifname: string, leaf: string) => manager.get(["interface", ifname, "power", leaf]);

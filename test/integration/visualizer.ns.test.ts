@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { relayPages } from "../../src/cli/relay.js";
 import { type Relay, startRelay } from "../../src/inspect/relay.js";
 import { Lab } from "../../src/linux/lab.js";
-import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
+import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
 
 /** Debian's Chromium (scripts/install-system-packages); playwright-core downloads no browser. */
@@ -17,9 +16,8 @@ const OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url));
 
 describeAsRoot("the offline visualizer in a real browser", () => {
   let lab: Lab;
-  let dir: string;
   let relay: Relay;
-  let manager: NetworkManager;
+  let running: LabManager | undefined;
   let browser: Browser;
   let page: Page;
 
@@ -27,19 +25,12 @@ describeAsRoot("the offline visualizer in a real browser", () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: run scripts/install-system-packages`);
     lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-visualizer-"));
     relay = await startRelay({ port: 0, pages: relayPages });
-    manager = createNetworkManager({
-      netns: lab.deviceNs,
-      inspect: relay.url,
-      config: {
-        interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") },
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
-      },
-    });
-    await manager.start();
+    running = await startLabManager(
+      lab,
+      { interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") } },
+      { inspect: relay.url },
+    );
     // Root in a container: Chromium's sandbox needs user namespaces it does not get here.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -47,10 +38,9 @@ describeAsRoot("the offline visualizer in a real browser", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await manager?.stop();
+    await running?.stop();
     await relay?.close();
     await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("shows the actor tree, the interface machine's state and the route order, live", async () => {

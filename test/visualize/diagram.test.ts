@@ -1,20 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AnyStateMachine, AnyStateNode } from "xstate";
-import { connectivityCheckerMachine } from "../../machines/connectivity-checker.js";
-import { interfaceMachine } from "../../machines/interface.js";
-import { managerMachine } from "../../machines/manager.js";
-import { powerManagerMachine } from "../../machines/power-manager.js";
-import { routeManagerMachine } from "../../machines/route-manager.js";
+import type { AnyStateNode } from "xstate";
+import { ALL_MACHINES } from "../../machines/index.js";
 import { describeMachine, toDot, toMermaid } from "../../visualize/diagram.js";
-
-const MACHINES: AnyStateMachine[] = [
-  interfaceMachine,
-  connectivityCheckerMachine,
-  powerManagerMachine,
-  routeManagerMachine,
-  managerMachine,
-];
 
 function stateIds(node: AnyStateNode): string[] {
   return Object.values(node.states as Record<string, AnyStateNode>).flatMap((child) => [
@@ -38,7 +26,7 @@ function transitionCount(node: AnyStateNode): number {
   );
 }
 
-describe.each(MACHINES.map((machine) => [machine.id, machine] as const))(
+describe.each(ALL_MACHINES.map((machine) => [machine.id, machine] as const))(
   "the %s machine's diagram",
   (_id, machine) => {
     const diagram = describeMachine(machine);

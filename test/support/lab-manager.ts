@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConfigInput } from "../../src/config/schema.js";
+import type { Lab } from "../../src/linux/lab.js";
+import {
+  createNetworkManager,
+  type NetworkManager,
+  type NetworkManagerOptions,
+} from "../../src/network-manager.js";
+
+export interface LabManager {
+  manager: NetworkManager;
+  /** Stops the manager and removes its files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A started manager driving the lab's device namespace, its resolv.conf and
+ * runtime files in a fresh temporary directory.
+ */
+export async function startLabManager(
+  lab: Lab,
+  config: Omit<ConfigInput, "resolvConf" | "tmpDir" | "stateDir">,
+  options: Omit<NetworkManagerOptions, "config" | "netns"> = {},
+): Promise<LabManager> {
+  const dir = await mkdtemp(join(tmpdir(), "statenet-lab-manager-"));
+  const manager = createNetworkManager({
+    ...options,
+    netns: lab.deviceNs,
+    config: {
+      ...config,
+      resolvConf: join(dir, "resolv.conf"),
+      tmpDir: join(dir, "run"),
+      stateDir: join(dir, "state"),
+    },
+  });
+  const stop = async () => {
+    await manager.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await manager.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { manager, stop };
+}
