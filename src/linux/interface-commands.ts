@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
-import { writeFileAtomic } from "../resolver/atomic-write.js";
 import type { Ipv4Address } from "../route/types.js";
 import type { InterfaceCommand, TechnologyPlan } from "../technologies/types.js";
+import { writeFileAtomic } from "./atomic-write.js";
 import type { CommandRunner } from "./command-runner.js";
 import type { IpRunner } from "./ip.js";
 

@@ -23,3 +23,12 @@ export function assertInterfaceName(ifname: string): void {
     throw new InvalidInterfaceNameError(ifname, "only letters, digits and _ . @ - are allowed");
   }
 }
+
+export function isInterfaceName(ifname: string): boolean {
+  try {
+    assertInterfaceName(ifname);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
+import { writeFileAtomic } from "../linux/atomic-write.js";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import {
   type InterfaceNameServers,
   orderNameServers,

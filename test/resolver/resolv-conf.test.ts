@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeFileAtomic } from "../../src/resolver/atomic-write.js";
+import { writeFileAtomic } from "../../src/linux/atomic-write.js";
 import { orderNameServers, resolvConfText, searchDomains } from "../../src/resolver/resolv-conf.js";
 
 const ETH0 = { ifname: "eth0", nameServers: ["192.0.2.1", "192.0.2.2"], domain: "wired.test" };

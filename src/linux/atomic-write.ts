@@ -6,7 +6,11 @@ import { dirname } from "node:path";
  * Replaces a file so that a reader, or a power cut, sees the old content or
  * the new one and never a torn file: temp file, fsync, rename, fsync the directory.
  */
-export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  mode = 0o644,
+): Promise<void> {
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;

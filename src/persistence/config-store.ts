@@ -1,0 +1,125 @@
+import { chmod, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { InterfaceConfig } from "../config/schema.js";
+import { ConfigError, parseInterfaceConfig } from "../config/validate.js";
+import { writeFileAtomic } from "../linux/atomic-write.js";
+import { isInterfaceName } from "../linux/interface-name.js";
+import { seal, unseal } from "./sealed-file.js";
+
+/**
+ * Saved interface configurations: one sealed file per interface
+ * (`<dir>/<ifname>.config`, 0600 in a 0700 directory), written atomically so
+ * that a power cut leaves the old file or the new one. A file that does not
+ * open, parse or validate is moved aside (`….bad-<time>`), never deleted,
+ * and reported.
+ */
+
+const SUFFIX = ".config";
+const DOCUMENT_VERSION = 1;
+
+interface SavedDocument {
+  version: number;
+  ifname: string;
+  savedAt: string;
+  config: unknown;
+}
+
+export interface StoreProblem {
+  ifname: string;
+  /** Why the file was not used. */
+  message: string;
+  /** Where it now is. */
+  movedTo: string;
+}
+
+export class ConfigStore {
+  readonly #dir: string;
+  readonly #key: Buffer;
+
+  constructor(options: { dir: string; key: Buffer }) {
+    this.#dir = options.dir;
+    this.#key = options.key;
+  }
+
+  fileOf(ifname: string): string {
+    return join(this.#dir, `${ifname}${SUFFIX}`);
+  }
+
+  async save(ifname: string, config: InterfaceConfig): Promise<void> {
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await chmod(this.#dir, 0o700);
+    const document: SavedDocument = {
+      version: DOCUMENT_VERSION,
+      ifname,
+      savedAt: new Date().toISOString(),
+      config,
+    };
+    const sealed = seal(Buffer.from(JSON.stringify(document), "utf8"), this.#key, ifname);
+    await writeFileAtomic(this.fileOf(ifname), sealed, 0o600);
+  }
+
+  async remove(ifname: string): Promise<void> {
+    await rm(this.fileOf(ifname), { force: true });
+  }
+
+  /** One interface's saved configuration; throws saying why it cannot be used. */
+  async load(ifname: string): Promise<InterfaceConfig | undefined> {
+    let sealed: Buffer;
+    try {
+      sealed = await readFile(this.fileOf(ifname));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    const text = unseal(sealed, this.#key, ifname).toString("utf8");
+    let document: SavedDocument;
+    try {
+      document = JSON.parse(text) as SavedDocument;
+    } catch {
+      throw new Error("its content is not JSON");
+    }
+    if (document.version !== DOCUMENT_VERSION || document.ifname !== ifname) {
+      throw new Error(`unknown document version ${document.version} or interface`);
+    }
+    return parseInterfaceConfig(ifname, document.config);
+  }
+
+  /** Every usable saved configuration; the others are moved aside and reported. */
+  async loadAll(): Promise<{
+    configs: Record<string, InterfaceConfig>;
+    problems: StoreProblem[];
+  }> {
+    const configs: Record<string, InterfaceConfig> = {};
+    const problems: StoreProblem[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.#dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { configs, problems };
+      throw error;
+    }
+    // Half-written temp files of a save that a crash interrupted: the old file stands.
+    for (const name of names.filter((entry) => entry.endsWith(".tmp"))) {
+      await rm(join(this.#dir, name), { force: true });
+    }
+    for (const name of names.filter((entry) => entry.endsWith(SUFFIX)).sort()) {
+      const ifname = name.slice(0, -SUFFIX.length);
+      try {
+        if (!isInterfaceName(ifname)) throw new Error("its name is not an interface name");
+        const config = await this.load(ifname);
+        if (config) configs[ifname] = config;
+      } catch (error) {
+        const message =
+          error instanceof ConfigError ? `invalid: ${error.message}` : (error as Error).message;
+        problems.push({ ifname, message, movedTo: await this.#moveAside(name) });
+      }
+    }
+    return { configs, problems };
+  }
+
+  async #moveAside(name: string): Promise<string> {
+    const target = join(this.#dir, `${name}.bad-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+    await rename(join(this.#dir, name), target);
+    return target;
+  }
+}

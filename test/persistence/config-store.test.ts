@@ -1,0 +1,157 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { InterfaceConfig } from "../../src/config/schema.js";
+import { ConfigStore } from "../../src/persistence/config-store.js";
+import { DeviceKeyError, loadDeviceKey } from "../../src/persistence/device-key.js";
+import { seal } from "../../src/persistence/sealed-file.js";
+
+const STATIC = (last: number): InterfaceConfig => ({
+  type: "ethernet",
+  ipv4: { method: "static", address: `192.0.2.${last}`, prefixLength: 24 },
+});
+const DHCP: InterfaceConfig = { type: "ethernet", ipv4: { method: "dhcp", hostname: "kiosk-7" } };
+
+let dir: string;
+let key: Buffer;
+let store: ConfigStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "statenet-store-"));
+  key = randomBytes(32);
+  store = new ConfigStore({ dir: join(dir, "configs"), key });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const files = async () => (await readdir(join(dir, "configs"))).sort();
+
+describe("saved configurations", () => {
+  it("come back as they were saved, sealed in files only the owner may read", async () => {
+    await store.save("eth0", STATIC(10));
+    await store.save("wlan0", DHCP);
+    expect(await new ConfigStore({ dir: join(dir, "configs"), key }).loadAll()).toEqual({
+      configs: { eth0: STATIC(10), wlan0: DHCP },
+      problems: [],
+    });
+    expect((await stat(store.fileOf("eth0"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, "configs"))).mode & 0o777).toBe(0o700);
+    const raw = await readFile(store.fileOf("wlan0"));
+    expect(raw.includes(Buffer.from("kiosk-7"))).toBe(false);
+    await store.remove("wlan0");
+    expect(await files()).toEqual(["eth0.config"]);
+  });
+
+  it.each([
+    ["a wrong key", async () => {}, "wrong", /does not open with this device's key for eth0/],
+    [
+      "a truncated file",
+      async () =>
+        writeFile(store.fileOf("eth0"), (await readFile(store.fileOf("eth0"))).subarray(0, 20)),
+      "right",
+      /cut short/,
+    ],
+    [
+      "a corrupted byte",
+      async () => {
+        const bytes = await readFile(store.fileOf("eth0"));
+        bytes[30] = (bytes[30] ?? 0) ^ 0xff;
+        await writeFile(store.fileOf("eth0"), bytes);
+      },
+      "right",
+      /does not open/,
+    ],
+    [
+      "another interface's file",
+      async () => copyFile(store.fileOf("wlan0"), store.fileOf("eth0")),
+      "right",
+      /does not open with this device's key for eth0/,
+    ],
+    [
+      "a foreign file",
+      async () => writeFile(store.fileOf("eth0"), "ctrl_interface=/run/wpa_supplicant\n"),
+      "right",
+      /not a statenet configuration file/,
+    ],
+  ])("sets aside %s, reports why, and keeps the others", async (_name, damage, which, reason) => {
+    await store.save("eth0", STATIC(10));
+    await store.save("wlan0", DHCP);
+    await damage();
+    const reader = new ConfigStore({
+      dir: join(dir, "configs"),
+      key: which === "wrong" ? randomBytes(32) : key,
+    });
+    const { configs, problems } = await reader.loadAll();
+    if (which === "right") expect(configs).toEqual({ wlan0: DHCP });
+    expect(problems).toHaveLength(which === "wrong" ? 2 : 1);
+    expect(problems[0]?.ifname).toBe("eth0");
+    expect(problems[0]?.message).toMatch(reason);
+    // Moved aside, not deleted.
+    expect(await files()).toContain(problems[0]?.movedTo.split("/").at(-1));
+    expect(await files()).not.toContain("eth0.config");
+  });
+
+  it("sets aside a sealed configuration that no longer validates, naming the field", async () => {
+    const bad = {
+      version: 1,
+      ifname: "eth0",
+      savedAt: "",
+      config: {
+        ...STATIC(10),
+        ipv4: { method: "static", address: "192.0.2.10", prefixLength: 40 },
+      },
+    };
+    await store.save("wlan0", DHCP);
+    await writeFile(store.fileOf("eth0"), seal(Buffer.from(JSON.stringify(bad)), key, "eth0"));
+    const { configs, problems } = await store.loadAll();
+    expect(configs).toEqual({ wlan0: DHCP });
+    expect(problems[0]?.message).toBe("invalid: interfaces.eth0.ipv4.prefixLength: must be 0..32");
+  });
+
+  it("is the old or the new configuration after a crash in the middle of a stream of saves", async () => {
+    const loop = fileURLToPath(new URL("./save-loop.ts", import.meta.url));
+    for (let crash = 0; crash < 5; crash += 1) {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", loop, join(dir, "configs"), key.toString("hex")],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 50 + crash * 37));
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+      const { configs, problems } = await store.loadAll();
+      expect(problems).toEqual([]);
+      expect([STATIC(10), STATIC(11)]).toContainEqual(configs.eth0);
+      expect(await files()).toEqual(["eth0.config"]);
+    }
+  });
+});
+
+describe("the device key", () => {
+  it("is made on first start (random, 0600) and read back afterwards", async () => {
+    const path = join(dir, "state", "key");
+    const first = await loadDeviceKey({ keyFile: path });
+    expect(first).toHaveLength(32);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await loadDeviceKey({ keyFile: path })).toEqual(first);
+    expect(await loadDeviceKey({ keyFile: join(dir, "other") })).not.toEqual(first);
+  });
+
+  it("comes from the options or a function, and must be 32 bytes", async () => {
+    const given = randomBytes(32);
+    expect(await loadDeviceKey({ key: given })).toEqual(given);
+    expect(await loadDeviceKey({ keyFunction: async () => given })).toEqual(given);
+    await expect(loadDeviceKey({ key: randomBytes(16) })).rejects.toThrow(DeviceKeyError);
+    const short = join(dir, "short");
+    await writeFile(short, "abc");
+    await expect(loadDeviceKey({ keyFile: short })).rejects.toThrow(/must be 32 bytes, got 3/);
+  });
+});
