@@ -27,6 +27,8 @@ import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.
 import type { LinkState } from "./linux/link-state.js";
 import { linuxRouteManagerMachine } from "./linux/route-manager.js";
 import { type Logger, silentLogger } from "./log.js";
+import { ConfigStore } from "./persistence/config-store.js";
+import { type KeySource, loadDeviceKey } from "./persistence/device-key.js";
 import type { PowerManagerImplementation } from "./power/implementation.js";
 import { powerShell } from "./power/linux-power.js";
 import {
@@ -73,6 +75,17 @@ export interface NetworkManagerOptions {
    * default; off, it costs nothing.
    */
   inspect?: string;
+  /**
+   * Where runtime configurations are saved (sealed with a per-device key) so
+   * that they survive a restart. Default: a key file `<stateDir>/key` made on
+   * first start, files under `<stateDir>/configs`. null: nothing is saved.
+   */
+  persistence?: (KeySource & { dir?: string }) | null;
+}
+
+export interface ConfigureOptions {
+  /** Save it so that it survives a restart (default true). */
+  persist?: boolean;
 }
 
 export { type InProcessPowerManager, NoPowerManagerError };
@@ -118,6 +131,9 @@ export class NetworkManager {
   #powerTimeLeft: ((ifname: string) => number | null) | undefined;
   #resolver: NameResolver | undefined;
   #inspection: Inspection | undefined;
+  #store: ConfigStore | undefined;
+  /** Configuration changes, one after the other: what is saved is what is applied. */
+  #changes: Promise<void> = Promise.resolve();
   #unsubscribeInspection: (() => void) | undefined;
   /** Every secret any configuration held: scrubbed from what leaves the process, even after a change. */
   readonly #secrets = new Set<string>();
@@ -147,6 +163,7 @@ export class NetworkManager {
     const runner = createCommandRunner({ netns });
     const dhcpDir = join(this.#config.tmpDir, "dhcp");
     await mkdir(this.#config.tmpDir, { recursive: true, mode: 0o755 });
+    await this.#loadSavedConfigs();
     this.#dhcpServer = await createReportServer({ dir: dhcpDir, logger: this.#logger });
     const handlerPath = await installHandler(dhcpDir);
     this.#resolver = new NameResolver({
@@ -224,6 +241,32 @@ export class NetworkManager {
           ? [{ ifname, addresses }]
           : [];
       });
+  }
+
+  /** Saved configurations take the place of the file's defaults; unusable ones are set aside. */
+  async #loadSavedConfigs(): Promise<void> {
+    const { persistence } = this.#options;
+    if (persistence === null) return;
+    const source = persistence ?? { keyFile: join(this.#config.stateDir, "key") };
+    const store = new ConfigStore({
+      dir: persistence?.dir ?? join(this.#config.stateDir, "configs"),
+      key: await loadDeviceKey(source),
+    });
+    const { configs, problems } = await store.loadAll();
+    for (const problem of problems) {
+      this.#logger.error(
+        { ifname: problem.ifname, problem: problem.message, movedTo: problem.movedTo },
+        "saved configuration unusable; the default applies",
+      );
+    }
+    for (const [ifname, config] of Object.entries(configs)) {
+      if (config === null) this.#configs.delete(ifname);
+      else {
+        this.#configs.set(ifname, config);
+        for (const secret of secretValues(config)) this.#secrets.add(secret);
+      }
+    }
+    this.#store = store;
   }
 
   /** Actors, events and snapshots go to the relay, and so does every property change. */
@@ -420,20 +463,64 @@ export class NetworkManager {
     await this.#resolver?.flush();
   }
 
-  /** Validates, then applies a configuration; a bad one throws ConfigError and changes nothing. */
-  configure(ifname: string, input: unknown): void {
+  /**
+   * Validates (a bad configuration throws ConfigError at once and changes
+   * nothing), saves, then applies a configuration: the interface's old one
+   * goes down and the new one comes up. The same configuration again changes
+   * nothing.
+   */
+  configure(ifname: string, input: unknown, options: ConfigureOptions = {}): Promise<void> {
     assertInterfaceName(ifname);
     const config = parseInterfaceConfig(ifname, input);
     for (const secret of secretValues(config)) this.#secrets.add(secret);
+    return this.#change(async () => {
+      if (JSON.stringify(this.#configs.get(ifname)) === JSON.stringify(config)) return;
+      if (options.persist !== false) await this.#store?.save(ifname, config);
+      this.#apply(ifname, config);
+    });
+  }
+
+  /** Stops managing the interface: daemons stop, addresses and routes go; it stays so after a restart. */
+  deconfigure(ifname: string, options: ConfigureOptions = {}): Promise<void> {
+    return this.#change(async () => {
+      if (options.persist !== false) await this.#store?.save(ifname, null);
+      this.#apply(ifname, undefined);
+    });
+  }
+
+  /** Forgets the saved configuration: the configuration file's one applies again (or none). */
+  resetToDefaults(ifname: string): Promise<void> {
+    assertInterfaceName(ifname);
+    return this.#change(async () => {
+      await this.#store?.remove(ifname);
+      const fallback = this.#config.interfaces[ifname];
+      if (JSON.stringify(this.#configs.get(ifname)) !== JSON.stringify(fallback)) {
+        this.#apply(ifname, fallback);
+      }
+    });
+  }
+
+  /** The configuration in force for the interface, if any. */
+  getConfiguration(ifname: string): InterfaceConfig | undefined {
+    return this.#configs.get(ifname);
+  }
+
+  #change(work: () => Promise<void>): Promise<void> {
+    const next = this.#changes.then(work);
+    // A failed change must not block the ones after it; its caller gets the error.
+    this.#changes = next.catch(() => {});
+    return next;
+  }
+
+  #apply(ifname: string, config: InterfaceConfig | undefined): void {
+    if (config === undefined) {
+      if (!this.#configs.delete(ifname)) return;
+      this.#root?.send({ type: "config.remove", ifname });
+      return;
+    }
     this.#configs.set(ifname, config);
     this.#publishConfig(ifname, config);
     this.#root?.send({ type: "config.set", ifname, config });
-  }
-
-  /** Stops managing the interface: daemons stop, addresses and routes go. */
-  deconfigure(ifname: string): void {
-    if (!this.#configs.delete(ifname)) return;
-    this.#root?.send({ type: "config.remove", ifname });
   }
 
   /** Power-cycles the interface's device now, whatever its hold time says. */

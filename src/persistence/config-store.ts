@@ -45,7 +45,8 @@ export class ConfigStore {
     return join(this.#dir, `${ifname}${SUFFIX}`);
   }
 
-  async save(ifname: string, config: InterfaceConfig): Promise<void> {
+  /** `null` records a deconfigured interface: it stays unconfigured after a restart. */
+  async save(ifname: string, config: InterfaceConfig | null): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     await chmod(this.#dir, 0o700);
     const document: SavedDocument = {
@@ -62,8 +63,11 @@ export class ConfigStore {
     await rm(this.fileOf(ifname), { force: true });
   }
 
-  /** One interface's saved configuration; throws saying why it cannot be used. */
-  async load(ifname: string): Promise<InterfaceConfig | undefined> {
+  /**
+   * One interface's saved configuration (null: saved as deconfigured;
+   * undefined: nothing saved); throws saying why it cannot be used.
+   */
+  async load(ifname: string): Promise<InterfaceConfig | null | undefined> {
     let sealed: Buffer;
     try {
       sealed = await readFile(this.fileOf(ifname));
@@ -81,15 +85,15 @@ export class ConfigStore {
     if (document.version !== DOCUMENT_VERSION || document.ifname !== ifname) {
       throw new Error(`unknown document version ${document.version} or interface`);
     }
-    return parseInterfaceConfig(ifname, document.config);
+    return document.config === null ? null : parseInterfaceConfig(ifname, document.config);
   }
 
   /** Every usable saved configuration; the others are moved aside and reported. */
   async loadAll(): Promise<{
-    configs: Record<string, InterfaceConfig>;
+    configs: Record<string, InterfaceConfig | null>;
     problems: StoreProblem[];
   }> {
-    const configs: Record<string, InterfaceConfig> = {};
+    const configs: Record<string, InterfaceConfig | null> = {};
     const problems: StoreProblem[] = [];
     let names: string[];
     try {
@@ -107,7 +111,7 @@ export class ConfigStore {
       try {
         if (!isInterfaceName(ifname)) throw new Error("its name is not an interface name");
         const config = await this.load(ifname);
-        if (config) configs[ifname] = config;
+        if (config !== undefined) configs[ifname] = config;
       } catch (error) {
         const message =
           error instanceof ConfigError ? `invalid: ${error.message}` : (error as Error).message;

@@ -23,8 +23,10 @@ export async function startLabManager(
   lab: Lab,
   config: Omit<ConfigInput, "resolvConf" | "tmpDir" | "stateDir">,
   options: Omit<NetworkManagerOptions, "config" | "netns"> = {},
+  /** A directory of the test's that outlives this manager (a restart finds its state there). */
+  keptDir?: string,
 ): Promise<LabManager> {
-  const dir = await mkdtemp(join(tmpdir(), "statenet-lab-manager-"));
+  const dir = keptDir ?? (await mkdtemp(join(tmpdir(), "statenet-lab-manager-")));
   const manager = createNetworkManager({
     ...options,
     netns: lab.deviceNs,
@@ -37,7 +39,7 @@ export async function startLabManager(
   });
   const stop = async () => {
     await manager.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (!keptDir) await rm(dir, { recursive: true, force: true });
   };
   try {
     await manager.start();
