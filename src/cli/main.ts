@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { runControlCommand } from "./control-commands.js";
+import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
+import { runDaemon } from "./run.js";
 
 type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
-
-import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
-import { forceReset } from "./force-reset.js";
-import { runDaemon } from "./run.js";
 
 const DEFAULT_RELAY_PORT = 8080;
 const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
@@ -21,9 +20,16 @@ Commands:
   inspect [--port N]                      run the inspection relay on 127.0.0.1
                                           (default port ${DEFAULT_RELAY_PORT}) for Stately's inspector
   visualize [--port N]                    the same relay, showing the offline visualizer
-  force-reset IFNAME [--config FILE | --socket PATH]
-                                          power-cycle the interface's device now
-                                          (asks the running daemon)
+
+Commands that ask the running daemon ([--config FILE | --socket PATH] [--json]):
+  info                                    every interface: type, state, connection,
+                                          addresses, config (secrets masked), power
+  get KEY                                 one property, e.g. interface/eth0/state
+  subscribe [PREFIX]                      property changes until Ctrl-C
+  configure IFNAME JSON|@FILE             apply and save a configuration
+  deconfigure IFNAME                      stop managing it (saved)
+  reset IFNAME                            back to the configuration file's one
+  force-reset IFNAME                      power-cycle the interface's device now
 
 Options:
   -h, --help       show this help
@@ -54,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
-  if (command === "force-reset") return forceResetCommand(rest);
+  if (CONTROL_COMMANDS.includes(command)) return controlCommand(command, rest);
   if (command === "inspect") return relayCommand(rest, "stately");
   if (command === "visualize") return relayCommand(rest, "visualizer");
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
@@ -114,18 +120,35 @@ function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): 
   return import("./relay.js").then(({ runRelay }) => runRelay(port, show));
 }
 
-function forceResetCommand(rest: readonly string[]): Promise<number> {
+const CONTROL_COMMANDS = [
+  "info",
+  "get",
+  "subscribe",
+  "configure",
+  "deconfigure",
+  "reset",
+  "force-reset",
+];
+
+function controlCommand(command: string, rest: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: [...rest],
-    options: { config: { type: "string", short: "c" }, socket: { type: "string" } },
+    options: {
+      config: { type: "string", short: "c" },
+      socket: { type: "string" },
+      json: { type: "boolean" },
+    },
     allowPositionals: true,
     strict: true,
   });
-  const [ifname, ...extra] = positionals;
-  if (ifname === undefined || extra.length > 0)
-    throw new UsageError("force-reset needs one IFNAME");
   if (values.config && values.socket) throw new UsageError("give --config or --socket, not both");
-  return forceReset({ ifname, configPath: values.config, socketPath: values.socket });
+  return runControlCommand({
+    command,
+    args: positionals,
+    configPath: values.config,
+    socketPath: values.socket,
+    json: values.json ?? false,
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { ConfigError } from "../config/validate.js";
+import { controlHandler } from "../control/handler.js";
 import { createControlServer } from "../control/server.js";
 import type { Relay } from "../inspect/relay.js";
 import { createLogger } from "../log.js";
@@ -78,7 +79,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     control = await createControlServer({
       dir: controlDirectory(config.tmpDir),
       logger,
-      handle: (request) => manager.forceReset(request.ifname),
+      handle: controlHandler(manager),
     });
   } catch (error) {
     logger.fatal({ err: error }, "could not open the control socket");

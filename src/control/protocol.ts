@@ -1,19 +1,35 @@
 /**
  * The control socket's protocol: JSON lines, one request per line, one reply
- * line per request, in order. Requests carry an optional `id` that the reply
- * repeats.
+ * line per request, in order; `subscribe` is then followed by one
+ * `{"event":"change",…}` line per change until the client hangs up.
+ * Requests carry an optional `id` that the reply repeats.
  */
 
 export const CONTROL_SOCKET_NAME = "control.sock";
 
-export type ControlRequest = { id?: string | number } & {
-  command: "force_reset";
-  ifname: string;
-};
+type Id = { id?: string | number };
+
+export type ControlRequest = Id &
+  (
+    | { command: "info" }
+    | { command: "get"; key: string[] }
+    | { command: "subscribe"; prefix: string[] }
+    | { command: "configure"; ifname: string; config: unknown }
+    | { command: "deconfigure"; ifname: string }
+    | { command: "reset"; ifname: string }
+    | { command: "force_reset"; ifname: string }
+  );
 
 export type ControlReply =
   | { id?: string | number; ok: true; result?: unknown }
-  | { id?: string | number; ok: false; error: string };
+  | { id?: string | number; ok: false; error: string; code?: "bad_request" | "bad_input" };
+
+/** A property change streamed to a subscriber. */
+export interface ControlChange {
+  event: "change";
+  key: string[];
+  value: unknown;
+}
 
 export class ControlRequestError extends Error {
   constructor(message: string) {
@@ -22,7 +38,29 @@ export class ControlRequestError extends Error {
   }
 }
 
-const COMMANDS = ["force_reset"] as const;
+const COMMANDS = [
+  "info",
+  "get",
+  "subscribe",
+  "configure",
+  "deconfigure",
+  "reset",
+  "force_reset",
+] as const;
+
+function stringList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new ControlRequestError(`${field} must be a list of strings`);
+  }
+  return value;
+}
+
+function interfaceName(value: unknown): string {
+  if (typeof value !== "string" || value === "") {
+    throw new ControlRequestError("ifname must be an interface name");
+  }
+  return value;
+}
 
 /** Checks one request line; throws ControlRequestError saying what is wrong. */
 export function parseControlRequest(line: string): ControlRequest {
@@ -35,17 +73,29 @@ export function parseControlRequest(line: string): ControlRequest {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ControlRequestError("request is not a JSON object");
   }
-  const { id, command, ifname } = value as Record<string, unknown>;
+  const fields = value as Record<string, unknown>;
+  const { id, command } = fields;
   if (id !== undefined && typeof id !== "string" && typeof id !== "number") {
     throw new ControlRequestError("id must be a string or a number");
   }
-  if (!(COMMANDS as readonly unknown[]).includes(command)) {
-    throw new ControlRequestError(`unknown command; known: ${COMMANDS.join(", ")}`);
+  const withId = id === undefined ? {} : { id };
+  switch (command) {
+    case "info":
+      return { ...withId, command };
+    case "get":
+      return { ...withId, command, key: stringList(fields.key, "key") };
+    case "subscribe":
+      return { ...withId, command, prefix: stringList(fields.prefix, "prefix") };
+    case "configure":
+      if (fields.config === undefined) throw new ControlRequestError("config is missing");
+      return { ...withId, command, ifname: interfaceName(fields.ifname), config: fields.config };
+    case "deconfigure":
+    case "reset":
+    case "force_reset":
+      return { ...withId, command, ifname: interfaceName(fields.ifname) };
+    default:
+      throw new ControlRequestError(`unknown command; known: ${COMMANDS.join(", ")}`);
   }
-  if (typeof ifname !== "string" || ifname === "") {
-    throw new ControlRequestError("ifname must be an interface name");
-  }
-  return { ...(id === undefined ? {} : { id }), command: "force_reset", ifname };
 }
 
 /** The `id` of a line that may not parse, for the error reply. */

@@ -1,5 +1,6 @@
 import type net from "node:net";
 import { StringDecoder } from "node:string_decoder";
+import { ConfigError } from "../config/validate.js";
 import { listenPrivateSocket, type PrivateSocket } from "../linux/private-socket.js";
 import type { Logger } from "../log.js";
 import {
@@ -17,7 +18,16 @@ import {
  * the connection.
  */
 
-export type ControlHandler = (request: ControlRequest) => Promise<unknown> | unknown;
+/** What a request may do beyond its reply: stream messages until the client hangs up. */
+export interface ControlSession {
+  push(message: object): void;
+  onClose(cleanup: () => void): void;
+}
+
+export type ControlHandler = (
+  request: ControlRequest,
+  session: ControlSession,
+) => Promise<unknown> | unknown;
 
 export interface ControlServerOptions {
   dir: string;
@@ -47,6 +57,23 @@ function serve(socket: net.Socket, handle: ControlHandler, log: Logger, maxLineB
   let pending = "";
   // Replies go out in request order, even when a later request is answered sooner.
   let queue = Promise.resolve();
+  const send = (message: Promise<object> | object) => {
+    queue = queue.then(async () => {
+      const text = JSON.stringify(await message);
+      if (!socket.destroyed) socket.write(`${text}\n`);
+    });
+  };
+  const cleanups: Array<() => void> = [];
+  socket.once("close", () => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const session: ControlSession = {
+    push: (message) => send(message),
+    onClose: (cleanup) => {
+      if (socket.destroyed) cleanup();
+      else cleanups.push(cleanup);
+    },
+  };
   socket.on("data", (chunk: Buffer) => {
     pending += decoder.write(chunk);
     const lines = pending.split("\n");
@@ -60,33 +87,37 @@ function serve(socket: net.Socket, handle: ControlHandler, log: Logger, maxLineB
     }
     for (const line of lines) {
       if (line.trim() === "") continue;
-      const reply = answer(line, handle, log);
-      queue = queue.then(async () => {
-        const text = JSON.stringify(await reply);
-        if (!socket.destroyed) socket.write(`${text}\n`);
-      });
+      // The reply's place comes first: anything the request pushes follows it.
+      send(Promise.resolve().then(() => answer(line, handle, session, log)));
     }
   });
 }
 
-async function answer(line: string, handle: ControlHandler, log: Logger): Promise<ControlReply> {
+async function answer(
+  line: string,
+  handle: ControlHandler,
+  session: ControlSession,
+  log: Logger,
+): Promise<ControlReply> {
   const id = requestId(line);
   const withId = id === undefined ? {} : { id };
   let request: ControlRequest;
   try {
     request = parseControlRequest(line);
   } catch (error) {
-    return { ...withId, ok: false, error: (error as Error).message };
+    return { ...withId, ok: false, error: (error as Error).message, code: "bad_request" };
   }
   try {
-    const result = await handle(request);
-    log.info({ command: request.command, ifname: request.ifname }, "control request");
+    const result = await handle(request, session);
+    log.info({ command: request.command }, "control request");
     return result === undefined ? { ...withId, ok: true } : { ...withId, ok: true, result };
   } catch (error) {
     log.warn(
       { command: request.command, error: (error as Error).message },
       "control request failed",
     );
-    return { ...withId, ok: false, error: (error as Error).message };
+    // A configuration that does not validate is the client's input; anything else is the daemon's.
+    const code = error instanceof ConfigError ? { code: "bad_input" as const } : {};
+    return { ...withId, ok: false, error: (error as Error).message, ...code };
   }
 }

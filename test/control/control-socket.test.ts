@@ -3,11 +3,13 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ControlConnectionError, controlRequest } from "../../src/control/client.js";
+import { ConfigError } from "../../src/config/validate.js";
+import { ControlConnectionError, controlRequest, controlStream } from "../../src/control/client.js";
 import { type ControlRequest, parseControlRequest } from "../../src/control/protocol.js";
 import { createControlServer } from "../../src/control/server.js";
 import type { PrivateSocket } from "../../src/linux/private-socket.js";
 import { silentLogger } from "../../src/log.js";
+import { waitUntil } from "../support/wait.js";
 
 let base: string;
 let server: PrivateSocket;
@@ -20,10 +22,21 @@ beforeEach(async () => {
     dir: join(base, "control"),
     logger: silentLogger(),
     maxLineBytes: 1_024,
-    handle: async (request) => {
+    handle: async (request, session) => {
       handled.push(request);
-      if (request.ifname === "wlan0") throw new Error("interface wlan0 has no power manager");
-      if (request.ifname === "slow0") await new Promise((resolve) => setTimeout(resolve, 50));
+      if (request.command === "subscribe") {
+        // Two changes, then one more when the client is gone (it must not be sent anywhere).
+        session.push({ event: "change", key: ["a"], value: 1 });
+        setTimeout(() => session.push({ event: "change", key: ["a"], value: 2 }), 10);
+        session.onClose(() => handled.push({ command: "info" }));
+        return undefined;
+      }
+      if (request.command === "configure")
+        throw new ConfigError([{ path: "interfaces.eth0.ipv4", message: "required (object)" }]);
+      const ifname = "ifname" in request ? request.ifname : "";
+      if (ifname === "wlan0") throw new Error("interface wlan0 has no power manager");
+      if (ifname === "slow0") await new Promise((resolve) => setTimeout(resolve, 50));
+      return request.command === "get" ? { key: request.key } : undefined;
     },
   });
 });
@@ -71,7 +84,10 @@ describe("control socket", () => {
       ok: false,
       error: "interface wlan0 has no power manager",
     });
-    expect(handled.map((request) => request.ifname)).toEqual(["wwan0", "wlan0"]);
+    expect(handled.map((request) => ("ifname" in request ? request.ifname : ""))).toEqual([
+      "wwan0",
+      "wlan0",
+    ]);
   });
 
   it("answers bad requests with an error and keeps the connection, replies in request order", async () => {
@@ -86,8 +102,14 @@ describe("control socket", () => {
     );
     const replies = await client.until(4);
     expect(replies).toEqual([
-      { ok: false, error: "request is not JSON" },
-      { id: "a", ok: false, error: "unknown command; known: force_reset" },
+      { ok: false, error: "request is not JSON", code: "bad_request" },
+      {
+        id: "a",
+        ok: false,
+        error:
+          "unknown command; known: info, get, subscribe, configure, deconfigure, reset, force_reset",
+        code: "bad_request",
+      },
       { id: "b", ok: true },
       { id: "c", ok: true },
     ]);
@@ -123,10 +145,44 @@ describe("control socket", () => {
   });
 });
 
+describe("control streams", () => {
+  it("streams a subscription's changes after its reply, and stops when the client hangs up", async () => {
+    const changes: unknown[] = [];
+    const stream = controlStream(server.path, { command: "subscribe", prefix: ["a"] }, (message) =>
+      changes.push(message),
+    );
+    expect(await stream.reply).toEqual({ ok: true });
+    await waitUntil("two changes", () => changes.length === 2);
+    expect(changes).toEqual([
+      { event: "change", key: ["a"], value: 1 },
+      { event: "change", key: ["a"], value: 2 },
+    ]);
+    stream.close();
+    await stream.closed;
+    await waitUntil("the subscription cleaned up", () =>
+      handled.some((request) => request.command === "info"),
+    );
+  });
+
+  it("marks a configuration the daemon refuses as the client's input, and answers get", async () => {
+    expect(
+      await controlRequest(server.path, { command: "configure", ifname: "eth0", config: {} }),
+    ).toEqual({ ok: false, error: "interfaces.eth0.ipv4: required (object)", code: "bad_input" });
+    expect(
+      await controlRequest(server.path, { command: "get", key: ["interface", "eth0"] }),
+    ).toEqual({
+      ok: true,
+      result: { key: ["interface", "eth0"] },
+    });
+  });
+});
+
 describe("control requests", () => {
   it.each([
     ["[]", "request is not a JSON object"],
     ['{"command":"force_reset"}', "ifname must be an interface name"],
+    ['{"command":"get","key":"interface/eth0"}', "key must be a list of strings"],
+    ['{"command":"configure","ifname":"eth0"}', "config is missing"],
     ['{"id":{},"command":"force_reset","ifname":"x"}', "id must be a string or a number"],
   ])("rejects %s", (line, message) => {
     expect(() => parseControlRequest(line)).toThrow(message);

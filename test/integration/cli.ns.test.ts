@@ -154,6 +154,87 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     expect(usage.stderr).toContain("force-reset needs one IFNAME");
   }, 30_000);
 
+  it("configures a running daemon from the CLI; the change survives a restart", async () => {
+    const configPath = join(dir, "runtime.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: { wlan0: lab.staticConfig("wlan0") },
+        resolvConf: join(dir, "resolv-runtime.conf"),
+        tmpDir: join(dir, "run-runtime"),
+        stateDir: join(dir, "state-runtime"),
+      }),
+    );
+    const cli = (...args: string[]) =>
+      execa(STATENET, [...args, "--config", configPath], { reject: false });
+    const wlan0Address = async () =>
+      (await lab.exec(lab.deviceNs, "ip", ["-4", "-o", "addr", "show", "dev", "wlan0"])).stdout;
+    const changed = { ...lab.staticConfig("wlan0") } as { ipv4: Record<string, unknown> };
+    changed.ipv4 = { ...changed.ipv4, address: "198.51.100.77" };
+
+    let daemon = runDaemon(lab, configPath);
+    try {
+      await waitUntil(
+        "the daemon's control socket",
+        async () => (await cli("info")).exitCode === 0,
+      );
+      const subscriber = execa(
+        STATENET,
+        ["subscribe", "interface/wlan0/config", "--config", configPath],
+        {
+          reject: false,
+        },
+      );
+      let streamed = "";
+      subscriber.stdout?.on("data", (chunk: Buffer) => {
+        streamed += chunk.toString();
+      });
+      await waitUntil("the subscription", () => streamed.includes("subscribed"));
+
+      const configured = await cli("configure", "wlan0", JSON.stringify(changed));
+      expect({ exitCode: configured.exitCode, stdout: configured.stdout }).toEqual({
+        exitCode: 0,
+        stdout: "wlan0: configured",
+      });
+      await waitUntil("the new address", async () =>
+        (await wlan0Address()).includes("198.51.100.77/24"),
+      );
+      await waitUntil("the change streamed", () => streamed.includes("interface/wlan0/config = {"));
+      subscriber.kill("SIGINT");
+      expect((await subscriber).exitCode).toBe(0);
+
+      const got = await cli("get", "interface/wlan0/config", "--json");
+      expect(JSON.parse(got.stdout)).toEqual(changed);
+      const info = JSON.parse((await cli("info", "--json")).stdout);
+      expect(info.interfaces.wlan0.config).toEqual(changed);
+      expect(info.availableInterfaces).toEqual(["wlan0"]);
+      expect((await cli("info")).stdout).toContain("wlan0: ethernet, configured");
+
+      const bad = await cli("configure", "wlan0", '{"type":"ethernet","ipv4":{"method":"static"}}');
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toContain("interfaces.wlan0.ipv4.address");
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+    }
+    // After a restart, the saved configuration is back over the file's.
+    daemon = runDaemon(lab, configPath);
+    try {
+      await waitUntil("the daemon back", async () => (await cli("info")).exitCode === 0);
+      expect(
+        JSON.parse((await cli("get", "interface", "wlan0", "config", "--json")).stdout),
+      ).toEqual(changed);
+      expect(await wlan0Address()).toContain("198.51.100.77/24");
+      expect((await cli("reset", "wlan0")).stdout).toBe("wlan0: back to its default configuration");
+      await waitUntil("the file's address", async () =>
+        (await wlan0Address()).includes("198.51.100.10/24"),
+      );
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+    }
+  }, 40_000);
+
   it("refuses a bad config with exit code 2, names the field, and touches nothing", async () => {
     const configPath = join(dir, "bad.json");
     await writeFile(

@@ -1,0 +1,196 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { configSchema } from "../config/schema.js";
+import { ControlConnectionError, controlStream } from "../control/client.js";
+import {
+  CONTROL_SOCKET_NAME,
+  type ControlChange,
+  type ControlReply,
+  type ControlRequest,
+} from "../control/protocol.js";
+import { assertInterfaceName } from "../linux/interface-name.js";
+import type { NetworkManagerInfo } from "../network-manager.js";
+import { readConfigFile } from "./config-file.js";
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
+import { controlDirectory } from "./run.js";
+
+/**
+ * The CLI commands that talk to a running daemon over its control socket:
+ * info, get, subscribe, configure, deconfigure, reset, force-reset. Human
+ * output by default, JSON with --json.
+ */
+
+export interface ControlCommandOptions {
+  command: string;
+  args: readonly string[];
+  /** The daemon's configuration file: its tmpDir holds the control socket. */
+  configPath?: string | undefined;
+  socketPath?: string | undefined;
+  json: boolean;
+}
+
+class BadInput extends Error {}
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+function oneInterface(args: readonly string[], command: string): string {
+  const [ifname, ...extra] = args;
+  if (ifname === undefined || extra.length > 0) throw new BadInput(`${command} needs one IFNAME`);
+  assertInterfaceName(ifname);
+  return ifname;
+}
+
+/** `interface/eth0/state` or `interface eth0 state`: the key as segments. */
+const keyOf = (args: readonly string[]) => args.flatMap((arg) => arg.split("/")).filter(Boolean);
+
+async function configArgument(args: readonly string[]): Promise<unknown> {
+  const text = args[1];
+  if (text === undefined || args.length > 2) {
+    throw new BadInput("configure needs IFNAME and a JSON config (or @FILE)");
+  }
+  const json = text.startsWith("@") ? await readFile(text.slice(1), "utf8") : text;
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new BadInput(`the config is not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function requestOf(command: string, args: readonly string[]): Promise<ControlRequest> {
+  switch (command) {
+    case "info":
+      if (args.length > 0) throw new BadInput("info takes no arguments");
+      return { command: "info" };
+    case "get":
+      if (args.length === 0) throw new BadInput("get needs a KEY");
+      return { command: "get", key: keyOf(args) };
+    case "subscribe":
+      return { command: "subscribe", prefix: keyOf(args) };
+    case "configure":
+      return {
+        command: "configure",
+        ifname: oneInterface(args.slice(0, 1), command),
+        config: await configArgument(args),
+      };
+    case "deconfigure":
+      return { command: "deconfigure", ifname: oneInterface(args, command) };
+    case "reset":
+      return { command: "reset", ifname: oneInterface(args, command) };
+    case "force-reset":
+      return { command: "force_reset", ifname: oneInterface(args, command) };
+    default:
+      throw new BadInput(`unknown command "${command}"`);
+  }
+}
+
+/** The socket of a daemon run with `configPath`, or with the default tmpDir. */
+async function socketOf(configPath: string | undefined): Promise<string> {
+  const { tmpDir } = configPath ? await readConfigFile(configPath) : configSchema.parse({});
+  return join(controlDirectory(tmpDir), CONTROL_SOCKET_NAME);
+}
+
+function showInfo(info: NetworkManagerInfo): string {
+  const order = Array.isArray(info.availableInterfaces) ? info.availableInterfaces.join(" > ") : "";
+  const lines = [
+    `connection: ${String(info.connection ?? "disconnected")}`,
+    `route order: ${order || "(none)"}`,
+    `name servers: ${JSON.stringify(info.nameServers ?? [])}`,
+  ];
+  for (const [ifname, entry] of Object.entries(info.interfaces)) {
+    const addresses = Array.isArray(entry.addresses)
+      ? entry.addresses
+          .map((address: { address?: string; prefixLength?: number; family?: string }) =>
+            address.family === "inet" ? `${address.address}/${address.prefixLength}` : "",
+          )
+          .filter(Boolean)
+          .join(" ")
+      : "";
+    lines.push(
+      "",
+      `${ifname}: ${entry.type ?? "unmanaged"}, ${String(entry.state ?? "-")}, ${String(entry.connection ?? "-")}${addresses ? `, ${addresses}` : ""}`,
+    );
+    if (entry.config) lines.push(`  config: ${JSON.stringify(entry.config)}`);
+    if (entry.power) {
+      const left =
+        entry.power.timeLeftMs === null
+          ? ""
+          : ` (${Math.round(entry.power.timeLeftMs / 1000)} s left)`;
+      lines.push(
+        `  power: ${String(entry.power.state)}${left}, ${String(entry.power.cycles)} cycles`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+function show(
+  command: string,
+  args: readonly string[],
+  reply: ControlReply & { ok: true },
+): string {
+  switch (command) {
+    case "info":
+      return showInfo(reply.result as NetworkManagerInfo);
+    case "get":
+      return JSON.stringify(reply.result ?? null, null, 2);
+    case "configure":
+      return `${args[0]}: configured`;
+    case "deconfigure":
+      return `${args[0]}: deconfigured`;
+    case "reset":
+      return `${args[0]}: back to its default configuration`;
+    case "force-reset":
+      return `${args[0]}: power cycle started`;
+    default:
+      return "subscribed; changes follow (Ctrl-C ends)";
+  }
+}
+
+export async function runControlCommand(options: ControlCommandOptions): Promise<number> {
+  const { command, args, json } = options;
+  let request: ControlRequest;
+  let socketPath: string;
+  try {
+    request = await requestOf(command, args);
+    socketPath = options.socketPath ?? (await socketOf(options.configPath));
+  } catch (error) {
+    // Bad arguments, an unreadable @FILE or configuration file: nothing was sent.
+    process.stderr.write(`statenet: ${(error as Error).message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const stream = controlStream(socketPath, request, (message) => {
+    const change = message as ControlChange;
+    print(
+      json ? JSON.stringify(change) : `${change.key.join("/")} = ${JSON.stringify(change.value)}`,
+    );
+  });
+  let reply: ControlReply;
+  try {
+    reply = await stream.reply;
+  } catch (error) {
+    if (!(error instanceof ControlConnectionError)) throw error;
+    process.stderr.write(`statenet: ${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  if (!reply.ok) {
+    stream.close();
+    process.stderr.write(`statenet: ${reply.error}\n`);
+    return reply.code === "bad_input" || reply.code === "bad_request"
+      ? EXIT_BAD_INPUT
+      : EXIT_FAILURE;
+  }
+  if (command !== "subscribe") {
+    stream.close();
+    print(json ? JSON.stringify(reply.result ?? null) : show(command, args, reply));
+    return EXIT_OK;
+  }
+  if (!json) print(show(command, args, reply));
+  // Streams until Ctrl-C or the daemon goes away.
+  const interrupted = new Promise<void>((resolve) => {
+    process.on("SIGINT", () => resolve());
+    process.on("SIGTERM", () => resolve());
+  });
+  await Promise.race([interrupted, stream.closed]);
+  stream.close();
+  return EXIT_OK;
+}
