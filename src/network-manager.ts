@@ -38,7 +38,7 @@ import {
 } from "./power/power-managers.js";
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
-import { secretValues } from "./secrets.js";
+import { maskSecrets, secretValues } from "./secrets.js";
 import { technologyPlan } from "./technologies/index.js";
 import type { Ipv4Settings } from "./technologies/types.js";
 
@@ -439,7 +439,8 @@ export class NetworkManager {
   #publishConfig(ifname: string, config: InterfaceConfig): void {
     this.properties.putMany([
       [["interface", ifname, "type"], config.type],
-      [["interface", ifname, "config"], config],
+      // Apps and the CLI read properties: the secrets stay in the process's own copy.
+      [["interface", ifname, "config"], maskSecrets(config)],
     ]);
   }
 
@@ -583,7 +584,7 @@ export class NetworkManager {
         present: get("present"),
         lowerUp: get("lower_up"),
         addresses: get("addresses"),
-        config: this.#configs.get(ifname),
+        config: maskSecrets(this.#configs.get(ifname)),
       };
       if (this.#powerImplementations.has(ifname)) {
         interfaces[ifname].power = {

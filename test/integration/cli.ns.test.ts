@@ -199,6 +199,10 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       await waitUntil("the new address", async () =>
         (await wlan0Address()).includes("198.51.100.77/24"),
       );
+      await waitUntil(
+        "its routes",
+        async () => (await lab.routeGet("203.0.113.53", "198.51.100.77")).dev === "wlan0",
+      );
       await waitUntil("the change streamed", () => streamed.includes("interface/wlan0/config = {"));
       subscriber.kill("SIGINT");
       expect((await subscriber).exitCode).toBe(0);
@@ -225,6 +229,8 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         JSON.parse((await cli("get", "interface", "wlan0", "config", "--json")).stdout),
       ).toEqual(changed);
       expect(await wlan0Address()).toContain("198.51.100.77/24");
+      expect((await cli("deconfigure", "wlan0")).stdout).toBe("wlan0: deconfigured");
+      await waitUntil("no address", async () => !(await wlan0Address()).includes("inet "));
       expect((await cli("reset", "wlan0")).stdout).toBe("wlan0: back to its default configuration");
       await waitUntil("the file's address", async () =>
         (await wlan0Address()).includes("198.51.100.10/24"),
