@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CONTROL_COMMANDS } from "../control/protocol.js";
 import { runControlCommand } from "./control-commands.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
 import { runDaemon } from "./run.js";
@@ -60,7 +61,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
-  if (CONTROL_COMMANDS.includes(command)) return controlCommand(command, rest);
+  // The CLI spells the protocol's commands with dashes (force-reset for force_reset).
+  if ((CONTROL_COMMANDS as readonly string[]).includes(command.replaceAll("-", "_"))) {
+    return controlCommand(command, rest);
+  }
   if (command === "inspect") return relayCommand(rest, "stately");
   if (command === "visualize") return relayCommand(rest, "visualizer");
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
@@ -119,16 +123,6 @@ function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): 
   const port = values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port);
   return import("./relay.js").then(({ runRelay }) => runRelay(port, show));
 }
-
-const CONTROL_COMMANDS = [
-  "info",
-  "get",
-  "subscribe",
-  "configure",
-  "deconfigure",
-  "reset",
-  "force-reset",
-];
 
 function controlCommand(command: string, rest: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({

@@ -38,7 +38,7 @@ export class ControlRequestError extends Error {
   }
 }
 
-const COMMANDS = [
+export const CONTROL_COMMANDS = [
   "info",
   "get",
   "subscribe",
@@ -94,7 +94,7 @@ export function parseControlRequest(line: string): ControlRequest {
     case "force_reset":
       return { ...withId, command, ifname: interfaceName(fields.ifname) };
     default:
-      throw new ControlRequestError(`unknown command; known: ${COMMANDS.join(", ")}`);
+      throw new ControlRequestError(`unknown command; known: ${CONTROL_COMMANDS.join(", ")}`);
   }
 }
 
