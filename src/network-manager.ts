@@ -201,6 +201,14 @@ export class NetworkManager {
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
 
     this.#prober = createProber({ netns, logger: this.#logger });
+    this.#collectPowerManagers(runner);
+    const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
+    const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
+    this.#startRoot(machine, links, commandTimeoutMs);
+    this.#startTrafficWatcher(runner);
+  }
+
+  #collectPowerManagers(runner: CommandRunner): void {
     const power = collectPowerManagers(this.#config, this.#options.powerManagers, runner);
     this.#powerImplementations = power.implementations;
     this.#powerOptions = power.options;
@@ -211,22 +219,22 @@ export class NetworkManager {
         "power managers without internetHosts: only petWatchdog() keeps their devices from being reset",
       );
     }
-    const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
-    const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
-    this.#startRoot(machine, links, commandTimeoutMs);
-    if (this.#options.trafficSampleMs !== 0 && this.#config.internetHosts.length > 0) {
-      this.#trafficWatcher = new TrafficWatcher({
-        runner,
-        logger: this.#logger,
-        sampleMs: this.#options.trafficSampleMs,
-        watched: () => this.#interfacesAtInternet(),
-        onEvidence: (ifname, evidence) => {
-          this.#logger.debug({ ifname, evidence }, "traffic evidence");
-          this.#root?.send({ type: "traffic.observed", ifname, evidence });
-        },
-      });
-      this.#trafficWatcher.start();
-    }
+  }
+
+  /** The device's own traffic as evidence for the checkers, when there are checkers. */
+  #startTrafficWatcher(runner: CommandRunner): void {
+    if (this.#options.trafficSampleMs === 0 || this.#config.internetHosts.length === 0) return;
+    this.#trafficWatcher = new TrafficWatcher({
+      runner,
+      logger: this.#logger,
+      sampleMs: this.#options.trafficSampleMs,
+      watched: () => this.#interfacesAtInternet(),
+      onEvidence: (ifname, evidence) => {
+        this.#logger.debug({ ifname, evidence }, "traffic evidence");
+        this.#root?.send({ type: "traffic.observed", ifname, evidence });
+      },
+    });
+    this.#trafficWatcher.start();
   }
 
   /** Interfaces whose checker says `internet`, with their addresses: whose traffic is evidence. */
