@@ -179,8 +179,12 @@ class ProbeRun {
 
   async #resolve(host: string): Promise<string> {
     if (isIP(host) !== 0) return host;
-    const { nameServers, sourceAddress, timeoutMs } = this.#request;
+    const { nameServers, sourceAddress, timeoutMs, ifname } = this.#request;
     if (nameServers.length === 0) throw new Error("no name servers");
+    // The query must leave by the interface too, or another uplink's network answers it.
+    const wrongWay =
+      ifname === undefined ? undefined : await this.#awaitEgress(nameServers[0] as string, ifname);
+    if (wrongWay) throw new Error(`name server ${wrongWay}`);
     // c-ares retries on its own schedule; one try within our deadline keeps it bounded.
     const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
     this.#resolvers.add(resolver);

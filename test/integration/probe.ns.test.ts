@@ -181,7 +181,7 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
   it("resolves a host name through the interface's own name server", async () => {
     const dnsmasq = await lab.startNameServer("eth0", { "internet.test": INTERNET_HOST });
     try {
-      const named = { nameServers: [eth0.routerAddress] };
+      const named = { nameServers: [eth0.routerAddress], ifname: "eth0" };
       const result = await timed("ok by name", () =>
         prober.probe(from(eth0, { ...named, targets: [{ host: "internet.test", port: 53 }] })),
       );
@@ -192,6 +192,11 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
       );
       expect(unknown.ok).toBe(false);
       expect(unknown.detail).toContain("nowhere.test:53 name not resolved");
+      // A name server the kernel would reach through another interface is not asked.
+      const elsewhere = await prober.probe(
+        from(eth0, { ...named, ifname: "wlan0", targets: [{ host: "internet.test", port: 53 }] }),
+      );
+      expect(elsewhere.detail).toContain("name server routed via eth0, not wlan0");
     } finally {
       await dnsmasq.stop();
     }
