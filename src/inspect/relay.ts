@@ -49,7 +49,12 @@ class Picture {
   }
 
   add(message: string): void {
-    let parsed: { type?: unknown; sessionId?: unknown; key?: unknown };
+    let parsed: {
+      type?: unknown;
+      sessionId?: unknown;
+      key?: unknown;
+      snapshot?: { status?: unknown };
+    };
     try {
       parsed = JSON.parse(message) as typeof parsed;
     } catch {
@@ -57,7 +62,11 @@ class Picture {
     }
     const session = String(parsed.sessionId);
     if (parsed.type === "@xstate.actor") this.#actors.set(session, message);
-    else if (parsed.type === "@xstate.snapshot") this.#snapshots.set(session, message);
+    else if (parsed.type === "@xstate.snapshot" && parsed.snapshot?.status !== "active") {
+      // An actor that ended is no part of the current picture (children come and go for ever).
+      this.#actors.delete(session);
+      this.#snapshots.delete(session);
+    } else if (parsed.type === "@xstate.snapshot") this.#snapshots.set(session, message);
     else if (parsed.type === "@statenet.property")
       this.#properties.set(String(parsed.key), message);
     else {

@@ -108,3 +108,36 @@ describe("inspection", () => {
     actor.stop();
   });
 });
+
+describe("the relay", () => {
+  it("gives a late client the actors that still run, with their latest snapshots and properties", async () => {
+    relay = await startRelay({ port: 0 });
+    const daemon = new WebSocket(relay.url);
+    await new Promise((resolve) => daemon.once("open", resolve));
+    const messages = [
+      { type: "@xstate.actor", sessionId: "x:1", name: "connectivity:eth0" },
+      { type: "@xstate.snapshot", sessionId: "x:1", snapshot: { status: "active", value: "lan" } },
+      { type: "@xstate.actor", sessionId: "x:2", name: "interface:eth0" },
+      { type: "@xstate.snapshot", sessionId: "x:2", snapshot: { status: "active", value: "a" } },
+      { type: "@xstate.snapshot", sessionId: "x:2", snapshot: { status: "active", value: "b" } },
+      { type: "@statenet.property", key: "connection", value: "lan" },
+      { type: "@xstate.snapshot", sessionId: "x:1", snapshot: { status: "stopped", value: "lan" } },
+    ];
+    for (const message of messages) daemon.send(JSON.stringify(message));
+    const received: Array<Record<string, unknown>> = [];
+    await waitUntil("the relay to have taken in everything", async () => {
+      received.length = 0;
+      const late = new WebSocket(relay?.url ?? "");
+      late.on("message", (data) => received.push(JSON.parse(data.toString())));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      late.terminate();
+      // The last message the relay took in is the stop: once it is, x:1 is gone.
+      return (
+        received.some((message) => message.type === "@statenet.property") &&
+        !received.some((message) => message.sessionId === "x:1")
+      );
+    }).catch(() => {});
+    expect(received).toEqual([messages[2], messages[4], messages[5]]);
+    daemon.terminate();
+  });
+});

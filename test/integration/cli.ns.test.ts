@@ -50,15 +50,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       JSON.stringify({
         interfaces: {
           eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
-          wlan0: {
-            type: "ethernet",
-            ipv4: {
-              method: "static",
-              address: "198.51.100.10",
-              prefixLength: 24,
-              gateway: "198.51.100.1",
-            },
-          },
+          wlan0: lab.staticConfig("wlan0"),
         },
         resolvConf: join(dir, "resolv.conf"),
         tmpDir: join(dir, "run"),
