@@ -1,19 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { isDnsName } from "../config/dns-name.js";
 import type { CommandRunner } from "../linux/command-runner.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
 import { assertMayChangeNetwork } from "../linux/network-namespace.js";
+import { type ProcessStart, SupervisedProcess } from "../linux/supervised-process.js";
 import type { Logger } from "../log.js";
 import { SOCKET_ENV, TOKEN_ENV } from "./handler-script.js";
 import { type DhcpEvent, DhcpReportError, parseDhcpReport } from "./lease-event.js";
 import type { ReportServer } from "./report-server.js";
 
 /**
- * Keeps one busybox udhcpc running for an interface: starts it, turns its
- * handler reports into DhcpEvents, restarts it with backoff when it dies and
- * stops it by pid. The lease itself is applied by `onEvent`; udhcpc waits for
+ * Keeps one busybox udhcpc running for an interface (a SupervisedProcess)
+ * and turns its handler reports into DhcpEvents. The lease itself is applied by `onEvent`; udhcpc waits for
  * that (the handler waits for the report's reply) before it goes on.
  */
 
@@ -56,12 +54,6 @@ export class UdhcpcOptionError extends TypeError {
     this.name = "UdhcpcOptionError";
   }
 }
-
-const DEFAULT_RESTART_DELAY_MS = 1_000;
-const MAX_RESTART_DELAY_MS = 30_000;
-/** A run this long was healthy: the next failure starts the backoff over. */
-const HEALTHY_RUN_MS = 30_000;
-const KILL_AFTER_MS = 2_000;
 
 export interface UdhcpcArgumentOptions {
   ifname: string;
@@ -109,14 +101,6 @@ function assertHostname(hostname: string): void {
     throw new UdhcpcOptionError("hostname", `${JSON.stringify(hostname)} is not a DNS name`);
 }
 
-interface Run {
-  token: string;
-  child: ReturnType<CommandRunner["spawn"]>;
-  startedAt: number;
-  unregister: () => void;
-  exited: Promise<void>;
-}
-
 export function startUdhcpc(options: UdhcpcOptions): Udhcpc {
   const args = udhcpcArguments(options);
   // udhcpc sends on the interface: tests must keep it inside a namespace.
@@ -126,132 +110,71 @@ export function startUdhcpc(options: UdhcpcOptions): Udhcpc {
 
 class UdhcpcSupervisor implements Udhcpc {
   readonly #options: UdhcpcOptions;
-  readonly #args: string[];
   readonly #log: Logger;
-  readonly #baseDelayMs: number;
-  #nextDelayMs: number;
-  #run: Run | undefined;
-  #restartTimer: NodeJS.Timeout | undefined;
-  #restarts = 0;
-  #stopping: Promise<void> | undefined;
+  readonly #process: SupervisedProcess;
+  /** The running udhcpc's token: reports of an instance already gone are refused. */
+  #token: string | undefined;
   /** Events reach onEvent one at a time and in order, the supervisor's own deconfig included. */
   #events: Promise<void> = Promise.resolve();
 
   constructor(options: UdhcpcOptions, args: string[]) {
     this.#options = options;
-    this.#args = args;
     this.#log = options.logger.child({ component: "udhcpc", ifname: options.ifname });
-    this.#baseDelayMs = options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
-    this.#nextDelayMs = this.#baseDelayMs;
-    this.#spawn();
+    this.#process = new SupervisedProcess({
+      name: "udhcpc",
+      runner: options.runner,
+      logger: this.#log,
+      restartDelayMs: options.restartDelayMs,
+      start: () => this.#start(args),
+      // Nothing maintains the address any more: whoever applied it must drop it.
+      onExit: () => void this.#emit({ kind: "deconfig", ifname: options.ifname }),
+    });
   }
 
   get pid(): number | undefined {
-    return this.#run?.child.pid;
+    return this.#process.pid;
   }
 
   get restarts(): number {
-    return this.#restarts;
+    return this.#process.restarts;
   }
 
   renew(): void {
-    this.#signal("SIGUSR1");
+    this.#process.signal("SIGUSR1");
   }
 
   release(): void {
-    this.#signal("SIGUSR2");
+    this.#process.signal("SIGUSR2");
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
-  }
-
-  async #stop(): Promise<void> {
-    clearTimeout(this.#restartTimer);
-    const run = this.#run;
-    if (run) {
-      this.#signal("SIGTERM");
-      const killer = setTimeout(() => this.#signal("SIGKILL"), KILL_AFTER_MS);
-      await run.exited;
-      clearTimeout(killer);
-    }
+  async stop(): Promise<void> {
+    await this.#process.stop();
     await this.#events;
-    this.#log.debug("udhcpc stopped");
   }
 
-  #signal(signal: NodeJS.Signals): void {
-    const pid = this.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(pid, signal);
-    } catch (error) {
-      // ESRCH: it died just now; its exit handler takes over.
-      this.#log.debug({ err: error, signal }, "could not signal udhcpc");
-    }
-  }
-
-  #spawn(): void {
-    const { runner, server, udhcpcPath } = this.#options;
-    // A new token per process: reports of an instance already killed are refused.
+  #start(args: string[]): ProcessStart {
+    const { server, udhcpcPath } = this.#options;
     const token = randomBytes(16).toString("hex");
     const unregister = server.register(token, (report) => this.#onReport(token, report));
-    const [file, args] = udhcpcPath
-      ? [udhcpcPath, this.#args]
-      : ["busybox", ["udhcpc", ...this.#args]];
-    const child = runner.spawn(file, args, {
+    this.#token = token;
+    const [file, fileArgs] = udhcpcPath ? [udhcpcPath, args] : ["busybox", ["udhcpc", ...args]];
+    return {
+      file,
+      args: fileArgs,
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         [SOCKET_ENV]: server.path,
         [TOKEN_ENV]: token,
       },
-    });
-    const run: Run = { token, child, startedAt: Date.now(), unregister, exited: Promise.resolve() };
-    run.exited = this.#watch(run);
-    this.#run = run;
-    this.#logLines(child.stderr);
-    this.#logLines(child.stdout);
-    this.#log.debug({ pid: child.pid }, "udhcpc started");
-  }
-
-  /**
-   * Resolves when the process is gone. Uses the "exit" event rather than
-   * execa's promise: a handler still running holds udhcpc's pipes open for
-   * up to 5 s after udhcpc itself died.
-   */
-  async #watch(run: Run): Promise<void> {
-    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>(
-      (resolve) => {
-        run.child.once("exit", (code, signal) => resolve({ code, signal }));
-        // A spawn failure emits "error" and no "exit"; execa's result settles in both cases.
-        run.child.then(
-          (result) => resolve({ code: result.exitCode ?? null, signal: result.signal ?? null }),
-          () => resolve({ code: null, signal: null }),
-        );
+      ended: () => {
+        unregister();
+        if (this.#token === token) this.#token = undefined;
       },
-    );
-    run.unregister();
-    if (this.#run === run) this.#run = undefined;
-    if (this.#stopping) return;
-    this.#log.warn({ code, signal, ranMs: Date.now() - run.startedAt }, "udhcpc exited");
-    this.#scheduleRestart(Date.now() - run.startedAt);
-  }
-
-  #scheduleRestart(ranMs: number): void {
-    if (ranMs > HEALTHY_RUN_MS) this.#nextDelayMs = this.#baseDelayMs;
-    const delay = this.#nextDelayMs;
-    this.#nextDelayMs = Math.min(delay * 2, Math.max(MAX_RESTART_DELAY_MS, this.#baseDelayMs));
-    // Nothing maintains the address any more: whoever applied it must drop it.
-    void this.#emit({ kind: "deconfig", ifname: this.#options.ifname });
-    this.#restartTimer = setTimeout(() => {
-      if (this.#stopping) return;
-      this.#restarts += 1;
-      this.#spawn();
-    }, delay);
+    };
   }
 
   async #onReport(token: string, report: Record<string, string>): Promise<void> {
-    if (this.#stopping) return;
+    if (this.#process.stopping) return;
     let event: DhcpEvent;
     try {
       event = parseDhcpReport(report);
@@ -265,7 +188,7 @@ class UdhcpcSupervisor implements Udhcpc {
       return;
     }
     // A report of a process we already gave up on must not follow its deconfig.
-    if (this.#run?.token !== token) return;
+    if (this.#token !== token) return;
     await this.#emit(event);
   }
 
@@ -279,11 +202,5 @@ class UdhcpcSupervisor implements Udhcpc {
     });
     this.#events = delivered;
     return delivered;
-  }
-
-  #logLines(stream: Readable | null): void {
-    if (!stream) return;
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on("line", (line) => this.#log.debug({ output: line }, "udhcpc"));
   }
 }

@@ -1,0 +1,169 @@
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { Logger } from "../log.js";
+import type { CommandRunner } from "./command-runner.js";
+
+/**
+ * Keeps one daemon (udhcpc, wpa_supplicant) running: starts it, restarts it
+ * with backoff when it dies and stops it by its pid. What the daemon says is
+ * handed on line by line; what its death means is up to `onExit`.
+ */
+
+/** One start of the daemon; `start` is asked again for every restart. */
+export interface ProcessStart {
+  file: string;
+  args: string[];
+  /** The whole environment (nothing of the manager's leaks into it). */
+  env: Record<string, string>;
+  /** Called once this run's process is gone, whether it died or was stopped. */
+  ended?: () => void;
+}
+
+export interface SupervisedProcessOptions {
+  /** The daemon's name in log messages ("udhcpc exited"). */
+  name: string;
+  runner: CommandRunner;
+  logger: Logger;
+  start: () => ProcessStart;
+  /** Each line of standard output and error; by default they are logged at debug level. */
+  onLine?: (line: string) => void;
+  /** The process died on its own (not by stop); the restart is scheduled after this returns. */
+  onExit?: (exit: { code: number | null; signal: string | null; ranMs: number }) => void;
+  /** First delay before a restart; doubles per quick failure up to 30 s. Default 1000. */
+  restartDelayMs?: number | undefined;
+}
+
+const DEFAULT_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A run this long was healthy: the next failure starts the backoff over. */
+const HEALTHY_RUN_MS = 30_000;
+const KILL_AFTER_MS = 2_000;
+
+interface Run {
+  child: ReturnType<CommandRunner["spawn"]>;
+  startedAt: number;
+  exited: Promise<void>;
+}
+
+export class SupervisedProcess {
+  readonly #options: SupervisedProcessOptions;
+  readonly #log: Logger;
+  readonly #baseDelayMs: number;
+  #nextDelayMs: number;
+  #run: Run | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restarts = 0;
+  #stopping: Promise<void> | undefined;
+
+  /** Starts the first run at once; `start` throwing (a bad option) throws here. */
+  constructor(options: SupervisedProcessOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+    this.#baseDelayMs = options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    this.#nextDelayMs = this.#baseDelayMs;
+    this.#spawn();
+  }
+
+  /** The running process's pid; undefined between a death and its restart, and after stop. */
+  get pid(): number | undefined {
+    return this.#run?.child.pid;
+  }
+
+  /** How many times the process was started again after it died. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  /** Stops it (SIGTERM, SIGKILL after 2 s); resolves once the process is gone. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      // ESRCH: it died just now; its exit handler takes over.
+      this.#log.debug({ err: error, signal }, `could not signal ${this.#options.name}`);
+    }
+  }
+
+  async #stop(): Promise<void> {
+    clearTimeout(this.#restartTimer);
+    const run = this.#run;
+    if (!run) return;
+    this.signal("SIGTERM");
+    const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
+    await run.exited;
+    clearTimeout(killer);
+  }
+
+  #spawn(): void {
+    const start = this.#options.start();
+    const child = this.#options.runner.spawn(start.file, start.args, { env: start.env });
+    const run: Run = { child, startedAt: Date.now(), exited: Promise.resolve() };
+    run.exited = this.#watch(run, start.ended);
+    this.#run = run;
+    this.#readLines(child.stderr);
+    this.#readLines(child.stdout);
+    this.#log.debug({ pid: child.pid }, `${this.#options.name} started`);
+  }
+
+  /**
+   * Resolves when the process is gone. Uses the "exit" event rather than
+   * execa's promise: a child of the daemon (udhcpc's handler) may hold its
+   * pipes open for seconds after the daemon itself died.
+   */
+  async #watch(run: Run, ended: (() => void) | undefined): Promise<void> {
+    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>(
+      (resolve) => {
+        run.child.once("exit", (code, signal) => resolve({ code, signal }));
+        // A spawn failure emits "error" and no "exit"; execa's result settles in both cases.
+        run.child.then(
+          (result) => resolve({ code: result.exitCode ?? null, signal: result.signal ?? null }),
+          () => resolve({ code: null, signal: null }),
+        );
+      },
+    );
+    ended?.();
+    if (this.#run === run) this.#run = undefined;
+    if (this.#stopping) return;
+    const ranMs = Date.now() - run.startedAt;
+    this.#log.warn({ code, signal, ranMs }, `${this.#options.name} exited`);
+    this.#options.onExit?.({ code, signal, ranMs });
+    this.#scheduleRestart(ranMs);
+  }
+
+  #scheduleRestart(ranMs: number): void {
+    if (ranMs > HEALTHY_RUN_MS) this.#nextDelayMs = this.#baseDelayMs;
+    const delay = this.#nextDelayMs;
+    this.#nextDelayMs = Math.min(delay * 2, Math.max(MAX_RESTART_DELAY_MS, this.#baseDelayMs));
+    this.#restartTimer = setTimeout(() => {
+      if (this.#stopping) return;
+      this.#restarts += 1;
+      try {
+        this.#spawn();
+      } catch (error) {
+        // What started once (its options were checked) should start again; if
+        // not, keep trying rather than leave the interface without its daemon.
+        this.#log.error({ err: error }, `could not restart ${this.#options.name}`);
+        this.#scheduleRestart(0);
+      }
+    }, delay);
+  }
+
+  #readLines(stream: Readable | null): void {
+    if (!stream) return;
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    const onLine =
+      this.#options.onLine ?? ((line) => this.#log.debug({ output: line }, this.#options.name));
+    lines.on("line", onLine);
+  }
+}
