@@ -10,7 +10,7 @@ import {
   type PowerManagerOptions,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
-import type { Config, ConfigInput, InterfaceConfig, PowerManagerConfig } from "./config/schema.js";
+import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
 import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
@@ -99,6 +99,8 @@ export interface PowerInfo {
 
 export interface InterfaceInfo {
   power?: PowerInfo;
+  /** The 802.1X port state, while wpa_supplicant authenticates a wired port. */
+  eap?: unknown;
   type: string | undefined;
   state: unknown;
   connection: unknown;
@@ -339,6 +341,8 @@ export class NetworkManager {
               ...context,
               dhcpServer,
               handlerPath,
+              configDir: join(this.#config.tmpDir, "wpa_supplicant"),
+              properties: this.properties,
               logger: this.#logger,
               commandTimeoutMs,
               trackStop: (stopping) => this.#track(stopping),
@@ -594,6 +598,8 @@ export class NetworkManager {
         addresses: get("addresses"),
         config: maskSecrets(this.#configs.get(ifname)),
       };
+      const eap = this.properties.get(["interface", ifname, "eap", "state"]);
+      if (eap !== undefined) interfaces[ifname].eap = eap;
       if (this.#powerImplementations.has(ifname)) {
         interfaces[ifname].power = {
           state: this.properties.get(["interface", ifname, "power", "state"]),

@@ -110,6 +110,7 @@ function showInfo(info: NetworkManagerInfo): string {
       `${ifname}: ${entry.type ?? "unmanaged"}, ${String(entry.state ?? "-")}, ${String(entry.connection ?? "-")}${addresses ? `, ${addresses}` : ""}`,
     );
     if (entry.config) lines.push(`  config: ${JSON.stringify(entry.config)}`);
+    if (entry.eap !== undefined) lines.push(`  802.1X: ${String(entry.eap)}`);
     if (entry.power) {
       const left =
         entry.power.timeLeftMs === null

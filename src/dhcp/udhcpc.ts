@@ -35,7 +35,11 @@ export interface UdhcpcOptions {
 export interface Udhcpc {
   /** Stops udhcpc (SIGTERM, SIGKILL after 2 s); resolves once it exited and no event is pending. */
   stop(): Promise<void>;
-  /** Asks for a renewal now (SIGUSR1). */
+  /**
+   * Asks for a lease now: renews a bound one (SIGUSR1), or, while udhcpc is
+   * still looking for one (it ignores SIGUSR1 then), starts it over so that it
+   * sends a discover at once instead of waiting out its retry delay.
+   */
   renew(): void;
   /** Gives the lease back (SIGUSR2); udhcpc reports deconfig and waits for renew(). */
   release(): void;
@@ -114,6 +118,8 @@ class UdhcpcSupervisor implements Udhcpc {
   readonly #process: SupervisedProcess;
   /** The running udhcpc's token: reports of an instance already gone are refused. */
   #token: string | undefined;
+  /** Whether the last event gave a lease (bound, renew) rather than took it (deconfig, leasefail, nak). */
+  #bound = false;
   /** Events reach onEvent one at a time and in order, the supervisor's own deconfig included. */
   #events: Promise<void> = Promise.resolve();
 
@@ -140,7 +146,8 @@ class UdhcpcSupervisor implements Udhcpc {
   }
 
   renew(): void {
-    this.#process.signal("SIGUSR1");
+    if (this.#bound) this.#process.signal("SIGUSR1");
+    else this.#process.restart();
   }
 
   release(): void {
@@ -193,6 +200,7 @@ class UdhcpcSupervisor implements Udhcpc {
   }
 
   #emit(event: DhcpEvent): Promise<void> {
+    this.#bound = event.kind === "bound" || event.kind === "renew";
     const delivered = this.#events.then(async () => {
       try {
         await this.#options.onEvent(event);

@@ -10,9 +10,11 @@ export async function writeFileAtomic(
   path: string,
   content: string | Uint8Array,
   mode = 0o644,
+  /** For directories it has to create. */
+  directoryMode = 0o755,
 ): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
+  await mkdir(directory, { recursive: true, mode: directoryMode });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     const file = await open(temporary, "wx", mode);

@@ -3,7 +3,9 @@ import type { DaemonsInput, InterfaceEvent } from "../../machines/interface.js";
 import type { DhcpEvent } from "../dhcp/lease-event.js";
 import type { ReportServer } from "../dhcp/report-server.js";
 import { startUdhcpc } from "../dhcp/udhcpc.js";
+import { startWiredSupplicant } from "../ieee8021x/wired-supplicant.js";
 import type { Logger } from "../log.js";
+import type { PropertyTable } from "../properties/property-table.js";
 import type { DaemonSpec } from "../technologies/types.js";
 import type { CommandRunner } from "./command-runner.js";
 import { type CommandContext, runInterfaceCommand } from "./interface-commands.js";
@@ -12,6 +14,9 @@ export interface DaemonDependencies extends CommandContext {
   runner: CommandRunner;
   dhcpServer: ReportServer;
   handlerPath: string;
+  /** Where daemons' config files go (wpa_supplicant's hold secrets: the directory is 0700). */
+  configDir: string;
+  properties: PropertyTable;
   logger: Logger;
   commandTimeoutMs: number;
   /** Stopping is asynchronous; the manager waits for these before it reports itself stopped. */
@@ -21,6 +26,17 @@ export interface DaemonDependencies extends CommandContext {
 
 interface RunningDaemon {
   stop(): Promise<void>;
+  /** Asks for an address now (udhcpc), e.g. once the port is authorized. */
+  renew?(): void;
+}
+
+/** What a daemon may do to the interface machine and to the other daemons of its interface. */
+interface DaemonContext {
+  dependencies: DaemonDependencies;
+  sendBack: (event: InterfaceEvent) => void;
+  isStopped: () => boolean;
+  /** Every other daemon asks for an address again. */
+  renewOthers: () => void;
 }
 
 function leaseSettings(event: Extract<DhcpEvent, { kind: "bound" | "renew" }>) {
@@ -32,11 +48,9 @@ function leaseSettings(event: Extract<DhcpEvent, { kind: "bound" | "renew" }>) {
   };
 }
 
-function startDaemon(
-  spec: DaemonSpec,
-  dependencies: DaemonDependencies,
-  sendBack: (event: InterfaceEvent) => void,
-  isStopped: () => boolean,
+function startUdhcpcDaemon(
+  spec: Extract<DaemonSpec, { kind: "udhcpc" }>,
+  { dependencies, sendBack, isStopped }: DaemonContext,
 ): RunningDaemon {
   const { ifname } = spec;
   const logger = dependencies.logger.child({ ifname, daemon: spec.kind });
@@ -68,14 +82,65 @@ function startDaemon(
   });
 }
 
+function startSupplicantDaemon(
+  spec: Extract<DaemonSpec, { kind: "wpa_supplicant" }>,
+  { dependencies, sendBack, isStopped, renewOthers }: DaemonContext,
+): RunningDaemon {
+  const { ifname } = spec;
+  const key = ["interface", ifname, "eap", "state"];
+  let portWasOpen = false;
+  const supplicant = startWiredSupplicant({
+    ifname,
+    network: spec.network,
+    runner: dependencies.runner,
+    configDir: dependencies.configDir,
+    logger: dependencies.logger,
+    onState: (state) => {
+      if (isStopped()) return;
+      dependencies.properties.put(key, state);
+      // A DHCP client that gave up on a closed port waits seconds before it tries
+      // again. A reauthentication keeps the port open: no need to ask then.
+      if (state === "authorized" && !portWasOpen) renewOthers();
+      portWasOpen = state === "authorized" || (state === "authenticating" && portWasOpen);
+    },
+    onError: (error) => {
+      if (!isStopped())
+        sendBack({ type: "daemon.failed", reason: `wpa_supplicant: ${error.message}` });
+    },
+  });
+  return {
+    stop: async () => {
+      await supplicant.stop();
+      dependencies.properties.clear(key);
+    },
+  };
+}
+
+function startDaemon(spec: DaemonSpec, context: DaemonContext): RunningDaemon {
+  switch (spec.kind) {
+    case "udhcpc":
+      return startUdhcpcDaemon(spec, context);
+    case "wpa_supplicant":
+      return startSupplicantDaemon(spec, context);
+  }
+}
+
 /** The interface machine's `daemons` actor: runs the plan's daemons until the state is left. */
 export function interfaceDaemons(dependencies: DaemonDependencies) {
   return fromCallback<InterfaceEvent, DaemonsInput>(({ input, sendBack }) => {
     let stopped = false;
     const running: RunningDaemon[] = [];
+    const context: DaemonContext = {
+      dependencies,
+      sendBack,
+      isStopped: () => stopped,
+      renewOthers: () => {
+        for (const daemon of running) daemon.renew?.();
+      },
+    };
     for (const spec of input.daemons) {
       try {
-        running.push(startDaemon(spec, dependencies, sendBack, () => stopped));
+        running.push(startDaemon(spec, context));
       } catch (error) {
         // A daemon that cannot even start (bad option, refused namespace) is the
         // interface's failure: it retries later instead of the actor crashing.

@@ -4,6 +4,7 @@ import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { execa } from "execa";
 import type { InterfaceConfig } from "../config/schema.js";
 import { isIpv4Address } from "../route/ipv4.js";
@@ -247,8 +248,7 @@ export class Lab {
    */
   async uplinkPowerCommands(ifname: string): Promise<{ powerOn: string[]; powerOff: string[] }> {
     const uplink = this.uplink(ifname);
-    const dir = await mkdtemp(join(tmpdir(), "statenet-power-"));
-    this.#tempDirs.add(dir);
+    const dir = await this.tempDir("power");
     const script = join(dir, `${ifname}-power.sh`);
     const lines = [
       "#!/bin/sh",
@@ -288,16 +288,17 @@ export class Lab {
    */
   async startDhcpServer(ifname: string, options: DhcpServerOptions = {}): Promise<LabServer> {
     const uplink = this.uplink(ifname);
-    const dir = await mkdtemp(join(tmpdir(), "statenet-udhcpd-"));
-    this.#tempDirs.add(dir);
+    const dir = await this.tempDir("udhcpd");
     const conf = join(dir, "udhcpd.conf");
     await writeFile(conf, udhcpdConfig(uplink, dir, options), { mode: 0o600 });
-    return this.#startServer(
+    return this.startProcess(
       "udhcpd",
       uplink.routerNs,
       ["busybox", "udhcpd", "-f", "-a", "0", conf],
-      67,
-      dir,
+      {
+        dir,
+        ready: (gone) => this.#waitForUdp(uplink.routerNs, 67, gone),
+      },
     );
   }
 
@@ -311,8 +312,7 @@ export class Lab {
     names: Readonly<Record<string, string>>,
   ): Promise<LabServer> {
     const uplink = this.uplink(ifname);
-    const dir = await mkdtemp(join(tmpdir(), "statenet-dnsmasq-"));
-    this.#tempDirs.add(dir);
+    const dir = await this.tempDir("dnsmasq");
     const records = Object.entries(names).map(([name, address]) => `--address=/${name}/${address}`);
     const argv = [
       "dnsmasq",
@@ -326,25 +326,50 @@ export class Lab {
       `--pid-file=${join(dir, "dnsmasq.pid")}`,
       ...records,
     ];
-    return this.#startServer("dnsmasq", uplink.routerNs, argv, 53, dir);
+    return this.startProcess("dnsmasq", uplink.routerNs, argv, {
+      dir,
+      ready: (gone) => this.#waitForUdp(uplink.routerNs, 53, gone),
+    });
   }
 
-  /** A server in one of the lab's namespaces, up once it listens on its UDP port; stop removes `dir`. */
-  async #startServer(
+  /** A directory for a lab process's files, removed with the lab at the latest. */
+  async tempDir(purpose: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), `statenet-${purpose}-`));
+    this.#tempDirs.add(dir);
+    return dir;
+  }
+
+  /**
+   * Runs a server in one of the lab's namespaces; resolves once `ready` does
+   * (it is told whether the process is gone). `stop` kills it by its pid and
+   * removes `dir`.
+   */
+  async startProcess(
     name: string,
     ns: string,
     argv: readonly string[],
-    port: number,
-    dir: string,
+    options: {
+      dir: string;
+      ready: (gone: () => boolean) => Promise<void>;
+      /** Each line of its standard output; otherwise the output is dropped. */
+      onLine?: (line: string) => void;
+    },
   ): Promise<LabServer> {
+    const { dir, ready, onLine } = options;
     const child = execa("ip", ["netns", "exec", ns, ...argv], {
       env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
       extendEnv: false,
       stdin: "ignore",
-      stdout: "ignore",
+      stdout: onLine ? "pipe" : "ignore",
       buffer: false,
       reject: false,
     });
+    if (onLine && child.stdout) {
+      createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
+        "line",
+        onLine,
+      );
+    }
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4096);
@@ -369,7 +394,7 @@ export class Lab {
     };
     try {
       if (pid === undefined) throw new Error("did not start");
-      await this.#waitForUdp(ns, port, () => exited);
+      await ready(() => exited);
     } catch (error) {
       await stop();
       throw new Error(`${name} in ${ns}: ${(error as Error).message} ${stderr.trim()}`);

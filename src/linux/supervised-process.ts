@@ -54,6 +54,8 @@ export class SupervisedProcess {
   #restartTimer: NodeJS.Timeout | undefined;
   #restarts = 0;
   #stopping: Promise<void> | undefined;
+  /** The run that restart() ended: its exit is no failure. */
+  #replaced: Run | undefined;
 
   /** Starts the first run at once; `start` throwing (a bad option) throws here. */
   constructor(options: SupervisedProcessOptions) {
@@ -82,6 +84,21 @@ export class SupervisedProcess {
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  /** Ends the running process and starts a new one at once: no backoff, no onExit. */
+  restart(): void {
+    if (this.#stopping) return;
+    const run = this.#run;
+    if (!run) {
+      clearTimeout(this.#restartTimer);
+      this.#respawn();
+      return;
+    }
+    this.#replaced = run;
+    this.signal("SIGTERM");
+    const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
+    void run.exited.then(() => clearTimeout(killer));
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -135,6 +152,11 @@ export class SupervisedProcess {
     ended?.();
     if (this.#run === run) this.#run = undefined;
     if (this.#stopping) return;
+    if (this.#replaced === run) {
+      this.#replaced = undefined;
+      this.#spawn();
+      return;
+    }
     const ranMs = Date.now() - run.startedAt;
     this.#log.warn({ code, signal, ranMs }, `${this.#options.name} exited`);
     this.#options.onExit?.({ code, signal, ranMs });
@@ -146,17 +168,20 @@ export class SupervisedProcess {
     const delay = this.#nextDelayMs;
     this.#nextDelayMs = Math.min(delay * 2, Math.max(MAX_RESTART_DELAY_MS, this.#baseDelayMs));
     this.#restartTimer = setTimeout(() => {
-      if (this.#stopping) return;
-      this.#restarts += 1;
-      try {
-        this.#spawn();
-      } catch (error) {
-        // What started once (its options were checked) should start again; if
-        // not, keep trying rather than leave the interface without its daemon.
-        this.#log.error({ err: error }, `could not restart ${this.#options.name}`);
-        this.#scheduleRestart(0);
-      }
+      if (!this.#stopping) this.#respawn();
     }, delay);
+  }
+
+  #respawn(): void {
+    this.#restarts += 1;
+    try {
+      this.#spawn();
+    } catch (error) {
+      // What started once (its options were checked) should start again; if
+      // not, keep trying rather than leave the interface without its daemon.
+      this.#log.error({ err: error }, `could not restart ${this.#options.name}`);
+      this.#scheduleRestart(0);
+    }
   }
 
   #readLines(stream: Readable | null): void {

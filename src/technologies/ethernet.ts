@@ -1,5 +1,5 @@
 import type { EthernetConfig } from "../config/schema.js";
-import type { InterfaceCommand, Ipv4Settings, TechnologyPlan } from "./types.js";
+import type { DaemonSpec, InterfaceCommand, Ipv4Settings, TechnologyPlan } from "./types.js";
 
 /** Commands that make any managed link usable for routing. */
 export function linkUpCommands(ifname: string): InterfaceCommand[] {
@@ -34,6 +34,12 @@ function staticSettings(ipv4: Extract<EthernetConfig["ipv4"], { method: "static"
 export function ethernetPlan(ifname: string, config: EthernetConfig): TechnologyPlan {
   const { ipv4 } = config;
   const staticIpv4 = ipv4.method === "static" ? staticSettings(ipv4) : undefined;
+  const daemons: DaemonSpec[] = [];
+  // Authentication first: a port that is not authorized passes no DHCP.
+  if (config.ieee8021x) {
+    daemons.push({ kind: "wpa_supplicant", ifname, driver: "wired", network: config.ieee8021x });
+  }
+  if (ipv4.method === "dhcp") daemons.push({ kind: "udhcpc", ifname, hostname: ipv4.hostname });
   return {
     up: [
       ...linkUpCommands(ifname),
@@ -42,7 +48,7 @@ export function ethernetPlan(ifname: string, config: EthernetConfig): Technology
     ],
     down: linkDownCommands(ifname),
     files: [],
-    daemons: ipv4.method === "dhcp" ? [{ kind: "udhcpc", ifname, hostname: ipv4.hostname }] : [],
+    daemons,
     staticIpv4,
     reaches: ipv4.method === "disabled" ? "lan" : "internet",
   };

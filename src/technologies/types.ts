@@ -1,3 +1,4 @@
+import type { Ieee8021xConfig } from "../config/schema.js";
 import type { Ipv4Address } from "../route/types.js";
 
 /**
@@ -28,7 +29,10 @@ export interface TechnologyFile {
 }
 
 /** A supervised program that runs while the interface is configured. */
-export type DaemonSpec = { kind: "udhcpc"; ifname: string; hostname?: string | undefined };
+export type DaemonSpec =
+  | { kind: "udhcpc"; ifname: string; hostname?: string | undefined }
+  /** Wired 802.1X: authenticates the port; its config file is written when it starts. */
+  | { kind: "wpa_supplicant"; ifname: string; driver: "wired"; network: Ieee8021xConfig };
 
 /** IPv4 settings of a configured interface, static or from a lease. */
 export interface Ipv4Settings {

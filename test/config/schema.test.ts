@@ -178,6 +178,41 @@ describe("configuration file", () => {
     );
   });
 
+  it("takes wired 802.1X and names what is missing or wrong in it", () => {
+    const with8021x = (ieee8021x: unknown) =>
+      eth0({ type: "ethernet", ipv4: { method: "dhcp" }, ieee8021x });
+    expect(
+      parseConfig(with8021x({ eap: "md5", identity: "user1", password: 'p "w }' })).interfaces.eth0,
+    ).toMatchObject({ ieee8021x: { eap: "md5", identity: "user1", password: 'p "w }' } });
+    expect(problems(with8021x({ eap: "leap", identity: "u", password: "p" }))).toEqual([
+      "interfaces.eth0.ieee8021x.eap: eap must be md5, peap or tls",
+    ]);
+    // Without the CA the server is not checked, and anyone on the wire gets the password.
+    expect(problems(with8021x({ eap: "peap", identity: "u", password: "p" }))).toEqual([
+      "interfaces.eth0.ieee8021x.caCert: required (string)",
+    ]);
+    expect(
+      problems(
+        with8021x({
+          eap: "tls",
+          identity: "",
+          clientCert: "client.pem",
+          privateKey: "/k\0ey",
+          caCert: "/ca.pem",
+          serverDomain: "not a domain",
+        }),
+      ),
+    ).toEqual([
+      "interfaces.eth0.ieee8021x.identity: must not be empty",
+      "interfaces.eth0.ieee8021x.clientCert: must be an absolute path",
+      "interfaces.eth0.ieee8021x.privateKey: must not contain a NUL character",
+      "interfaces.eth0.ieee8021x.serverDomain: must be a domain name",
+    ]);
+    expect(problems(with8021x({ eap: "md5", identity: "u", password: "é".repeat(128) }))).toEqual([
+      "interfaces.eth0.ieee8021x.password: must be at most 255 bytes",
+    ]);
+  });
+
   it("names every bad field at once", () => {
     expect(problems(staticIpv4({ address: "1.2.3", gateway: "x" }))).toEqual([
       'interfaces.eth0.ipv4.address: not an IPv4 address: "1.2.3"',

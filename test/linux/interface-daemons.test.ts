@@ -5,6 +5,7 @@ import { createCommandRunner } from "../../src/linux/command-runner.js";
 import { interfaceDaemons } from "../../src/linux/interface-daemons.js";
 import { createIpRunner } from "../../src/linux/ip.js";
 import { silentLogger } from "../../src/log.js";
+import { PropertyTable } from "../../src/properties/property-table.js";
 
 it("reports a daemon that cannot start as the interface's failure instead of crashing", async () => {
   const server: ReportServer = {
@@ -17,6 +18,8 @@ it("reports a daemon that cannot start as the interface's failure instead of cra
     runner: createCommandRunner({ netns: "sn-never-created" }),
     dhcpServer: server,
     handlerPath: "/nonexistent/handler",
+    configDir: "/nonexistent/wpa_supplicant",
+    properties: new PropertyTable(),
     logger: silentLogger(),
     commandTimeoutMs: 1_000,
     trackStop: () => {},

@@ -67,6 +67,21 @@ describe("ethernet technology", () => {
     });
   });
 
+  it("802.1X: wpa_supplicant authenticates the port before udhcpc asks for a lease", () => {
+    const ieee8021x = { eap: "md5" as const, identity: "user1", password: "p" };
+    const plan = technologyPlan("eth0", { type: "ethernet", ipv4: { method: "dhcp" }, ieee8021x });
+    expect(plan.daemons).toEqual([
+      { kind: "wpa_supplicant", ifname: "eth0", driver: "wired", network: ieee8021x },
+      { kind: "udhcpc", ifname: "eth0", hostname: undefined },
+    ]);
+    const staticPlan = technologyPlan("eth0", {
+      type: "ethernet",
+      ipv4: { method: "static", address: "192.0.2.10", prefixLength: 24 },
+      ieee8021x,
+    });
+    expect(staticPlan.daemons.map((daemon) => daemon.kind)).toEqual(["wpa_supplicant"]);
+  });
+
   it("disabled IPv4: the link is up, with no address and no daemon", () => {
     const plan = technologyPlan("eth0", { type: "ethernet", ipv4: { method: "disabled" } });
     expect(plan.up).toEqual([

@@ -1,0 +1,37 @@
+/**
+ * What wpa_supplicant's output says about the port's authentication. It
+ * prints its control events (`eth0: CTRL-EVENT-EAP-SUCCESS ...`) on standard
+ * output at the default level, which is all the manager needs from it on a
+ * wire; no control socket.
+ */
+
+/** The port's 802.1X state, as published in `interface/<if>/eap/state`. */
+export type EapState = "starting" | "authenticating" | "authorized" | "failed";
+
+export interface SupplicantEvent {
+  state: EapState;
+  /** Why, for the log: the event's own text (never a secret: wpa_supplicant does not print them at this level). */
+  detail: string;
+}
+
+const STATE_OF_EVENT: Readonly<Record<string, EapState>> = {
+  "EAP-STARTED": "authenticating",
+  "EAP-SUCCESS": "authorized",
+  CONNECTED: "authorized",
+  "EAP-FAILURE": "failed",
+  "EAP-TIMEOUT-FAILURE": "failed",
+  // The server's certificate was refused (wrong CA, wrong domain): the exchange stops here.
+  "EAP-TLS-CERT-ERROR": "failed",
+  DISCONNECTED: "starting",
+};
+
+const EVENT = /^(?<ifname>[^\s:]+): CTRL-EVENT-(?<name>[A-Z0-9-]+)\b ?(?<rest>.*)$/;
+
+/** The state change a line announces for `ifname`; undefined for any other line. */
+export function parseSupplicantLine(ifname: string, line: string): SupplicantEvent | undefined {
+  const match = EVENT.exec(line.trim());
+  if (!match?.groups || match.groups.ifname !== ifname) return undefined;
+  const state = STATE_OF_EVENT[match.groups.name ?? ""];
+  if (state === undefined) return undefined;
+  return { state, detail: `${match.groups.name} ${match.groups.rest ?? ""}`.trim() };
+}

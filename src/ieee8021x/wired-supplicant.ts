@@ -1,0 +1,141 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Ieee8021xConfig } from "../config/schema.js";
+import { writeFileAtomic } from "../linux/atomic-write.js";
+import type { CommandRunner } from "../linux/command-runner.js";
+import { assertInterfaceName } from "../linux/interface-name.js";
+import { assertMayChangeNetwork } from "../linux/network-namespace.js";
+import { SupervisedProcess } from "../linux/supervised-process.js";
+import type { Logger } from "../log.js";
+import { wiredWpaSupplicantConf } from "../technologies/wpa-supplicant-conf.js";
+import { type EapState, parseSupplicantLine } from "./supplicant-events.js";
+
+/**
+ * Keeps wpa_supplicant authenticating one wired port (802.1X): writes its
+ * config file (mode 0600, it holds the password), supervises the process and
+ * reports the port's state as wpa_supplicant announces it.
+ */
+
+export interface WiredSupplicantOptions {
+  ifname: string;
+  network: Ieee8021xConfig;
+  runner: CommandRunner;
+  /** Where the config file goes (created with mode 0700); it is removed on stop. */
+  configDir: string;
+  logger: Logger;
+  /** Each change of the port's state; "starting" again whenever wpa_supplicant (re)starts. */
+  onState: (state: EapState) => void;
+  /** The config file could not be written: the interface cannot authenticate. */
+  onError: (error: Error) => void;
+  restartDelayMs?: number | undefined;
+  /** A wpa_supplicant binary; by default `wpa_supplicant` from PATH. */
+  wpaSupplicantPath?: string;
+}
+
+export interface WiredSupplicant {
+  /** Stops wpa_supplicant and removes its config file. */
+  stop(): Promise<void>;
+  readonly pid: number | undefined;
+  readonly state: EapState;
+}
+
+export function wpaSupplicantArguments(ifname: string, configPath: string): string[] {
+  assertInterfaceName(ifname);
+  // Foreground, so it stays our child; -Dwired: EAPOL on an Ethernet port, no radio.
+  return ["-D", "wired", "-i", ifname, "-c", configPath];
+}
+
+export function startWiredSupplicant(options: WiredSupplicantOptions): WiredSupplicant {
+  const configPath = join(options.configDir, `${options.ifname}.conf`);
+  const args = wpaSupplicantArguments(options.ifname, configPath);
+  // It sends EAPOL frames on the interface: tests must keep it inside a namespace.
+  assertMayChangeNetwork(options.runner.netns, `wpa_supplicant -i ${options.ifname}`);
+  return new Supplicant(options, configPath, args);
+}
+
+class Supplicant implements WiredSupplicant {
+  readonly #options: WiredSupplicantOptions;
+  readonly #configPath: string;
+  readonly #log: Logger;
+  readonly #started: Promise<SupervisedProcess | undefined>;
+  #stopping: Promise<void> | undefined;
+  #state: EapState = "starting";
+  #process: SupervisedProcess | undefined;
+
+  constructor(options: WiredSupplicantOptions, configPath: string, args: string[]) {
+    this.#options = options;
+    this.#configPath = configPath;
+    this.#log = options.logger.child({ component: "wpa_supplicant", ifname: options.ifname });
+    this.#started = this.#start(args);
+  }
+
+  get state(): EapState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const supervised = await this.#started;
+    await supervised?.stop();
+    await rm(this.#configPath, { force: true });
+  }
+
+  async #start(args: string[]): Promise<SupervisedProcess | undefined> {
+    try {
+      await writeFileAtomic(
+        this.#configPath,
+        wiredWpaSupplicantConf(this.#options.network),
+        0o600,
+        0o700,
+      );
+    } catch (error) {
+      this.#log.error({ err: error }, "could not write wpa_supplicant's config file");
+      this.#options.onError(error as Error);
+      return undefined;
+    }
+    if (this.#stopping) return undefined;
+    const { runner, wpaSupplicantPath = "wpa_supplicant" } = this.#options;
+    this.#setState("starting", "started");
+    this.#process = new SupervisedProcess({
+      name: "wpa_supplicant",
+      runner,
+      logger: this.#log,
+      restartDelayMs: this.#options.restartDelayMs,
+      start: () => ({
+        file: wpaSupplicantPath,
+        args,
+        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      }),
+      onLine: (line) => this.#onLine(line),
+      // A new process authenticates from the start.
+      onExit: () => this.#setState("starting", "wpa_supplicant exited"),
+    });
+    return this.#process;
+  }
+
+  #onLine(line: string): void {
+    const event = parseSupplicantLine(this.#options.ifname, line);
+    if (!event) {
+      this.#log.debug({ output: line }, "wpa_supplicant");
+      return;
+    }
+    this.#setState(event.state, event.detail);
+  }
+
+  #setState(state: EapState, detail: string): void {
+    // CONNECTED follows EAP-SUCCESS: one change.
+    if (state === this.#state && state !== "starting") return;
+    if (state === "failed") this.#log.warn({ detail }, "802.1X authentication failed");
+    else this.#log.info({ state, detail }, "802.1X");
+    this.#state = state;
+    this.#options.onState(state);
+  }
+}

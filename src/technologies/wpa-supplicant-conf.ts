@@ -1,0 +1,63 @@
+import type { Ieee8021xConfig } from "../config/schema.js";
+
+/**
+ * wpa_supplicant's configuration for wired 802.1X. Every user-supplied value
+ * is written hex-encoded (wpa_supplicant reads an unquoted string value as
+ * hex), so quotes, spaces or `}` in a password cannot end it or add lines.
+ */
+
+function hex(value: string): string {
+  return Buffer.from(value, "utf8").toString("hex");
+}
+
+type Setting = [name: string, value: string | undefined];
+
+function networkSettings(network: Ieee8021xConfig): Setting[] {
+  switch (network.eap) {
+    case "md5":
+      return [
+        ["eap", "MD5"],
+        ["identity", hex(network.identity)],
+        ["password", hex(network.password)],
+      ];
+    case "peap":
+      return [
+        ["eap", "PEAP"],
+        ["identity", hex(network.identity)],
+        ["anonymous_identity", network.anonymousIdentity && hex(network.anonymousIdentity)],
+        ["password", hex(network.password)],
+        ["phase2", '"auth=MSCHAPV2"'],
+        ["ca_cert", hex(network.caCert)],
+        ["domain_suffix_match", network.serverDomain && hex(network.serverDomain)],
+      ];
+    case "tls":
+      return [
+        ["eap", "TLS"],
+        ["identity", hex(network.identity)],
+        ["client_cert", hex(network.clientCert)],
+        ["private_key", hex(network.privateKey)],
+        ["private_key_passwd", network.privateKeyPassword && hex(network.privateKeyPassword)],
+        ["ca_cert", hex(network.caCert)],
+        ["domain_suffix_match", network.serverDomain && hex(network.serverDomain)],
+      ];
+  }
+}
+
+/** The file's content; it holds the password, so it is written with mode 0600. */
+export function wiredWpaSupplicantConf(network: Ieee8021xConfig): string {
+  const settings: Setting[] = [
+    ["key_mgmt", "IEEE8021X"],
+    // No dynamic WEP keys on a wire.
+    ["eapol_flags", "0"],
+    ...networkSettings(network),
+  ];
+  return [
+    "# Written by statenet on every start of wpa_supplicant; changes are lost.",
+    // Wired: no scanning, the one network block is used as is.
+    "ap_scan=0",
+    "network={",
+    ...settings.flatMap(([name, value]) => (value === undefined ? [] : [`\t${name}=${value}`])),
+    "}",
+    "",
+  ].join("\n");
+}
