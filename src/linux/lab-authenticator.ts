@@ -58,19 +58,19 @@ function eapUsers(users: readonly LabEapUser[]): string {
     if (/["\n]/.test(identity)) throw new Error(`lab EAP identity ${JSON.stringify(identity)}`);
     return `"${identity}"`;
   };
-  const lines = users.flatMap((user) => {
+  const line = (user: LabEapUser): string => {
     const password = user.password === undefined ? "" : ` ${hex(user.password)}`;
     switch (user.method) {
       case "md5":
-        return [`${quoted(user.identity)} MD5${password}`];
+        return `${quoted(user.identity)} MD5${password}`;
       case "peap":
-        return [`${quoted(user.identity)} MSCHAPV2${password} [2]`];
+        return `${quoted(user.identity)} MSCHAPV2${password} [2]`;
       case "tls":
-        return [`${quoted(user.identity)} TLS`];
+        return `${quoted(user.identity)} TLS`;
     }
-  });
+  };
   // Any outer identity (an anonymous one) may open a tunnel; who it is shows inside.
-  return [...lines, "* PEAP,TLS", ""].join("\n");
+  return [...users.map(line), "* PEAP,TLS", ""].join("\n");
 }
 
 function hostapdConf(routerIfname: string, dir: string, pki: LabPki | undefined): string {
