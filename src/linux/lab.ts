@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
-import type { InterfaceConfig } from "../config/schema.js";
+import type { EthernetConfig } from "../config/schema.js";
 import { isIpv4Address } from "../route/ipv4.js";
 import type { Ipv4Address } from "../route/types.js";
 import { createIpRunner, type IpRunner } from "./ip.js";
@@ -206,7 +206,7 @@ export class Lab {
   }
 
   /** A statenet config giving the uplink's device end its static address, the router as gateway and name server. */
-  staticConfig(ifname: string): InterfaceConfig {
+  staticConfig(ifname: string): EthernetConfig {
     const uplink = this.uplink(ifname);
     return {
       type: "ethernet",

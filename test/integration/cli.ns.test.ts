@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Lab } from "../../src/linux/lab.js";
+import { startAuthenticator } from "../../src/linux/lab-authenticator.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -230,6 +232,86 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     } finally {
       daemon.kill("SIGTERM");
       expect((await daemon).exitCode).toBe(0);
+    }
+  }, 40_000);
+
+  it("a secret configured at run time never leaves the daemon: info, get, subscribe, logs, disk", async () => {
+    const secret = `pw "${randomBytes(6).toString("hex")}" }`;
+    const configPath = join(dir, "secret.json");
+    const stateDir = join(dir, "state-secret");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
+        resolvConf: join(dir, "resolv-secret.conf"),
+        tmpDir: join(dir, "run-secret"),
+        stateDir,
+      }),
+    );
+    const cli = (...args: string[]) =>
+      execa(STATENET, [...args, "--config", configPath], { reject: false });
+    const port = await startAuthenticator(lab, "eth0", {
+      users: [{ identity: "user1", method: "md5", password: secret }],
+    });
+    const daemon = runDaemon(lab, configPath);
+    let logs = "";
+    daemon.stdout?.on("data", (chunk: Buffer) => {
+      logs += chunk.toString();
+    });
+    const outputs: string[] = [];
+    try {
+      await waitUntil("the control socket", async () => (await cli("info")).exitCode === 0);
+      const subscriber = execa(STATENET, ["subscribe", "interface/eth0", "--config", configPath], {
+        reject: false,
+      });
+      let streamed = "";
+      subscriber.stdout?.on("data", (chunk: Buffer) => {
+        streamed += chunk.toString();
+      });
+      await waitUntil("the subscription", () => streamed.includes("subscribed"));
+      const config = {
+        type: "ethernet",
+        ipv4: { method: "dhcp" },
+        ieee8021x: { eap: "md5", identity: "user1", password: secret },
+      };
+      const configured = await cli("configure", "eth0", JSON.stringify(config));
+      expect(configured.stdout).toBe("eth0: configured");
+      await port.waitForAuthorized(10_000);
+      await waitUntil("the port authorized", async () =>
+        (await cli("get", "interface/eth0/eap/state")).stdout.includes("authorized"),
+      );
+      await waitUntil("a lease", async () => (await lab.routeGet("203.0.113.53")).dev === "eth0");
+      subscriber.kill("SIGINT");
+      await subscriber;
+
+      const info = await cli("info");
+      expect(info.stdout).toContain("802.1X: authorized");
+      expect(info.stdout).toContain('"password":"***"');
+      const infoJson = await cli("info", "--json");
+      expect(JSON.parse(infoJson.stdout).interfaces.eth0.config.ieee8021x).toEqual({
+        eap: "md5",
+        identity: "user1",
+        password: "***",
+      });
+      const got = await cli("get", "interface/eth0/config", "--json");
+      expect(JSON.parse(got.stdout).ieee8021x.password).toBe("***");
+      expect(streamed).toContain('"password":"***"');
+      outputs.push(info.stdout, infoJson.stdout, got.stdout, streamed);
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+      await port.stop();
+    }
+    expect(logs).toContain("802.1X");
+    outputs.push(logs);
+    // What was saved is sealed: neither the secret nor wpa_supplicant's hex of it is readable.
+    for (const name of await readdir(join(stateDir, "configs"))) {
+      outputs.push((await readFile(join(stateDir, "configs", name))).toString("latin1"));
+    }
+    const hex = Buffer.from(secret).toString("hex");
+    for (const output of outputs) {
+      expect(output).not.toContain(secret);
+      expect(output).not.toContain(hex);
     }
   }, 40_000);
 

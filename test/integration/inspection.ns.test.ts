@@ -22,16 +22,30 @@ describeAsRoot("live inspection of a running manager", () => {
     name?: string;
     event?: { type: string; ifname?: string };
   }> = [];
+  const raw: string[] = [];
+  const SECRET = "inspect-me-not-8021x";
 
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
     relay = await startRelay({ port: 0 });
     listener = new WebSocket(relay.url);
-    listener.on("message", (data) => messages.push(JSON.parse(data.toString())));
+    listener.on("message", (data) => {
+      raw.push(data.toString());
+      messages.push(JSON.parse(data.toString()));
+    });
     await new Promise((resolve) => listener.once("open", resolve));
     running = await startLabManager(
       lab,
-      { interfaces: { eth0: lab.staticConfig("eth0"), wlan0: lab.staticConfig("wlan0") } },
+      {
+        interfaces: {
+          eth0: lab.staticConfig("eth0"),
+          // Its plan (machine context) carries wpa_supplicant's settings, password included.
+          wlan0: {
+            ...lab.staticConfig("wlan0"),
+            ieee8021x: { eap: "md5", identity: "kiosk", password: SECRET },
+          },
+        },
+      },
       { inspect: relay.url },
     );
   });
@@ -50,6 +64,14 @@ describeAsRoot("live inspection of a running manager", () => {
         names.has(name),
       );
     });
+  });
+
+  it("never shows a secret: the 802.1X password in wlan0's config and plan is masked", async () => {
+    await waitUntil("wlan0's plan at the relay", () =>
+      raw.some((message) => message.includes('"wpa_supplicant"')),
+    );
+    expect(raw.join("\n")).not.toContain(SECRET);
+    expect(raw.some((message) => message.includes('"password":"***"'))).toBe(true);
   });
 
   it("shows the events that move them, as they happen", async () => {
