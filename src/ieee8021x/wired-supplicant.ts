@@ -27,9 +27,6 @@ export interface WiredSupplicantOptions {
   onState: (state: EapState) => void;
   /** The config file could not be written: the interface cannot authenticate. */
   onError: (error: Error) => void;
-  restartDelayMs?: number | undefined;
-  /** A wpa_supplicant binary; by default `wpa_supplicant` from PATH. */
-  wpaSupplicantPath?: string;
 }
 
 export interface WiredSupplicant {
@@ -96,35 +93,34 @@ class Supplicant implements WiredSupplicant {
         0o600,
         0o700,
       );
+      if (this.#stopping) return undefined;
+      this.#setState("starting", "started");
+      this.#process = new SupervisedProcess({
+        name: "wpa_supplicant",
+        runner: this.#options.runner,
+        logger: this.#log,
+        start: () => ({
+          file: "wpa_supplicant",
+          args,
+          env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+        }),
+        onLine: (line) => this.#onLine(line),
+        // A new process authenticates from the start.
+        onExit: () => this.#setState("starting", "wpa_supplicant exited"),
+      });
+      return this.#process;
     } catch (error) {
-      this.#log.error({ err: error }, "could not write wpa_supplicant's config file");
+      this.#log.error({ err: error }, "could not start wpa_supplicant");
       this.#options.onError(error as Error);
       return undefined;
     }
-    if (this.#stopping) return undefined;
-    const { runner, wpaSupplicantPath = "wpa_supplicant" } = this.#options;
-    this.#setState("starting", "started");
-    this.#process = new SupervisedProcess({
-      name: "wpa_supplicant",
-      runner,
-      logger: this.#log,
-      restartDelayMs: this.#options.restartDelayMs,
-      start: () => ({
-        file: wpaSupplicantPath,
-        args,
-        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-      }),
-      onLine: (line) => this.#onLine(line),
-      // A new process authenticates from the start.
-      onExit: () => this.#setState("starting", "wpa_supplicant exited"),
-    });
-    return this.#process;
   }
 
   #onLine(line: string): void {
     const event = parseSupplicantLine(this.#options.ifname, line);
     if (!event) {
-      this.#log.debug({ output: line }, "wpa_supplicant");
+      // Few lines at its default level, and they say why (a CA file that does not load).
+      this.#log.info({ output: line }, "wpa_supplicant");
       return;
     }
     this.#setState(event.state, event.detail);
