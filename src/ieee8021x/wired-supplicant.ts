@@ -32,6 +32,12 @@ export interface WiredSupplicantOptions {
 export interface WiredSupplicant {
   /** Stops wpa_supplicant and removes its config file. */
   stop(): Promise<void>;
+  /**
+   * The carrier went (the switch closes the port) or came back. wpa_supplicant
+   * on a wire does not notice either, and a switch need not start the exchange
+   * itself: on carrier back it is started over, so the port opens in seconds.
+   */
+  carrierChanged(lowerUp: boolean): void;
   readonly pid: number | undefined;
   readonly state: EapState;
 }
@@ -77,6 +83,16 @@ class Supplicant implements WiredSupplicant {
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  carrierChanged(lowerUp: boolean): void {
+    if (!this.#process || this.#stopping) return;
+    if (!lowerUp) {
+      this.#setState("starting", "carrier lost");
+      return;
+    }
+    this.#setState("starting", "carrier back: authenticating again");
+    this.#process.restart();
   }
 
   async #stop(): Promise<void> {

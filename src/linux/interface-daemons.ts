@@ -108,8 +108,16 @@ function startSupplicantDaemon(
         sendBack({ type: "daemon.failed", reason: `wpa_supplicant: ${error.message}` });
     },
   });
+  const unsubscribe = dependencies.properties.subscribe(
+    ["interface", ifname, "lower_up"],
+    (change) => {
+      if (typeof change.new === "boolean" && change.old !== undefined && change.new !== change.old)
+        supplicant.carrierChanged(change.new);
+    },
+  );
   return {
     stop: async () => {
+      unsubscribe();
       await supplicant.stop();
       dependencies.properties.clear(key);
     },

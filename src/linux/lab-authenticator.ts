@@ -46,6 +46,11 @@ export interface LabAuthenticator extends LabServer {
   stations(): Promise<string>;
   /** Starts the exchange with this MAC now, as a switch does when a link comes up (`new_sta`). */
   startSession(mac: string): Promise<void>;
+  /**
+   * The link went down (`lab.unplug`): like a switch, forget who was
+   * authorized and close the port. hostapd's wired driver does not notice.
+   */
+  linkLost(): Promise<void>;
 }
 
 const EAPOL = "0x888e";
@@ -192,6 +197,13 @@ export async function startAuthenticator(
         waiters.add(done);
       }),
     stations: async () => (await cli("all_sta")).stdout,
+    linkLost: async () => {
+      for (const mac of [...authorized]) {
+        authorized.delete(mac);
+        await cli("deauthenticate", mac);
+      }
+      await gate.close();
+    },
     startSession: async (mac) => {
       const result = await cli("new_sta", mac);
       if (!result.stdout.includes("OK"))
