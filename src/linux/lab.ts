@@ -243,25 +243,46 @@ export class Lab {
    * Commands that power an uplink "device" on and off, as a power manager's
    * `commands` run them: off deletes the veth pair (the device disappears),
    * on creates it again with the router's end configured (the device end
-   * comes back down and unconfigured, like a freshly booted modem). Every
-   * `ip` names its namespace, so the script touches only the lab.
+   * comes back down and unconfigured, like a freshly booted modem). With
+   * `dhcpServer`, the device serves DHCP while it is on (busybox udhcpd,
+   * started by "on" and killed by its pid by "off"), as a modem's own DHCP
+   * server boots with it. Every `ip` names its namespace, so the script
+   * touches only the lab.
    */
-  async uplinkPowerCommands(ifname: string): Promise<{ powerOn: string[]; powerOff: string[] }> {
+  async uplinkPowerCommands(
+    ifname: string,
+    options: { dhcpServer?: DhcpServerOptions } = {},
+  ): Promise<{ powerOn: string[]; powerOff: string[] }> {
     const uplink = this.uplink(ifname);
     const dir = await this.tempDir("power");
     const script = join(dir, `${ifname}-power.sh`);
+    const pidFile = join(dir, "udhcpd.pid");
+    const dhcp = options.dhcpServer;
+    if (dhcp) {
+      await writeFile(join(dir, "udhcpd.conf"), udhcpdConfig(uplink, dir, dhcp), { mode: 0o600 });
+    }
+    const serverRunning = `[ -f ${pidFile} ] && kill -0 "$(cat ${pidFile})" 2>/dev/null`;
+    const startServer = dhcp
+      ? [
+          `  ${serverRunning} || ip netns exec ${uplink.routerNs} busybox udhcpd -a 0 ${join(dir, "udhcpd.conf")}`,
+        ]
+      : [];
     const lines = [
       "#!/bin/sh",
       "set -e",
       'case "$1" in',
       "on)",
-      // Already on: nothing to do (a power manager may power on a device that is on).
-      `  if ip -n ${this.deviceNs} link show ${uplink.ifname} >/dev/null 2>&1; then exit 0; fi`,
-      `  ip -n ${this.deviceNs} link add ${uplink.ifname} type veth peer name ${uplink.routerIfname} netns ${uplink.routerNs}`,
-      `  ip -n ${uplink.routerNs} addr add ${uplink.routerAddress}/${uplink.prefixLength} dev ${uplink.routerIfname}`,
-      `  ip -n ${uplink.routerNs} link set ${uplink.routerIfname} up`,
+      // Already on (a power manager may power on a device that is on): only make sure it serves.
+      `  if ! ip -n ${this.deviceNs} link show ${uplink.ifname} >/dev/null 2>&1; then`,
+      `    ip -n ${this.deviceNs} link add ${uplink.ifname} type veth peer name ${uplink.routerIfname} netns ${uplink.routerNs}`,
+      `    ip -n ${uplink.routerNs} addr add ${uplink.routerAddress}/${uplink.prefixLength} dev ${uplink.routerIfname}`,
+      `    ip -n ${uplink.routerNs} link set ${uplink.routerIfname} up`,
+      "  fi",
+      ...startServer,
       "  ;;",
       "off)",
+      // The pid the "on" branch started, and nothing else.
+      `  if ${serverRunning}; then kill "$(cat ${pidFile})"; rm -f ${pidFile}; fi`,
       `  ip -n ${this.deviceNs} link del ${uplink.ifname}`,
       "  ;;",
       '*) echo "usage: $0 on|off" >&2; exit 2 ;;',

@@ -132,6 +132,65 @@ describeAsRoot("power-manager watchdog on a real kernel: a modem power-cycled by
   });
 });
 
+describeAsRoot("a DHCP modem whose own DHCP server boots with it", () => {
+  let lab: Lab | undefined;
+  let running: LabManager | undefined;
+
+  afterAll(async () => {
+    await running?.stop();
+    await lab?.teardown();
+  });
+
+  it("gets a new lease from the modem after each power cycle and is back at internet", async () => {
+    lab = await Lab.create({ uplinks: ["wwan0"], internetHosts: [INTERNET_HOST] });
+    running = await startLabManager(lab, {
+      interfaces: {
+        wwan0: { type: "ethernet", ipv4: { method: "dhcp" }, connectivity: TIMINGS },
+      },
+      internetHosts: [{ host: INTERNET_HOST, port: 53 }],
+      powerManagers: {
+        wwan0: {
+          commands: await lab.uplinkPowerCommands("wwan0", { dhcpServer: {} }),
+          powerOnHoldMs: 500,
+          timeToPowerOffMs: 0,
+          minPowerOffMs: 300,
+        },
+      },
+    });
+    const { manager } = running;
+    const wwan0 = (leaf: string) => manager.get(["interface", "wwan0", leaf]);
+    const leased = () =>
+      (wwan0("addresses") as Array<{ family: string; address: string }> | undefined)?.find(
+        (address) => address.family === "inet",
+      )?.address;
+    await waitUntil(
+      "a lease and the Internet",
+      () => wwan0("connection") === "internet" && leased(),
+      15_000,
+    );
+    for (const cycle of [1, 2]) {
+      manager.forceReset("wwan0");
+      await waitUntil(
+        `power cycle ${cycle}`,
+        () => manager.get(["interface", "wwan0", "power", "cycles"]) === cycle,
+        5_000,
+      );
+      await waitUntil(
+        "the modem gone",
+        () => wwan0("present") === false || leased() === undefined,
+        5_000,
+      );
+      await waitUntil(
+        "a new lease and the Internet again",
+        () => wwan0("connection") === "internet" && leased(),
+        15_000,
+      );
+      const address = leased() as string;
+      expect((await lab.routeGet(INTERNET_HOST, address)).dev).toBe("wwan0");
+    }
+  }, 60_000);
+});
+
 describeAsRoot("power managers implemented in the app", () => {
   let lab: Lab;
   let running: LabManager | undefined;
