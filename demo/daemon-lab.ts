@@ -14,9 +14,19 @@ import { Lab } from "../src/linux/lab.js";
 
 export const STATENET_BIN = fileURLToPath(new URL("../bin/statenet", import.meta.url));
 
+/**
+ * A modem: its power is the existence of its veth pair, cut and restored by a
+ * command-based power manager with this watchdog; it serves DHCP itself while on.
+ */
+export interface LabModem {
+  watchdogTimeoutMs: number;
+  /** This uplink's own checker timings (a mobile uplink checks every minute by default). */
+  connectivity?: Partial<ConnectivitySettings>;
+}
+
 export interface DaemonLabOptions {
   /** Uplinks: `dhcp` gets a udhcpd on its router, `static` the lab's device address. */
-  uplinks: ReadonlyArray<{ ifname: string; ipv4: "dhcp" | "static" }>;
+  uplinks: ReadonlyArray<{ ifname: string; ipv4: "dhcp" | "static"; modem?: LabModem }>;
   internetHosts: readonly string[];
   logLevel?: string;
   /** Connectivity timings for every uplink, written into each one's configuration. */
@@ -63,19 +73,35 @@ export class DaemonLab {
     try {
       const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
-      const connectivity = options.connectivity ? { connectivity: options.connectivity } : {};
-      for (const { ifname, ipv4 } of options.uplinks) {
-        let config: InterfaceConfig;
-        if (ipv4 === "dhcp") {
+      const powerManagers: NonNullable<ConfigInput["powerManagers"]> = {};
+      for (const { ifname, ipv4, modem } of options.uplinks) {
+        if (modem) {
+          const commands = await lab.uplinkPowerCommands(
+            ifname,
+            ipv4 === "dhcp" ? { dhcpServer: {} } : {},
+          );
+          powerManagers[ifname] = {
+            commands,
+            watchdogTimeoutMs: modem.watchdogTimeoutMs,
+            powerOnHoldMs: 2_000,
+            timeToPowerOffMs: 0,
+            minPowerOffMs: 1_000,
+          };
+        } else if (ipv4 === "dhcp") {
           await lab.startDhcpServer(ifname);
-          config = { type: "ethernet", ipv4: { method: "dhcp" } };
-        } else {
-          config = lab.staticConfig(ifname);
         }
-        interfaces[ifname] = { ...config, ...connectivity } as InterfaceConfig;
+        const config: InterfaceConfig =
+          ipv4 === "dhcp"
+            ? { type: "ethernet", ipv4: { method: "dhcp" } }
+            : lab.staticConfig(ifname);
+        const connectivity = { ...options.connectivity, ...modem?.connectivity };
+        interfaces[ifname] = (
+          Object.keys(connectivity).length > 0 ? { ...config, connectivity } : config
+        ) as InterfaceConfig;
       }
       const config: ConfigInput = {
         interfaces,
+        powerManagers,
         internetHosts: options.internetHosts.map((host) => ({ host, port: 53 })),
         resolvConf: join(dir, "resolv.conf"),
         tmpDir: join(dir, "run"),

@@ -1,11 +1,13 @@
 import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
-import { DaemonLab, THREE_UPLINKS } from "./daemon-lab.js";
+import { DaemonLab, type DaemonLabOptions, THREE_UPLINKS } from "./daemon-lab.js";
 
 /**
  * The main job: the `statenet` daemon on a device with three uplinks (eth0 on
  * DHCP from a real udhcpd, wlan0 static, wwan0 on DHCP), each behind its own
  * router in a namespace lab. eth0's cable is pulled and put back; the timeline
  * shows what the daemon published and where the default route went, and when.
+ * Then eth0's upstream goes silent and comes back; then wwan0's, whose modem
+ * the watchdog restarts and then power-cycles.
  */
 
 process.env.STATENET_REQUIRE_NETNS = "1";
@@ -19,12 +21,19 @@ if (unavailable) {
 
 const INTERNET_HOST = "203.0.113.53";
 const SHOWN =
-  /^(available_interfaces|connection|name_servers|interface\/[^/]+\/(state|connection|addresses|lower_up))$/;
+  /^(available_interfaces|connection|name_servers|interface\/[^/]+\/(state|connection|addresses|lower_up|power\/state|power\/cycles))$/;
+const WATCHDOG_MS = 10_000;
+// wwan0 is a modem on a power manager; it checks every 2 s rather than a mobile uplink's 60 s.
+const UPLINKS: DaemonLabOptions["uplinks"] = THREE_UPLINKS.map((uplink) =>
+  uplink.ifname === "wwan0"
+    ? { ...uplink, modem: { watchdogTimeoutMs: WATCHDOG_MS, connectivity: { intervalMs: 2_000 } } }
+    : uplink,
+);
 
 const stamp = (ms: number) => `+${ms.toFixed(0).padStart(6)} ms`;
 
 const demo = await DaemonLab.start({
-  uplinks: THREE_UPLINKS,
+  uplinks: UPLINKS,
   internetHosts: [INTERNET_HOST],
 });
 let exitCode: number | undefined;
@@ -37,7 +46,7 @@ try {
     );
   }
   console.log(
-    `  eth0 and wwan0 lease from udhcpd, wlan0 is static; internet host ${INTERNET_HOST}\n`,
+    `  eth0 leases from udhcpd, wlan0 is static, wwan0 is a modem (power manager, ${WATCHDOG_MS / 1000} s watchdog) serving DHCP itself; internet host ${INTERNET_HOST}\n`,
   );
   demo.onLog(({ atMs, entry }) => {
     if (entry.msg === "property changed" && SHOWN.test(String(entry.key))) {
@@ -109,6 +118,39 @@ try {
   const failback = await demo.timeUntilRoute(INTERNET_HOST, "eth0", restored, 60_000);
   console.log(
     `           default route back on eth0 ${(failback / 1000).toFixed(1)} s later (several good checks first)`,
+  );
+
+  console.log(`\n== wwan0's upstream goes silent: only its own good checks pet its watchdog`);
+  const modemRouter = lab.uplink("wwan0").routerNs;
+  const modemSilenced = performance.now();
+  const beforeSilence = demo.log.length;
+  await lab.ip(modemRouter).batch([`route replace blackhole ${INTERNET_HOST}/32`]);
+  const restarted = await demo.waitForLog(
+    (entry) => entry.key === "interface/wwan0/state" && entry.value === "reconfiguring",
+    3 * WATCHDOG_MS,
+    beforeSilence,
+  );
+  console.log(
+    `           first missed watchdog: wwan0's configuration restarted ${((restarted.atMs - (modemSilenced - demo.startedAt)) / 1000).toFixed(1)} s after the loss`,
+  );
+  const cycled = await demo.waitForLog(
+    (entry) => entry.key === "interface/wwan0/power/cycles" && entry.value === 1,
+    3 * WATCHDOG_MS,
+    beforeSilence,
+  );
+  console.log(
+    `           next miss: the modem power-cycled ${((cycled.atMs - (modemSilenced - demo.startedAt)) / 1000).toFixed(1)} s after the loss; its upstream answers again`,
+  );
+  const modemRestored = performance.now();
+  const beforeRestore = demo.log.length;
+  await lab.ip(modemRouter).batch([`route del blackhole ${INTERNET_HOST}/32`]);
+  const modemBack = await demo.waitForLog(
+    (entry) => entry.key === "interface/wwan0/connection" && entry.value === "internet",
+    30_000,
+    beforeRestore,
+  );
+  console.log(
+    `           modem back with a new lease, wwan0 at internet ${((modemBack.atMs - (modemRestored - demo.startedAt)) / 1000).toFixed(1)} s later`,
   );
 
   const routes = await lab.exec(lab.deviceNs, "ip", ["-4", "route", "show", "table", "main"]);
