@@ -149,7 +149,7 @@ export const ieee8021xSchema = z.discriminatedUnion(
   "eap",
   [eapMd5Schema, eapPeapSchema, eapTlsSchema],
   {
-    error: (issue) => (issue.code === "invalid_union" ? "eap must be md5, peap or tls" : undefined),
+    error: (issue) => (issue.code === "invalid_union" ? "must be md5, peap or tls" : undefined),
   },
 );
 

@@ -11,8 +11,9 @@ import type { ReportServer } from "./report-server.js";
 
 /**
  * Keeps one busybox udhcpc running for an interface (a SupervisedProcess)
- * and turns its handler reports into DhcpEvents. The lease itself is applied by `onEvent`; udhcpc waits for
- * that (the handler waits for the report's reply) before it goes on.
+ * and turns its handler reports into DhcpEvents. The lease itself is applied
+ * by `onEvent`; udhcpc waits for that (the handler waits for the report's
+ * reply) before it goes on.
  */
 
 export interface UdhcpcOptions {

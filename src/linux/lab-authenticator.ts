@@ -110,10 +110,10 @@ export async function closePort(lab: Lab, ifname: string): Promise<PortGate> {
       closeRule,
     ].join("\n"),
   );
-  // Changes in the order they were asked for.
+  // Changes in the order they were asked for; one that failed does not stop the next.
   let changes: Promise<void> = Promise.resolve();
   const change = (script: string) => {
-    changes = changes.then(() => nft(script));
+    changes = changes.catch(() => undefined).then(() => nft(script));
     return changes;
   };
   return {
@@ -147,13 +147,17 @@ export async function startAuthenticator(
   const onLine = (line: string) => {
     const [, event, mac] = /^\S+: (\S+) ?(\S*)/.exec(line) ?? [];
     if (event === "AP-STA-CONNECTED" && mac) {
-      void gate.open().then(() => {
-        authorized.add(mac);
-        for (const resolve of waiters) resolve(mac);
-      });
+      gate.open().then(
+        () => {
+          authorized.add(mac);
+          for (const resolve of waiters) resolve(mac);
+        },
+        // The lab is going away (its namespace is gone): nothing to open.
+        () => undefined,
+      );
     } else if (event === "AP-STA-DISCONNECTED" && mac) {
       authorized.delete(mac);
-      if (authorized.size === 0) void gate.close();
+      if (authorized.size === 0) gate.close().catch(() => undefined);
     } else if (event === "CTRL-EVENT-EAP-FAILURE") {
       failures += 1;
     }
