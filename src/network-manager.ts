@@ -19,6 +19,7 @@ import { installHandler } from "./dhcp/handler-script.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
 import type { Inspection } from "./inspect/inspection.js";
 import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
+import { endLeftoverDaemons } from "./linux/daemon-pids.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
 import { assertInterfaceName } from "./linux/interface-name.js";
@@ -159,12 +160,18 @@ export class NetworkManager {
     return this.#config;
   }
 
+  get #pidDir(): string {
+    return join(this.#config.tmpDir, "pids");
+  }
+
   async start(): Promise<void> {
     const { netns } = this.#options;
     const ip = createIpRunner({ netns });
     const runner = createCommandRunner({ netns });
     const dhcpDir = join(this.#config.tmpDir, "dhcp");
     await mkdir(this.#config.tmpDir, { recursive: true, mode: 0o755 });
+    // A previous run killed outright left its daemons running: one udhcpc per interface.
+    await endLeftoverDaemons(this.#pidDir, this.#logger);
     await this.#loadSavedConfigs();
     this.#dhcpServer = await createReportServer({ dir: dhcpDir, logger: this.#logger });
     const handlerPath = await installHandler(dhcpDir);
@@ -342,6 +349,7 @@ export class NetworkManager {
               dhcpServer,
               handlerPath,
               configDir: join(this.#config.tmpDir, "wpa_supplicant"),
+              pidDir: this.#pidDir,
               properties: this.properties,
               logger: this.#logger,
               commandTimeoutMs,

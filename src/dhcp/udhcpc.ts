@@ -31,6 +31,8 @@ export interface UdhcpcOptions {
   restartDelayMs?: number;
   /** A udhcpc binary; by default `busybox udhcpc`, which works where only busybox is installed. */
   udhcpcPath?: string;
+  /** A record of the running udhcpc's pid (see SupervisedProcess). */
+  pidFile?: string | undefined;
 }
 
 export interface Udhcpc {
@@ -132,6 +134,7 @@ class UdhcpcSupervisor implements Udhcpc {
       runner: options.runner,
       logger: this.#log,
       restartDelayMs: options.restartDelayMs,
+      pidFile: options.pidFile,
       start: () => this.#start(args),
       // Nothing maintains the address any more: whoever applied it must drop it.
       onExit: () => void this.#emit({ kind: "deconfig", ifname: options.ifname }),

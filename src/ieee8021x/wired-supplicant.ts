@@ -27,6 +27,8 @@ export interface WiredSupplicantOptions {
   onState: (state: EapState) => void;
   /** The config file could not be written: the interface cannot authenticate. */
   onError: (error: Error) => void;
+  /** A record of the running wpa_supplicant's pid (see SupervisedProcess). */
+  pidFile?: string | undefined;
 }
 
 export interface WiredSupplicant {
@@ -115,6 +117,7 @@ class Supplicant implements WiredSupplicant {
         name: "wpa_supplicant",
         runner: this.#options.runner,
         logger: this.#log,
+        pidFile: this.#options.pidFile,
         start: () => ({
           file: "wpa_supplicant",
           args,

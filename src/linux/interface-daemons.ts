@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
 import type { DaemonSpec } from "../technologies/types.js";
 import type { CommandRunner } from "./command-runner.js";
+import { daemonRecordPath } from "./daemon-pids.js";
 import { type CommandContext, runInterfaceCommand } from "./interface-commands.js";
 
 export interface DaemonDependencies extends CommandContext {
@@ -16,6 +17,8 @@ export interface DaemonDependencies extends CommandContext {
   handlerPath: string;
   /** Where daemons' config files go (wpa_supplicant's hold secrets: the directory is 0700). */
   configDir: string;
+  /** Records of the running daemons' pids, for a manager started after this one was killed. */
+  pidDir: string;
   properties: PropertyTable;
   logger: Logger;
   commandTimeoutMs: number;
@@ -79,6 +82,7 @@ function startUdhcpcDaemon(
     logger,
     onEvent,
     restartDelayMs: dependencies.udhcpcRestartDelayMs,
+    pidFile: daemonRecordPath(dependencies.pidDir, "udhcpc", ifname),
   });
 }
 
@@ -94,6 +98,7 @@ function startSupplicantDaemon(
     network: spec.network,
     runner: dependencies.runner,
     configDir: dependencies.configDir,
+    pidFile: daemonRecordPath(dependencies.pidDir, "wpa_supplicant", ifname),
     logger: dependencies.logger,
     onState: (state) => {
       if (isStopped()) return;

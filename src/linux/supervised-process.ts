@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Logger } from "../log.js";
 import type { CommandRunner } from "./command-runner.js";
+import { forgetDaemon, recordDaemon } from "./daemon-pids.js";
 
 /**
  * Keeps one daemon (udhcpc, wpa_supplicant) running: starts it, restarts it
@@ -31,6 +32,11 @@ export interface SupervisedProcessOptions {
   onExit?: (exit: { code: number | null; signal: string | null; ranMs: number }) => void;
   /** First delay before a restart; doubles per quick failure up to 30 s. Default 1000. */
   restartDelayMs?: number | undefined;
+  /**
+   * Keep a record of the running process's pid here (see daemon-pids.ts), so
+   * that a manager started after this one was killed can end it.
+   */
+  pidFile?: string | undefined;
 }
 
 const DEFAULT_RESTART_DELAY_MS = 1_000;
@@ -56,6 +62,8 @@ export class SupervisedProcess {
   #stopping: Promise<void> | undefined;
   /** The run that restart() ended: its exit is no failure. */
   #replaced: Run | undefined;
+  /** Writes and removals of the pid record, in the order of starts and exits. */
+  #pidRecord: Promise<void> = Promise.resolve();
 
   /** Starts the first run at once; `start` throwing (a bad option) throws here. */
   constructor(options: SupervisedProcessOptions) {
@@ -115,11 +123,13 @@ export class SupervisedProcess {
   async #stop(): Promise<void> {
     clearTimeout(this.#restartTimer);
     const run = this.#run;
-    if (!run) return;
-    this.signal("SIGTERM");
-    const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
-    await run.exited;
-    clearTimeout(killer);
+    if (run) {
+      this.signal("SIGTERM");
+      const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
+      await run.exited;
+      clearTimeout(killer);
+    }
+    await this.#pidRecord;
   }
 
   #spawn(): void {
@@ -130,6 +140,11 @@ export class SupervisedProcess {
     this.#run = run;
     this.#readLines(child.stderr);
     this.#readLines(child.stdout);
+    const { pidFile, name } = this.#options;
+    const { pid } = child;
+    if (pidFile && pid !== undefined) {
+      this.#pidRecord = this.#pidRecord.then(() => recordDaemon(pidFile, name, pid, this.#log));
+    }
     this.#log.debug({ pid: child.pid }, `${this.#options.name} started`);
   }
 
@@ -150,6 +165,10 @@ export class SupervisedProcess {
       },
     );
     ended?.();
+    const { pidFile } = this.#options;
+    if (pidFile) {
+      this.#pidRecord = this.#pidRecord.then(() => forgetDaemon(pidFile)).catch(() => undefined);
+    }
     if (this.#run === run) this.#run = undefined;
     if (this.#stopping) return;
     if (this.#replaced === run) {

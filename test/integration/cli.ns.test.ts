@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Lab } from "../../src/linux/lab.js";
+import { Lab, processAlive } from "../../src/linux/lab.js";
 import { startAuthenticator } from "../../src/linux/lab-authenticator.js";
 import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
@@ -313,6 +314,64 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       expect(output).not.toContain(secret);
       expect(output).not.toContain(hex);
     }
+  }, 40_000);
+
+  it("a daemon killed outright leaves its udhcpc behind; started again, it ends that one first", async () => {
+    const configPath = join(dir, "killed.json");
+    const tmpDir = join(dir, "run-killed");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
+        resolvConf: join(dir, "resolv-killed.conf"),
+        tmpDir,
+        stateDir: join(dir, "state-killed"),
+      }),
+    );
+    const record = join(tmpDir, "pids", "udhcpc-eth0.pid.json");
+    const udhcpcPid = async () =>
+      (JSON.parse(await readFile(record, "utf8")) as { pid: number }).pid;
+    const udhcpcs = () =>
+      namespacePids(lab.deviceNs).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("udhcpc");
+        } catch {
+          return false;
+        }
+      });
+    const leased = async () => (await lab.routeGet("203.0.113.53")).dev === "eth0";
+
+    let daemon = runDaemon(lab, configPath);
+    await waitUntil("a lease", leased, 10_000);
+    const orphan = await waitUntil("udhcpc's record", udhcpcPid);
+    daemon.kill("SIGKILL");
+    await daemon;
+    expect(processAlive(orphan)).toBe(true);
+
+    daemon = runDaemon(lab, configPath);
+    try {
+      await waitUntil("the orphan ended", () => !processAlive(orphan), 5_000);
+      await waitUntil("a lease again", leased, 10_000);
+      const own = await waitUntil("the new udhcpc's record", async () => {
+        const pid = await udhcpcPid();
+        return pid !== orphan && pid;
+      });
+      expect(udhcpcs()).toEqual([own]);
+      expect(daemon.pid).toBeDefined();
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+    }
+    // A clean stop leaves no record behind, and nothing of either run is left.
+    await expect(readFile(record)).rejects.toThrow(/ENOENT/);
+    const left = namespacePids(lab.deviceNs).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        return `${pid}`;
+      }
+    });
+    expect(left).toEqual([]);
   }, 40_000);
 
   it("refuses a bad config with exit code 2, names the field, and touches nothing", async () => {

@@ -19,6 +19,7 @@ it("reports a daemon that cannot start as the interface's failure instead of cra
     dhcpServer: server,
     handlerPath: "/nonexistent/handler",
     configDir: "/nonexistent/wpa_supplicant",
+    pidDir: "/nonexistent/pids",
     properties: new PropertyTable(),
     logger: silentLogger(),
     commandTimeoutMs: 1_000,

@@ -1,0 +1,115 @@
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../log.js";
+import { writeFileAtomic } from "./atomic-write.js";
+
+/**
+ * A record of each daemon the manager runs (udhcpc, wpa_supplicant), so that
+ * a manager that was killed outright (SIGKILL, the OOM killer) and started
+ * again can end the daemons it left behind, by their pids and nothing else,
+ * instead of running a second udhcpc or supplicant on the same interface. A
+ * pid is trusted only together with its process start time: a pid the kernel
+ * has since given to another process is left alone.
+ */
+
+interface PidRecord {
+  pid: number;
+  /** Clock ticks since boot, field 22 of /proc/<pid>/stat. */
+  startTime: string;
+  name: string;
+}
+
+const KILL_AFTER_MS = 2_000;
+
+/** When the process started (field 22 of /proc/<pid>/stat); undefined when none runs (or a zombie). */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Notes a daemon just started; a failure to write is logged, never thrown. */
+export async function recordDaemon(
+  path: string,
+  name: string,
+  pid: number,
+  logger: Logger,
+): Promise<void> {
+  const startTime = await processStartTime(pid);
+  if (startTime === undefined) return;
+  const record: PidRecord = { pid, startTime, name };
+  await writeFileAtomic(path, JSON.stringify(record), 0o600, 0o700).catch((error: unknown) =>
+    logger.warn({ err: error, path }, "could not record a daemon's pid"),
+  );
+}
+
+export async function forgetDaemon(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+function parseRecord(text: string): PidRecord | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<PidRecord>;
+    if (
+      Number.isInteger(value.pid) &&
+      (value.pid as number) > 1 &&
+      typeof value.startTime === "string" &&
+      typeof value.name === "string"
+    ) {
+      return value as PidRecord;
+    }
+  } catch {
+    // Not ours, or torn: nothing to trust in it.
+  }
+  return undefined;
+}
+
+async function endProcess(record: PidRecord): Promise<void> {
+  const stillSame = async () => (await processStartTime(record.pid)) === record.startTime;
+  process.kill(record.pid, "SIGTERM");
+  const deadline = Date.now() + KILL_AFTER_MS;
+  while (Date.now() < deadline) {
+    if (!(await stillSame())) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (await stillSame()) process.kill(record.pid, "SIGKILL");
+}
+
+/**
+ * Ends every recorded daemon that still runs (SIGTERM, SIGKILL after 2 s)
+ * and removes the records. Returns what it ended, e.g. `udhcpc-eth0 (pid 4711)`.
+ */
+export async function endLeftoverDaemons(dir: string, logger: Logger): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const ended: string[] = [];
+  for (const file of names.filter((name) => name.endsWith(".pid.json"))) {
+    const path = join(dir, file);
+    const record = parseRecord(await readFile(path, "utf8").catch(() => ""));
+    if (record && (await processStartTime(record.pid)) === record.startTime) {
+      try {
+        await endProcess(record);
+        ended.push(`${file.replace(/\.pid\.json$/, "")} (pid ${record.pid})`);
+      } catch (error) {
+        logger.warn({ err: error, pid: record.pid }, "could not end a daemon left behind");
+      }
+    }
+    await rm(path, { force: true });
+  }
+  if (ended.length > 0) logger.warn({ ended }, "ended daemons a previous run left behind");
+  return ended;
+}
+
+/** Where the record of one daemon of one interface goes. */
+export function daemonRecordPath(dir: string, daemon: string, ifname: string): string {
+  return join(dir, `${daemon}-${ifname}.pid.json`);
+}
