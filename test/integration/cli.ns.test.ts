@@ -46,20 +46,28 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("runs from a config file, logs JSON, and on SIGTERM stops its daemons and exits 0", async () => {
-    const configPath = join(dir, "statenet.json");
+  /** A config file for one run of the daemon, with its own runtime and state directories. */
+  async function daemonConfig(name: string, config: Record<string, unknown>) {
+    const paths = {
+      configPath: join(dir, `${name}.json`),
+      tmpDir: join(dir, `run-${name}`),
+      stateDir: join(dir, `state-${name}`),
+    };
+    const { configPath, ...dirs } = paths;
     await writeFile(
       configPath,
-      JSON.stringify({
-        interfaces: {
-          eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
-          wlan0: lab.staticConfig("wlan0"),
-        },
-        resolvConf: join(dir, "resolv.conf"),
-        tmpDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
-      }),
+      JSON.stringify({ ...config, resolvConf: join(dir, `resolv-${name}.conf`), ...dirs }),
     );
+    return paths;
+  }
+
+  it("runs from a config file, logs JSON, and on SIGTERM stops its daemons and exits 0", async () => {
+    const { configPath } = await daemonConfig("statenet", {
+      interfaces: {
+        eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
+        wlan0: lab.staticConfig("wlan0"),
+      },
+    });
     const daemon = runDaemon(lab, configPath);
     let output = "";
     daemon.stdout?.on("data", (chunk: Buffer) => {
@@ -89,24 +97,17 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   }, 20_000);
 
   it("force-reset asks the running daemon to power-cycle a device, and says why when it cannot", async () => {
-    const configPath = join(dir, "power.json");
-    await writeFile(
-      configPath,
-      JSON.stringify({
-        interfaces: { wlan0: lab.staticConfig("wlan0") },
-        powerManagers: {
-          wlan0: {
-            commands: await lab.uplinkPowerCommands("wlan0"),
-            powerOnHoldMs: 500,
-            timeToPowerOffMs: 0,
-            minPowerOffMs: 200,
-          },
+    const { configPath } = await daemonConfig("power", {
+      interfaces: { wlan0: lab.staticConfig("wlan0") },
+      powerManagers: {
+        wlan0: {
+          commands: await lab.uplinkPowerCommands("wlan0"),
+          powerOnHoldMs: 500,
+          timeToPowerOffMs: 0,
+          minPowerOffMs: 200,
         },
-        resolvConf: join(dir, "resolv-power.conf"),
-        tmpDir: join(dir, "run-power"),
-        stateDir: join(dir, "state-power"),
-      }),
-    );
+      },
+    });
     const daemon = runDaemon(lab, configPath);
     const states: string[] = [];
     daemon.stdout?.on("data", (chunk: Buffer) => {
@@ -150,16 +151,9 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   }, 30_000);
 
   it("configures a running daemon from the CLI; the change survives a restart", async () => {
-    const configPath = join(dir, "runtime.json");
-    await writeFile(
-      configPath,
-      JSON.stringify({
-        interfaces: { wlan0: lab.staticConfig("wlan0") },
-        resolvConf: join(dir, "resolv-runtime.conf"),
-        tmpDir: join(dir, "run-runtime"),
-        stateDir: join(dir, "state-runtime"),
-      }),
-    );
+    const { configPath } = await daemonConfig("runtime", {
+      interfaces: { wlan0: lab.staticConfig("wlan0") },
+    });
     const cli = (...args: string[]) =>
       execa(STATENET, [...args, "--config", configPath], { reject: false });
     const wlan0Address = async () =>
@@ -238,17 +232,9 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
 
   it("a secret configured at run time never leaves the daemon: info, get, subscribe, logs, disk", async () => {
     const secret = `pw "${randomBytes(6).toString("hex")}" }`;
-    const configPath = join(dir, "secret.json");
-    const stateDir = join(dir, "state-secret");
-    await writeFile(
-      configPath,
-      JSON.stringify({
-        interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
-        resolvConf: join(dir, "resolv-secret.conf"),
-        tmpDir: join(dir, "run-secret"),
-        stateDir,
-      }),
-    );
+    const { configPath, stateDir } = await daemonConfig("secret", {
+      interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
+    });
     const cli = (...args: string[]) =>
       execa(STATENET, [...args, "--config", configPath], { reject: false });
     const port = await startAuthenticator(lab, "eth0", {
@@ -317,17 +303,9 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   }, 40_000);
 
   it("a daemon killed outright leaves its udhcpc behind; started again, it ends that one first", async () => {
-    const configPath = join(dir, "killed.json");
-    const tmpDir = join(dir, "run-killed");
-    await writeFile(
-      configPath,
-      JSON.stringify({
-        interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
-        resolvConf: join(dir, "resolv-killed.conf"),
-        tmpDir,
-        stateDir: join(dir, "state-killed"),
-      }),
-    );
+    const { configPath, tmpDir } = await daemonConfig("killed", {
+      interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
+    });
     const record = join(tmpDir, "pids", "udhcpc-eth0.pid.json");
     const udhcpcPid = async () =>
       (JSON.parse(await readFile(record, "utf8")) as { pid: number }).pid;
