@@ -1,11 +1,14 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
-import type { ConfigInput, InterfaceConfig } from "../src/config/schema.js";
+import type { ConfigInput, Ieee8021xConfig, InterfaceConfig } from "../src/config/schema.js";
 import { Lab } from "../src/linux/lab.js";
+import { type LabAuthenticator, startAuthenticator } from "../src/linux/lab-authenticator.js";
+import { createLabPki } from "../src/linux/lab-pki.js";
 
 /**
  * The `statenet` executable running inside a namespace lab, as a user runs it
@@ -25,8 +28,17 @@ export interface LabModem {
 }
 
 export interface DaemonLabOptions {
-  /** Uplinks: `dhcp` gets a udhcpd on its router, `static` the lab's device address. */
-  uplinks: ReadonlyArray<{ ifname: string; ipv4: "dhcp" | "static"; modem?: LabModem }>;
+  /**
+   * Uplinks: `dhcp` gets a udhcpd on its router, `static` the lab's device
+   * address; `ieee8021x` puts the uplink behind an 802.1X switch port
+   * (hostapd, PEAP with a server certificate from a throwaway CA).
+   */
+  uplinks: ReadonlyArray<{
+    ifname: string;
+    ipv4: "dhcp" | "static";
+    modem?: LabModem;
+    ieee8021x?: boolean;
+  }>;
   internetHosts: readonly string[];
   logLevel?: string;
   /** Connectivity timings for every uplink, written into each one's configuration. */
@@ -40,14 +52,43 @@ export const THREE_UPLINKS: DaemonLabOptions["uplinks"] = [
   { ifname: "wwan0", ipv4: "dhcp" },
 ];
 
+/** Puts the uplink behind an 802.1X switch port; returns the device's side of it. */
+async function switchPort(
+  lab: Lab,
+  ifname: string,
+  ports: Map<string, LabAuthenticator>,
+): Promise<Ieee8021xConfig> {
+  const pki = await createLabPki(await lab.tempDir("pki"));
+  const password = randomBytes(9).toString("base64");
+  ports.set(
+    ifname,
+    await startAuthenticator(lab, ifname, {
+      users: [{ identity: DEVICE_IDENTITY, method: "peap", password }],
+      pki,
+    }),
+  );
+  return {
+    eap: "peap",
+    identity: DEVICE_IDENTITY,
+    password,
+    caCert: pki.caCert,
+    serverDomain: pki.serverName,
+  };
+}
+
 export interface DaemonLog {
   /** Milliseconds since the daemon was started. */
   atMs: number;
   entry: { msg: string; [field: string]: unknown };
 }
 
+/** The device's 802.1X identity in the lab; the password is the lab's own. */
+const DEVICE_IDENTITY = "kiosk-7";
+
 export class DaemonLab {
   readonly log: DaemonLog[] = [];
+  /** The 802.1X switch ports, by uplink. */
+  readonly ports = new Map<string, LabAuthenticator>();
   #listeners = new Set<(log: DaemonLog) => void>();
 
   private constructor(
@@ -74,7 +115,8 @@ export class DaemonLab {
       const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
       const powerManagers: NonNullable<ConfigInput["powerManagers"]> = {};
-      for (const { ifname, ipv4, modem } of options.uplinks) {
+      const ports = new Map<string, LabAuthenticator>();
+      for (const { ifname, ipv4, modem, ieee8021x } of options.uplinks) {
         if (modem) {
           const commands = await lab.uplinkPowerCommands(
             ifname,
@@ -95,9 +137,11 @@ export class DaemonLab {
             ? { type: "ethernet", ipv4: { method: "dhcp" } }
             : lab.staticConfig(ifname);
         const connectivity = { ...options.connectivity, ...modem?.connectivity };
-        interfaces[ifname] = (
-          Object.keys(connectivity).length > 0 ? { ...config, connectivity } : config
-        ) as InterfaceConfig;
+        interfaces[ifname] = {
+          ...config,
+          ...(Object.keys(connectivity).length > 0 && { connectivity }),
+          ...(ieee8021x && { ieee8021x: await switchPort(lab, ifname, ports) }),
+        } as InterfaceConfig;
       }
       const config: ConfigInput = {
         interfaces,
@@ -108,7 +152,8 @@ export class DaemonLab {
         stateDir: join(dir, "state"),
       };
       const configPath = join(dir, "statenet.json");
-      await writeFile(configPath, JSON.stringify(config, null, 2));
+      // It may hold secrets (802.1X): readable by root only, as on a device.
+      await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
       const startedAt = performance.now();
       const daemon = execa(
         "ip",
@@ -118,7 +163,9 @@ export class DaemonLab {
           env: { STATENET_LOG_LEVEL: options.logLevel ?? "debug" },
         },
       );
-      return new DaemonLab(lab, dir, daemon, startedAt);
+      const demo = new DaemonLab(lab, dir, daemon, startedAt);
+      for (const [ifname, port] of ports) demo.ports.set(ifname, port);
+      return demo;
     } catch (error) {
       await lab.teardown();
       throw error;

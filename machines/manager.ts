@@ -28,6 +28,11 @@ import {
 export interface LinkReport {
   present: boolean;
   lowerUp: boolean;
+  /**
+   * Wired 802.1X: whether the switch port lets traffic through. Absent where
+   * no authentication runs; while false the link is as good as unplugged.
+   */
+  portAuthorized?: boolean | undefined;
 }
 
 export interface ManagerInput {
@@ -122,10 +127,18 @@ function childOf(id: string): { kind: ChildKind; ifname: string } | undefined {
 
 const NO_LINK: LinkReport = { present: false, lowerUp: false };
 
+/** The report alone, without the event's other fields. */
+function linkReportOf({ present, lowerUp, portAuthorized }: LinkReport): LinkReport {
+  return portAuthorized === undefined ? { present, lowerUp } : { present, lowerUp, portAuthorized };
+}
+
 /** What routing should believe about an interface's link. */
 function connectionOf(link: LinkReport): { status: "disconnected" | "lan"; reason: string } {
   if (!link.present) return { status: "disconnected", reason: "interface absent" };
   if (!link.lowerUp) return { status: "disconnected", reason: "no carrier" };
+  if (link.portAuthorized === false) {
+    return { status: "disconnected", reason: "802.1X port not authorized" };
+  }
   return { status: "lan", reason: "carrier up" };
 }
 
@@ -156,12 +169,12 @@ function wantsChecker(context: ManagerContext, ifname: string): boolean {
   );
 }
 
-/** What the checker is told about its link: usable with carrier and an address. */
+/** What the checker is told about its link: usable with carrier (an open port) and an address. */
 function checkerLink(context: ManagerContext, ifname: string, reason: string) {
   const link = context.links[ifname] ?? NO_LINK;
   const settings = context.ipv4[ifname];
   return {
-    usable: link.present && link.lowerUp && settings !== undefined,
+    usable: connectionOf(link).status === "lan" && settings !== undefined,
     reason,
     address: settings?.addresses[0]?.address,
     nameServers: settings?.nameServers ?? [],
@@ -381,17 +394,18 @@ export const managerMachine = setup({
     },
     "link.changed": {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const { ifname, present, lowerUp } = event;
+        const { ifname, present } = event;
         const previous = context.links[ifname] ?? NO_LINK;
-        enqueue.assign({ links: { ...context.links, [ifname]: { present, lowerUp } } });
+        const link = connectionOf(event);
+        enqueue.assign({ links: { ...context.links, [ifname]: linkReportOf(event) } });
         if (context.phases[ifname] === "running" && previous.present !== present) {
           enqueue.sendTo(interfaceActorId(ifname), { type: "link.present", present });
         }
         if (context.checkers[ifname]) {
-          const next = { ...context, links: { ...context.links, [ifname]: { present, lowerUp } } };
+          const next = { ...context, links: { ...context.links, [ifname]: linkReportOf(event) } };
           enqueue.sendTo(checkerActorId(ifname), {
             type: "link.changed",
-            ...checkerLink(next, ifname, lowerUp ? "carrier up" : "no carrier"),
+            ...checkerLink(next, ifname, link.reason),
           });
         }
         if (!context.ipv4[ifname]) return;

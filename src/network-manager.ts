@@ -141,6 +141,8 @@ export class NetworkManager {
   /** Every secret any configuration held: scrubbed from what leaves the process, even after a change. */
   readonly #secrets = new Set<string>();
   #root: Actor<ManagerMachine> | undefined;
+  /** 802.1X ports by interface: whether each lets traffic through. */
+  readonly #ports = new Map<string, boolean>();
   #unsubscribeOrder: (() => void) | undefined;
   #unsubscribeLog: (() => void) | undefined;
   #stopped = false;
@@ -158,6 +160,17 @@ export class NetworkManager {
 
   get config(): Config {
     return this.#config;
+  }
+
+  /** What the root is told of a link: the kernel's view, and an 802.1X port's. */
+  #sendLink(ifname: string, kernel: { present: boolean; lowerUp: boolean }): void {
+    this.#root?.send({
+      type: "link.changed",
+      ifname,
+      present: kernel.present,
+      lowerUp: kernel.lowerUp,
+      portAuthorized: this.#ports.get(ifname),
+    });
   }
 
   get #pidDir(): string {
@@ -196,14 +209,7 @@ export class NetworkManager {
       logger: this.#logger,
       properties: this.properties,
       onChange: (changes) => {
-        for (const change of changes) {
-          this.#root?.send({
-            type: "link.changed",
-            ifname: change.ifname,
-            present: change.present,
-            lowerUp: change.lowerUp,
-          });
-        }
+        for (const change of changes) this.#sendLink(change.ifname, change);
       },
     });
     const links = await this.#monitor.start();
@@ -350,6 +356,15 @@ export class NetworkManager {
               handlerPath,
               configDir: join(this.#config.tmpDir, "wpa_supplicant"),
               pidDir: this.#pidDir,
+              portChanged: (ifname, authorized) => {
+                if (authorized === undefined) this.#ports.delete(ifname);
+                else this.#ports.set(ifname, authorized);
+                const link = this.#monitor?.links().get(ifname);
+                this.#sendLink(ifname, {
+                  present: link !== undefined,
+                  lowerUp: link?.lowerUp ?? false,
+                });
+              },
               properties: this.properties,
               logger: this.#logger,
               commandTimeoutMs,

@@ -35,3 +35,12 @@ export function parseSupplicantLine(ifname: string, line: string): SupplicantEve
   if (state === undefined) return undefined;
   return { state, detail: `${match.groups.name} ${match.groups.rest ?? ""}`.trim() };
 }
+
+/**
+ * Whether the switch port passes traffic once wpa_supplicant announced
+ * `state`, given whether it did before: a reauthentication of an open port
+ * keeps it open.
+ */
+export function portOpenAfter(state: EapState, wasOpen: boolean): boolean {
+  return state === "authorized" || (state === "authenticating" && wasOpen);
+}

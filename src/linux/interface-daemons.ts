@@ -3,6 +3,7 @@ import type { DaemonsInput, InterfaceEvent } from "../../machines/interface.js";
 import type { DhcpEvent } from "../dhcp/lease-event.js";
 import type { ReportServer } from "../dhcp/report-server.js";
 import { startUdhcpc } from "../dhcp/udhcpc.js";
+import { portOpenAfter } from "../ieee8021x/supplicant-events.js";
 import { startWiredSupplicant } from "../ieee8021x/wired-supplicant.js";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
@@ -20,6 +21,11 @@ export interface DaemonDependencies extends CommandContext {
   /** Records of the running daemons' pids, for a manager started after this one was killed. */
   pidDir: string;
   properties: PropertyTable;
+  /**
+   * An 802.1X port opened or closed (undefined: no authentication runs any
+   * more); routing treats a closed port like a pulled cable.
+   */
+  portChanged: (ifname: string, authorized: boolean | undefined) => void;
   logger: Logger;
   commandTimeoutMs: number;
   /** Stopping is asynchronous; the manager waits for these before it reports itself stopped. */
@@ -92,7 +98,7 @@ function startSupplicantDaemon(
 ): RunningDaemon {
   const { ifname } = spec;
   const key = ["interface", ifname, "eap", "state"];
-  let portWasOpen = false;
+  let portOpen: boolean | undefined;
   const supplicant = startWiredSupplicant({
     ifname,
     network: spec.network,
@@ -103,10 +109,12 @@ function startSupplicantDaemon(
     onState: (state) => {
       if (isStopped()) return;
       dependencies.properties.put(key, state);
-      // A DHCP client that gave up on a closed port waits seconds before it tries
-      // again. A reauthentication keeps the port open: no need to ask then.
-      if (state === "authorized" && !portWasOpen) renewOthers();
-      portWasOpen = state === "authorized" || (state === "authenticating" && portWasOpen);
+      const open = portOpenAfter(state, portOpen ?? false);
+      if (open === portOpen) return;
+      // A DHCP client that gave up on the closed port waits seconds before it tries again.
+      if (open) renewOthers();
+      portOpen = open;
+      dependencies.portChanged(ifname, open);
     },
     onError: (error) => {
       if (!isStopped())
@@ -125,6 +133,7 @@ function startSupplicantDaemon(
       unsubscribe();
       await supplicant.stop();
       dependencies.properties.clear(key);
+      dependencies.portChanged(ifname, undefined);
     },
   };
 }

@@ -47,8 +47,8 @@ export interface LabAuthenticator extends LabServer {
   /** Starts the exchange with this MAC now, as a switch does when a link comes up (`new_sta`). */
   startSession(mac: string): Promise<void>;
   /**
-   * The link went down (`lab.unplug`): like a switch, forget who was
-   * authorized and close the port. hostapd's wired driver does not notice.
+   * The link went down (`lab.unplug`): like a switch, close the port until
+   * the device authenticates again. hostapd's wired driver does not notice.
    */
   linkLost(): Promise<void>;
 }
@@ -144,9 +144,16 @@ export async function startAuthenticator(
   const authorized = new Set<string>();
   const waiters = new Set<(mac: string) => void>();
   let failures = 0;
+  const portClosed = (mac: string) => {
+    authorized.delete(mac);
+    if (authorized.size === 0) gate.close().catch(() => undefined);
+  };
   const onLine = (line: string) => {
     const [, event, mac] = /^\S+: (\S+) ?(\S*)/.exec(line) ?? [];
-    if (event === "AP-STA-CONNECTED" && mac) {
+    if (!mac) return;
+    // A reauthentication of a station hostapd still holds authorized succeeds
+    // without a new AP-STA-CONNECTED: the success itself opens the port.
+    if (event === "AP-STA-CONNECTED" || event === "CTRL-EVENT-EAP-SUCCESS") {
       gate.open().then(
         () => {
           authorized.add(mac);
@@ -155,11 +162,11 @@ export async function startAuthenticator(
         // The lab is going away (its namespace is gone): nothing to open.
         () => undefined,
       );
-    } else if (event === "AP-STA-DISCONNECTED" && mac) {
-      authorized.delete(mac);
-      if (authorized.size === 0) gate.close().catch(() => undefined);
+    } else if (event === "AP-STA-DISCONNECTED") {
+      portClosed(mac);
     } else if (event === "CTRL-EVENT-EAP-FAILURE") {
       failures += 1;
+      portClosed(mac);
     }
   };
   const server = await lab.startProcess("hostapd", ns, ["hostapd", join(dir, "hostapd.conf")], {
@@ -202,10 +209,10 @@ export async function startAuthenticator(
       }),
     stations: async () => (await cli("all_sta")).stdout,
     linkLost: async () => {
-      for (const mac of [...authorized]) {
-        authorized.delete(mac);
-        await cli("deauthenticate", mac);
-      }
+      // hostapd keeps the station: only the gate knows the link went.
+      // (A `deauthenticate` would remove the station seconds later, even
+      // after it authenticated again.)
+      authorized.clear();
       await gate.close();
     },
     startSession: async (mac) => {

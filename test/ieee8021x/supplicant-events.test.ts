@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSupplicantLine } from "../../src/ieee8021x/supplicant-events.js";
+import { parseSupplicantLine, portOpenAfter } from "../../src/ieee8021x/supplicant-events.js";
 
 describe("wpa_supplicant's output", () => {
   it.each([
@@ -35,5 +35,15 @@ describe("wpa_supplicant's output", () => {
     ).toBeUndefined();
     expect(parseSupplicantLine("eth0", "Successfully initialized wpa_supplicant")).toBeUndefined();
     expect(parseSupplicantLine("eth0", "eth0: Associated with 01:80:c2:00:00:03")).toBeUndefined();
+  });
+});
+
+describe("the port", () => {
+  it("opens with authorization, stays open through a reauthentication, closes otherwise", () => {
+    expect(portOpenAfter("authorized", false)).toBe(true);
+    expect(portOpenAfter("authenticating", true)).toBe(true);
+    expect(portOpenAfter("authenticating", false)).toBe(false);
+    expect(portOpenAfter("failed", true)).toBe(false);
+    expect(portOpenAfter("starting", true)).toBe(false);
   });
 });

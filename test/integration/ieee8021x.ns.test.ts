@@ -105,6 +105,13 @@ describeAsRoot("wired 802.1X: wpa_supplicant against a hostapd switch port", () 
     });
     await port.waitForAuthorized(10_000);
     await waitUntil("eap state authorized", () => eapState() === "authorized");
+    await waitUntil("a lease", () =>
+      (
+        running?.manager.properties.get(["interface", "eth0", "addresses"]) as
+          | Array<{ family: string }>
+          | undefined
+      )?.some((address) => address.family === "inet"),
+    );
     await lab.unplug("eth0");
     await port.linkLost();
     await waitUntil("the port no longer authorized", () => eapState() === "starting", 5_000);
@@ -116,6 +123,22 @@ describeAsRoot("wired 802.1X: wpa_supplicant against a hostapd switch port", () 
     await port.waitForAuthorized(10_000);
     await waitUntil("eap state authorized", () => eapState() === "authorized");
     console.log(`cable back → port authorized: ${Math.round(performance.now() - plugged)} ms`);
+    // Traffic passes again: the router reaches the device's leased address.
+    const leased = (
+      running.manager.properties.get(["interface", "eth0", "addresses"]) as Array<{
+        family: string;
+        address: string;
+      }>
+    ).find((address) => address.family === "inet")?.address;
+    expect(leased).toBeDefined();
+    await lab.exec(lab.uplink("eth0").routerNs, "busybox", [
+      "ping",
+      "-c",
+      "1",
+      "-W",
+      "1",
+      leased as string,
+    ]);
   }, 30_000);
 
   it("a wrong password is reported as failed and the port stays closed", async () => {

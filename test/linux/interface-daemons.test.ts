@@ -20,6 +20,7 @@ it("reports a daemon that cannot start as the interface's failure instead of cra
     handlerPath: "/nonexistent/handler",
     configDir: "/nonexistent/wpa_supplicant",
     pidDir: "/nonexistent/pids",
+    portChanged: () => {},
     properties: new PropertyTable(),
     logger: silentLogger(),
     commandTimeoutMs: 1_000,

@@ -529,6 +529,42 @@ describe("manager (root) machine, behaviours", () => {
   });
 });
 
+describe("manager (root) machine, 802.1X ports", () => {
+  it("treats a closed port like a pulled cable: no routes and a paused checker until it opens", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    const routing = () =>
+      (live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext).interfaces.eth0;
+    const checkerUsable = () =>
+      (live.child(CHECKER)?.getSnapshot().context as CheckerContext | undefined)?.usable;
+    expect(routing()?.status).toBe("lan");
+    expect(checkerUsable()).toBe(true);
+
+    const port = (portAuthorized: boolean | undefined) =>
+      live.perform({
+        type: "link.changed",
+        ifname: "eth0",
+        present: true,
+        lowerUp: true,
+        portAuthorized,
+      });
+    await port(false);
+    expect(routing()).toMatchObject({
+      status: "disconnected",
+      reason: "802.1X port not authorized",
+    });
+    expect(checkerUsable()).toBe(false);
+    await port(true);
+    expect(routing()?.status).toBe("lan");
+    expect(checkerUsable()).toBe(true);
+    // Authentication switched off again: the link is what the kernel says.
+    await port(false);
+    await port(undefined);
+    expect(routing()?.status).toBe("lan");
+    live.stop();
+  });
+});
+
 describe("manager (root) machine, connectivity timings", () => {
   const withTimings = (intervalMs: number): InterfaceConfig => ({
     type: "ethernet",
