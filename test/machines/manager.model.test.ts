@@ -534,7 +534,8 @@ describe("manager (root) machine, 802.1X ports", () => {
     const live = startLiveActor(new CoverageRecorder());
     await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
     const routing = () =>
-      (live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext).interfaces.eth0;
+      (live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext | undefined)
+        ?.interfaces.eth0;
     const checkerUsable = () =>
       (live.child(CHECKER)?.getSnapshot().context as CheckerContext | undefined)?.usable;
     expect(routing()?.status).toBe("lan");
