@@ -162,9 +162,18 @@ export class NetworkManager {
     return this.#config;
   }
 
+  #portChanged(ifname: string, authorized: boolean | undefined): void {
+    if (authorized === undefined) this.#ports.delete(ifname);
+    else this.#ports.set(ifname, authorized);
+    const link = this.#monitor?.links().get(ifname);
+    this.#sendLink(ifname, { present: link !== undefined, lowerUp: link?.lowerUp ?? false });
+  }
+
   /** What the root is told of a link: the kernel's view, and an 802.1X port's. */
   #sendLink(ifname: string, kernel: { present: boolean; lowerUp: boolean }): void {
-    this.#root?.send({
+    // Daemons stop after the root did, and report their port on the way: nothing to tell.
+    if (this.#root?.getSnapshot().status !== "active") return;
+    this.#root.send({
       type: "link.changed",
       ifname,
       present: kernel.present,
@@ -356,15 +365,7 @@ export class NetworkManager {
               handlerPath,
               configDir: join(this.#config.tmpDir, "wpa_supplicant"),
               pidDir: this.#pidDir,
-              portChanged: (ifname, authorized) => {
-                if (authorized === undefined) this.#ports.delete(ifname);
-                else this.#ports.set(ifname, authorized);
-                const link = this.#monitor?.links().get(ifname);
-                this.#sendLink(ifname, {
-                  present: link !== undefined,
-                  lowerUp: link?.lowerUp ?? false,
-                });
-              },
+              portChanged: (ifname, authorized) => this.#portChanged(ifname, authorized),
               properties: this.properties,
               logger: this.#logger,
               commandTimeoutMs,

@@ -286,7 +286,11 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       outputs.push(info.stdout, infoJson.stdout, got.stdout, streamed);
     } finally {
       daemon.kill("SIGTERM");
-      expect((await daemon).exitCode).toBe(0);
+      const result = await daemon;
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+        exitCode: 0,
+        stderr: "",
+      });
       await port.stop();
     }
     expect(logs).toContain("802.1X");
