@@ -261,7 +261,13 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         ipv4: { method: "dhcp" },
         ieee8021x: { eap: "md5", identity: "user1", password: secret },
       };
-      const configured = await cli("configure", "eth0", JSON.stringify(config));
+      // From a file, as one keeps a password out of the shell's history.
+      const missing = await cli("configure", "eth0", `@${join(dir, "no-such.json")}`);
+      expect(missing.exitCode).toBe(2);
+      expect(missing.stderr).toMatch(/^statenet: ENOENT: .*no-such\.json/);
+      const configFile = join(dir, "eth0-8021x.json");
+      await writeFile(configFile, JSON.stringify(config), { mode: 0o600 });
+      const configured = await cli("configure", "eth0", `@${configFile}`);
       expect(configured.stdout).toBe("eth0: configured");
       await port.waitForAuthorized(10_000);
       await waitUntil("the port authorized", async () =>
