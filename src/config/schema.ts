@@ -135,6 +135,17 @@ export const eapPeapSchema = z.strictObject({
   ...serverCheck,
 });
 
+/** TTLS: a password inside a TLS tunnel, checked with MSCHAPv2 or PAP (eduroam and others). */
+export const eapTtlsSchema = z.strictObject({
+  eap: z.literal("ttls"),
+  identity: eapText,
+  anonymousIdentity: eapText.optional(),
+  password: eapText,
+  /** How the password is checked inside the tunnel. */
+  phase2: z.enum(["mschapv2", "pap"], { error: "must be mschapv2 or pap" }).default("mschapv2"),
+  ...serverCheck,
+});
+
 export const eapTlsSchema = z.strictObject({
   eap: z.literal("tls"),
   identity: eapText,
@@ -147,9 +158,10 @@ export const eapTlsSchema = z.strictObject({
 /** Wired 802.1X: authenticate to the switch port before it lets traffic through. */
 export const ieee8021xSchema = z.discriminatedUnion(
   "eap",
-  [eapMd5Schema, eapPeapSchema, eapTlsSchema],
+  [eapMd5Schema, eapPeapSchema, eapTtlsSchema, eapTlsSchema],
   {
-    error: (issue) => (issue.code === "invalid_union" ? "must be md5, peap or tls" : undefined),
+    error: (issue) =>
+      issue.code === "invalid_union" ? "must be md5, peap, ttls or tls" : undefined,
   },
 );
 

@@ -14,8 +14,8 @@ import type { LabPki } from "./lab-pki.js";
 
 export interface LabEapUser {
   identity: string;
-  method: "md5" | "peap" | "tls";
-  /** MD5 and PEAP (MSCHAPv2 inside the tunnel). */
+  method: "md5" | "peap" | "ttls" | "tls";
+  /** MD5, PEAP (MSCHAPv2 inside the tunnel) and TTLS (PAP or MSCHAPv2 inside). */
   password?: string;
 }
 
@@ -70,12 +70,14 @@ function eapUsers(users: readonly LabEapUser[]): string {
         return `${quoted(user.identity)} MD5${password}`;
       case "peap":
         return `${quoted(user.identity)} MSCHAPV2${password} [2]`;
+      case "ttls":
+        return `${quoted(user.identity)} TTLS-PAP,TTLS-MSCHAPV2${password} [2]`;
       case "tls":
         return `${quoted(user.identity)} TLS`;
     }
   };
   // Any outer identity (an anonymous one) may open a tunnel; who it is shows inside.
-  return [...users.map(line), "* PEAP,TLS", ""].join("\n");
+  return [...users.map(line), "* PEAP,TTLS,TLS", ""].join("\n");
 }
 
 function hostapdConf(routerIfname: string, dir: string, pki: LabPki | undefined): string {

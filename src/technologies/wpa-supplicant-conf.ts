@@ -12,6 +12,30 @@ function hex(value: string): string {
 
 type Setting = [name: string, value: string | undefined];
 
+/** The authentication server's certificate: signed by this CA, for this domain. */
+function serverCheck(network: { caCert: string; serverDomain?: string | undefined }): Setting[] {
+  return [
+    ["ca_cert", hex(network.caCert)],
+    ["domain_suffix_match", network.serverDomain && hex(network.serverDomain)],
+  ];
+}
+
+/** PEAP and TTLS: a password checked inside a TLS tunnel to a checked server. */
+function tunnelled(
+  eap: "PEAP" | "TTLS",
+  inner: "MSCHAPV2" | "PAP",
+  network: Extract<Ieee8021xConfig, { eap: "peap" | "ttls" }>,
+): Setting[] {
+  return [
+    ["eap", eap],
+    ["identity", hex(network.identity)],
+    ["anonymous_identity", network.anonymousIdentity && hex(network.anonymousIdentity)],
+    ["password", hex(network.password)],
+    ["phase2", `"auth=${inner}"`],
+    ...serverCheck(network),
+  ];
+}
+
 function networkSettings(network: Ieee8021xConfig): Setting[] {
   switch (network.eap) {
     case "md5":
@@ -21,15 +45,9 @@ function networkSettings(network: Ieee8021xConfig): Setting[] {
         ["password", hex(network.password)],
       ];
     case "peap":
-      return [
-        ["eap", "PEAP"],
-        ["identity", hex(network.identity)],
-        ["anonymous_identity", network.anonymousIdentity && hex(network.anonymousIdentity)],
-        ["password", hex(network.password)],
-        ["phase2", '"auth=MSCHAPV2"'],
-        ["ca_cert", hex(network.caCert)],
-        ["domain_suffix_match", network.serverDomain && hex(network.serverDomain)],
-      ];
+      return tunnelled("PEAP", "MSCHAPV2", network);
+    case "ttls":
+      return tunnelled("TTLS", network.phase2 === "pap" ? "PAP" : "MSCHAPV2", network);
     case "tls":
       return [
         ["eap", "TLS"],
@@ -37,8 +55,7 @@ function networkSettings(network: Ieee8021xConfig): Setting[] {
         ["client_cert", hex(network.clientCert)],
         ["private_key", hex(network.privateKey)],
         ["private_key_passwd", network.privateKeyPassword && hex(network.privateKeyPassword)],
-        ["ca_cert", hex(network.caCert)],
-        ["domain_suffix_match", network.serverDomain && hex(network.serverDomain)],
+        ...serverCheck(network),
       ];
   }
 }

@@ -185,7 +185,14 @@ describe("configuration file", () => {
       parseConfig(with8021x({ eap: "md5", identity: "user1", password: 'p "w }' })).interfaces.eth0,
     ).toMatchObject({ ieee8021x: { eap: "md5", identity: "user1", password: 'p "w }' } });
     expect(problems(with8021x({ eap: "leap", identity: "u", password: "p" }))).toEqual([
-      "interfaces.eth0.ieee8021x.eap: must be md5, peap or tls",
+      "interfaces.eth0.ieee8021x.eap: must be md5, peap, ttls or tls",
+    ]);
+    const ttls = { eap: "ttls", identity: "u", password: "p", caCert: "/ca.pem" };
+    expect(parseConfig(with8021x(ttls)).interfaces.eth0).toMatchObject({
+      ieee8021x: { phase2: "mschapv2" },
+    });
+    expect(problems(with8021x({ ...ttls, phase2: "chap" }))).toEqual([
+      "interfaces.eth0.ieee8021x.phase2: must be mschapv2 or pap",
     ]);
     // Without the CA the server is not checked, and anyone on the wire gets the password.
     expect(problems(with8021x({ eap: "peap", identity: "u", password: "p" }))).toEqual([

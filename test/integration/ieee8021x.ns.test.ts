@@ -185,6 +185,25 @@ describeAsRoot("wired 802.1X: wpa_supplicant against a hostapd switch port", () 
     expect(await port.stations()).toMatch(/UserName=alice/);
   }, 30_000);
 
+  it("TTLS: a password checked with PAP inside the tunnel", async () => {
+    const port = await authenticate([{ identity: "bob", method: "ttls", password: PASSWORD }]);
+    running = await startLabManager(lab, {
+      interfaces: {
+        eth0: dhcpWith({
+          eap: "ttls",
+          identity: "bob",
+          password: PASSWORD,
+          phase2: "pap",
+          caCert: pki.caCert,
+          serverDomain: pki.serverName,
+        }),
+      },
+    });
+    await waitUntil("authorized", () => eapState() === "authorized", 10_000);
+    await port.waitForAuthorized(1_000);
+    expect(await port.stations()).toMatch(/UserName=bob/);
+  }, 20_000);
+
   it("EAP-TLS: a client certificate with an encrypted key", async () => {
     const port = await authenticate([{ identity: "lab client", method: "tls" }]);
     running = await startLabManager(lab, {

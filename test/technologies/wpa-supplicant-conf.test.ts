@@ -36,6 +36,20 @@ describe("wpa_supplicant's wired config", () => {
     expect(conf).not.toContain("anonymous_identity");
   });
 
+  it("TTLS: PAP or MSCHAPv2 inside", () => {
+    const ttls = {
+      eap: "ttls" as const,
+      identity: "bob",
+      password: "secret",
+      caCert: "/ca.pem",
+    };
+    expect(wiredWpaSupplicantConf({ ...ttls, phase2: "pap" })).toContain("\teap=TTLS\n");
+    expect(wiredWpaSupplicantConf({ ...ttls, phase2: "pap" })).toContain('\tphase2="auth=PAP"\n');
+    expect(wiredWpaSupplicantConf({ ...ttls, phase2: "mschapv2" })).toContain(
+      '\tphase2="auth=MSCHAPV2"\n',
+    );
+  });
+
   it("TLS: certificate, key and the key's password", () => {
     const conf = wiredWpaSupplicantConf({
       eap: "tls",
