@@ -10,8 +10,9 @@ import {
   type PowerManagerOptions,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
+import { unreadableFiles } from "./config/named-files.js";
 import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
-import { parseConfig, parseInterfaceConfig } from "./config/validate.js";
+import { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
 import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
@@ -501,14 +502,17 @@ export class NetworkManager {
   }
 
   /**
-   * Validates (a bad configuration throws ConfigError at once and changes
-   * nothing), saves, then applies a configuration: the interface's old one
+   * Validates (a bad configuration, or one naming a certificate or key that
+   * cannot be read, throws ConfigError at once and changes nothing), saves,
+   * then applies a configuration: the interface's old one
    * goes down and the new one comes up. The same configuration again changes
    * nothing.
    */
   configure(ifname: string, input: unknown, options: ConfigureOptions = {}): Promise<void> {
     assertInterfaceName(ifname);
     const config = parseInterfaceConfig(ifname, input);
+    const unreadable = unreadableFiles(ifname, config);
+    if (unreadable.length > 0) throw new ConfigError(unreadable);
     for (const secret of secretValues(config)) this.#secrets.add(secret);
     return this.#change(async () => {
       if (JSON.stringify(this.#configs.get(ifname)) === JSON.stringify(config)) return;

@@ -183,6 +183,15 @@ describeAsRoot("wired 802.1X: wpa_supplicant against a hostapd switch port", () 
     await port.waitForAuthorized(1_000);
     // The tunnel opened for the anonymous identity; the password checked inside is alice's.
     expect(await port.stations()).toMatch(/UserName=alice/);
+
+    // A CA file that is not there is refused at once; the working port stays as it is.
+    const missingCa = { ...peap("lab.test"), caCert: "/nonexistent/ca.pem" };
+    expect(() => running?.manager.configure("eth0", dhcpWith(missingCa))).toThrow(
+      "interfaces.eth0.ieee8021x.caCert: /nonexistent/ca.pem does not exist",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(eapState()).toBe("authorized");
+    expect(running.manager.getConfiguration("eth0")).toEqual(dhcpWith(peap("lab.test")));
   }, 30_000);
 
   it("TTLS: a password checked with PAP inside the tunnel", async () => {
