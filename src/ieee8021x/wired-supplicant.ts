@@ -25,7 +25,7 @@ export interface WiredSupplicantOptions {
   logger: Logger;
   /** Each change of the port's state; "starting" again whenever wpa_supplicant (re)starts. */
   onState: (state: EapState) => void;
-  /** The config file could not be written: the interface cannot authenticate. */
+  /** wpa_supplicant could not be started (its config file not written): the interface cannot authenticate. */
   onError: (error: Error) => void;
   /** A record of the running wpa_supplicant's pid (see SupervisedProcess). */
   pidFile?: string | undefined;
