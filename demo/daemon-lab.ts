@@ -87,8 +87,6 @@ const DEVICE_IDENTITY = "kiosk-7";
 
 export class DaemonLab {
   readonly log: DaemonLog[] = [];
-  /** The 802.1X switch ports, by uplink. */
-  readonly ports = new Map<string, LabAuthenticator>();
   #listeners = new Set<(log: DaemonLog) => void>();
 
   private constructor(
@@ -96,6 +94,8 @@ export class DaemonLab {
     readonly dir: string,
     readonly daemon: ResultPromise,
     readonly startedAt: number,
+    /** The 802.1X switch ports, by uplink. */
+    readonly ports: ReadonlyMap<string, LabAuthenticator>,
   ) {
     let pending = "";
     daemon.stdout?.on("data", (chunk: Buffer) => {
@@ -163,9 +163,7 @@ export class DaemonLab {
           env: { STATENET_LOG_LEVEL: options.logLevel ?? "debug" },
         },
       );
-      const demo = new DaemonLab(lab, dir, daemon, startedAt);
-      for (const [ifname, port] of ports) demo.ports.set(ifname, port);
-      return demo;
+      return new DaemonLab(lab, dir, daemon, startedAt, ports);
     } catch (error) {
       await lab.teardown();
       throw error;

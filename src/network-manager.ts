@@ -523,6 +523,7 @@ export class NetworkManager {
 
   /** Stops managing the interface: daemons stop, addresses and routes go; it stays so after a restart. */
   deconfigure(ifname: string, options: ConfigureOptions = {}): Promise<void> {
+    assertInterfaceName(ifname);
     return this.#change(async () => {
       if (options.persist !== false) await this.#store?.save(ifname, null);
       this.#apply(ifname, undefined);

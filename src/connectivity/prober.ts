@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ProbeResult } from "../../machines/connectivity-checker.js";
+import { terminate } from "../linux/terminate.js";
 import type { Logger } from "../log.js";
 import { type ProbeRequest, probeTcp } from "./tcp-probe.js";
 
@@ -27,7 +28,6 @@ export interface ProberOptions {
 
 /** On top of a probe's own timeout: the helper's start-up (tsx compiles on the fly) and the pipe. */
 const ANSWER_MARGIN_MS = 5_000;
-const KILL_AFTER_MS = 2_000;
 const STDERR_KEPT = 2_048;
 
 export type HelperMessage = { id: number; request: ProbeRequest } | { id: number; cancel: true };
@@ -181,19 +181,8 @@ class NamespaceProber implements Prober {
     const { pid } = helper.child;
     if (helper.child.exitCode === null && helper.child.signalCode === null && pid !== undefined) {
       helper.stoppedBecause = why;
-      signalPid(pid, "SIGTERM");
-      const killer = setTimeout(() => signalPid(pid, "SIGKILL"), KILL_AFTER_MS);
-      await helper.exited;
-      clearTimeout(killer);
+      await terminate(pid, helper.exited);
     }
     this.#onExit(helper, why);
-  }
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
   }
 }

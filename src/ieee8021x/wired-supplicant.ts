@@ -40,11 +40,9 @@ export interface WiredSupplicant {
    * itself: on carrier back it is started over, so the port opens in seconds.
    */
   carrierChanged(lowerUp: boolean): void;
-  readonly pid: number | undefined;
-  readonly state: EapState;
 }
 
-export function wpaSupplicantArguments(ifname: string, configPath: string): string[] {
+function wpaSupplicantArguments(ifname: string, configPath: string): string[] {
   assertInterfaceName(ifname);
   // Foreground, so it stays our child; -Dwired: EAPOL on an Ethernet port, no radio.
   return ["-D", "wired", "-i", ifname, "-c", configPath];
@@ -72,14 +70,6 @@ class Supplicant implements WiredSupplicant {
     this.#configPath = configPath;
     this.#log = options.logger.child({ component: "wpa_supplicant", ifname: options.ifname });
     this.#started = this.#start(args);
-  }
-
-  get state(): EapState {
-    return this.#state;
-  }
-
-  get pid(): number | undefined {
-    return this.#process?.pid;
   }
 
   stop(): Promise<void> {

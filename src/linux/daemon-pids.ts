@@ -2,6 +2,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { terminate } from "./terminate.js";
 
 /**
  * A record of each daemon the manager runs (udhcpc, wpa_supplicant), so that
@@ -16,10 +17,10 @@ interface PidRecord {
   pid: number;
   /** Clock ticks since boot, field 22 of /proc/<pid>/stat. */
   startTime: string;
-  name: string;
 }
 
-const KILL_AFTER_MS = 2_000;
+/** A daemon that outlives SIGKILL this long (stuck in the kernel) is left as it is. */
+const GIVE_UP_AFTER_MS = 5_000;
 
 /** When the process started (field 22 of /proc/<pid>/stat); undefined when none runs (or a zombie). */
 export async function processStartTime(pid: number): Promise<string | undefined> {
@@ -34,15 +35,10 @@ export async function processStartTime(pid: number): Promise<string | undefined>
 }
 
 /** Notes a daemon just started; a failure to write is logged, never thrown. */
-export async function recordDaemon(
-  path: string,
-  name: string,
-  pid: number,
-  logger: Logger,
-): Promise<void> {
+export async function recordDaemon(path: string, pid: number, logger: Logger): Promise<void> {
   const startTime = await processStartTime(pid);
   if (startTime === undefined) return;
-  const record: PidRecord = { pid, startTime, name };
+  const record: PidRecord = { pid, startTime };
   await writeFileAtomic(path, JSON.stringify(record), 0o600, 0o700).catch((error: unknown) =>
     logger.warn({ err: error, path }, "could not record a daemon's pid"),
   );
@@ -58,10 +54,9 @@ function parseRecord(text: string): PidRecord | undefined {
     if (
       Number.isInteger(value.pid) &&
       (value.pid as number) > 1 &&
-      typeof value.startTime === "string" &&
-      typeof value.name === "string"
+      typeof value.startTime === "string"
     ) {
-      return value as PidRecord;
+      return { pid: value.pid as number, startTime: value.startTime };
     }
   } catch {
     // Not ours, or torn: nothing to trust in it.
@@ -69,15 +64,14 @@ function parseRecord(text: string): PidRecord | undefined {
   return undefined;
 }
 
-async function endProcess(record: PidRecord): Promise<void> {
-  const stillSame = async () => (await processStartTime(record.pid)) === record.startTime;
-  process.kill(record.pid, "SIGTERM");
-  const deadline = Date.now() + KILL_AFTER_MS;
+/** Whether the recorded process is gone, watched in /proc (it is not our child to wait for). */
+async function gone(record: PidRecord): Promise<boolean> {
+  const deadline = Date.now() + GIVE_UP_AFTER_MS;
   while (Date.now() < deadline) {
-    if (!(await stillSame())) return;
+    if ((await processStartTime(record.pid)) !== record.startTime) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  if (await stillSame()) process.kill(record.pid, "SIGKILL");
+  return false;
 }
 
 /**
@@ -96,12 +90,10 @@ export async function endLeftoverDaemons(dir: string, logger: Logger): Promise<s
     const path = join(dir, file);
     const record = parseRecord(await readFile(path, "utf8").catch(() => ""));
     if (record && (await processStartTime(record.pid)) === record.startTime) {
-      try {
-        await endProcess(record);
-        ended.push(`${file.replace(/\.pid\.json$/, "")} (pid ${record.pid})`);
-      } catch (error) {
-        logger.warn({ err: error, pid: record.pid }, "could not end a daemon left behind");
-      }
+      const ending = gone(record);
+      await terminate(record.pid, ending);
+      if (await ending) ended.push(`${file.replace(/\.pid\.json$/, "")} (pid ${record.pid})`);
+      else logger.warn({ pid: record.pid }, "could not end a daemon left behind");
     }
     await rm(path, { force: true });
   }

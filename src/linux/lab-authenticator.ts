@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { hex } from "../technologies/wpa-supplicant-conf.js";
 import type { Lab, LabServer } from "./lab.js";
 import type { LabPki } from "./lab-pki.js";
 
@@ -58,7 +59,6 @@ const TABLE = "statenet_port";
 
 /** hostapd's eap_user lines; passwords in hex, so any character works. */
 function eapUsers(users: readonly LabEapUser[]): string {
-  const hex = (value: string) => Buffer.from(value, "utf8").toString("hex");
   const quoted = (identity: string) => {
     if (/["\n]/.test(identity)) throw new Error(`lab EAP identity ${JSON.stringify(identity)}`);
     return `"${identity}"`;

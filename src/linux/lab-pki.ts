@@ -34,14 +34,19 @@ async function issue(
   const request = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.pem`);
   const keyProtection = password ? ["-passout", `pass:${password}`] : ["-noenc"];
-  await openssl(
-    ["req", ...KEY, ...keyProtection, "-keyout", key, "-out", request].concat([
-      "-subj",
-      `/CN=${commonName}`,
-      "-addext",
-      extension,
-    ]),
-  );
+  await openssl([
+    "req",
+    ...KEY,
+    ...keyProtection,
+    "-keyout",
+    key,
+    "-out",
+    request,
+    "-subj",
+    `/CN=${commonName}`,
+    "-addext",
+    extension,
+  ]);
   await openssl([
     "x509",
     "-req",

@@ -10,6 +10,7 @@ import type { EthernetConfig } from "../config/schema.js";
 import { isIpv4Address } from "../route/ipv4.js";
 import type { Ipv4Address } from "../route/types.js";
 import { createIpRunner, type IpRunner } from "./ip.js";
+import { processExit, terminate } from "./terminate.js";
 
 /**
  * Network namespace labs for tests, demos and benchmarks: a device namespace
@@ -396,20 +397,12 @@ export class Lab {
       stderr = (stderr + chunk.toString()).slice(-4096);
     });
     let exited = false;
-    const exit = new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      void child.then(() => resolve());
-    }).then(() => {
+    const exit = processExit(child).then(() => {
       exited = true;
     });
     const { pid } = child;
     const stop = async () => {
-      if (pid !== undefined && !exited) {
-        signalPid(pid, "SIGTERM");
-        const killer = setTimeout(() => signalPid(pid, "SIGKILL"), 2_000);
-        await exit;
-        clearTimeout(killer);
-      }
+      if (pid !== undefined && !exited) await terminate(pid, exit);
       await rm(dir, { recursive: true, force: true });
       this.#tempDirs.delete(dir);
     };
@@ -508,14 +501,6 @@ export class Lab {
         ]),
       ]);
     }
-  }
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
   }
 }
 

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import type { Logger } from "../log.js";
 import type { CommandRunner } from "./command-runner.js";
 import { forgetDaemon, recordDaemon } from "./daemon-pids.js";
+import { processExit, terminate } from "./terminate.js";
 
 /**
  * Keeps one daemon (udhcpc, wpa_supplicant) running: starts it, restarts it
@@ -43,7 +44,6 @@ const DEFAULT_RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A run this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_RUN_MS = 30_000;
-const KILL_AFTER_MS = 2_000;
 
 interface Run {
   child: ReturnType<CommandRunner["spawn"]>;
@@ -104,9 +104,7 @@ export class SupervisedProcess {
       return;
     }
     this.#replaced = run;
-    this.signal("SIGTERM");
-    const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
-    void run.exited.then(() => clearTimeout(killer));
+    if (run.child.pid !== undefined) void terminate(run.child.pid, run.exited);
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -123,12 +121,8 @@ export class SupervisedProcess {
   async #stop(): Promise<void> {
     clearTimeout(this.#restartTimer);
     const run = this.#run;
-    if (run) {
-      this.signal("SIGTERM");
-      const killer = setTimeout(() => this.signal("SIGKILL"), KILL_AFTER_MS);
-      await run.exited;
-      clearTimeout(killer);
-    }
+    const pid = run?.child.pid;
+    if (run) await (pid === undefined ? run.exited : terminate(pid, run.exited));
     await this.#pidRecord;
   }
 
@@ -143,27 +137,14 @@ export class SupervisedProcess {
     const { pidFile, name } = this.#options;
     const { pid } = child;
     if (pidFile && pid !== undefined) {
-      this.#pidRecord = this.#pidRecord.then(() => recordDaemon(pidFile, name, pid, this.#log));
+      this.#pidRecord = this.#pidRecord.then(() => recordDaemon(pidFile, pid, this.#log));
     }
-    this.#log.debug({ pid: child.pid }, `${this.#options.name} started`);
+    this.#log.debug({ pid }, `${name} started`);
   }
 
-  /**
-   * Resolves when the process is gone. Uses the "exit" event rather than
-   * execa's promise: a child of the daemon (udhcpc's handler) may hold its
-   * pipes open for seconds after the daemon itself died.
-   */
+  /** Resolves when the process is gone; then it is restarted unless stopped or replaced. */
   async #watch(run: Run, ended: (() => void) | undefined): Promise<void> {
-    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>(
-      (resolve) => {
-        run.child.once("exit", (code, signal) => resolve({ code, signal }));
-        // A spawn failure emits "error" and no "exit"; execa's result settles in both cases.
-        run.child.then(
-          (result) => resolve({ code: result.exitCode ?? null, signal: result.signal ?? null }),
-          () => resolve({ code: null, signal: null }),
-        );
-      },
-    );
+    const { code, signal } = await processExit(run.child);
     ended?.();
     const { pidFile } = this.#options;
     if (pidFile) {

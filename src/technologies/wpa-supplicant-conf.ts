@@ -6,7 +6,8 @@ import type { Ieee8021xConfig } from "../config/schema.js";
  * hex), so quotes, spaces or `}` in a password cannot end it or add lines.
  */
 
-function hex(value: string): string {
+/** A string as wpa_supplicant and hostapd read it unquoted: hex of its UTF-8 bytes. */
+export function hex(value: string): string {
   return Buffer.from(value, "utf8").toString("hex");
 }
 

@@ -46,7 +46,7 @@ describe("records of running daemons", () => {
   it("ends a recorded daemon that still runs, and removes the record", async () => {
     const pid = startSleeper();
     const path = daemonRecordPath(dir, "udhcpc", "eth0");
-    await recordDaemon(path, "udhcpc", pid, silentLogger());
+    await recordDaemon(path, pid, silentLogger());
     expect(await endLeftoverDaemons(dir, silentLogger())).toEqual([`udhcpc-eth0 (pid ${pid})`]);
     expect(await processStartTime(pid)).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
@@ -55,12 +55,7 @@ describe("records of running daemons", () => {
   it("kills one that ignores SIGTERM after 2 s", async () => {
     const pid = startSleeper(true);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await recordDaemon(
-      daemonRecordPath(dir, "wpa_supplicant", "eth0"),
-      "wpa_supplicant",
-      pid,
-      silentLogger(),
-    );
+    await recordDaemon(daemonRecordPath(dir, "wpa_supplicant", "eth0"), pid, silentLogger());
     await endLeftoverDaemons(dir, silentLogger());
     expect(await processStartTime(pid)).toBeUndefined();
   });
@@ -85,7 +80,7 @@ describe("records of running daemons", () => {
   it("a forgotten daemon is not ended; a missing directory ends nothing", async () => {
     const pid = startSleeper();
     const path = daemonRecordPath(dir, "udhcpc", "eth0");
-    await recordDaemon(path, "udhcpc", pid, silentLogger());
+    await recordDaemon(path, pid, silentLogger());
     await forgetDaemon(path);
     expect(await endLeftoverDaemons(dir, silentLogger())).toEqual([]);
     expect(processAlive(pid)).toBe(true);
