@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import type { ConfigInput, Ieee8021xConfig, InterfaceConfig } from "../src/config/schema.js";
-import { Lab } from "../src/linux/lab.js";
+import { Lab, type LabServer } from "../src/linux/lab.js";
 import { type LabAuthenticator, startAuthenticator } from "../src/linux/lab-authenticator.js";
 import { createLabPki } from "../src/linux/lab-pki.js";
 
@@ -85,18 +85,42 @@ export interface DaemonLog {
 /** The device's 802.1X identity in the lab; the password is the lab's own. */
 const DEVICE_IDENTITY = "kiosk-7";
 
+/** The daemon as a user runs it on the device: `statenet run --config FILE` in its namespace. */
+function runDaemon(lab: Lab, configPath: string, logLevel: string | undefined): ResultPromise {
+  return execa("ip", ["netns", "exec", lab.deviceNs, STATENET_BIN, "run", "--config", configPath], {
+    reject: false,
+    env: { STATENET_LOG_LEVEL: logLevel ?? "debug" },
+  });
+}
+
 export class DaemonLab {
   readonly log: DaemonLog[] = [];
   #listeners = new Set<(log: DaemonLog) => void>();
+  #daemon: ResultPromise;
 
   private constructor(
     readonly lab: Lab,
     readonly dir: string,
-    readonly daemon: ResultPromise,
+    daemon: ResultPromise,
     readonly startedAt: number,
     /** The 802.1X switch ports, by uplink. */
     readonly ports: ReadonlyMap<string, LabAuthenticator>,
+    /** The udhcpd of each DHCP uplink's router (modems serve their own). */
+    readonly dhcpServers: Map<string, LabServer>,
+    readonly configPath: string,
+    readonly config: ConfigInput,
+    readonly logLevel: string | undefined,
   ) {
+    this.#daemon = daemon;
+    this.#attach(daemon);
+  }
+
+  /** The running daemon process (a new one after `restart`). */
+  get daemon(): ResultPromise {
+    return this.#daemon;
+  }
+
+  #attach(daemon: ResultPromise): void {
     let pending = "";
     daemon.stdout?.on("data", (chunk: Buffer) => {
       pending += chunk.toString();
@@ -104,6 +128,13 @@ export class DaemonLab {
       pending = lines.pop() ?? "";
       for (const line of lines) this.#receive(line);
     });
+  }
+
+  /** Starts the daemon again with the same configuration, after the last one ended. */
+  restart(): ResultPromise {
+    this.#daemon = runDaemon(this.lab, this.configPath, this.logLevel);
+    this.#attach(this.#daemon);
+    return this.#daemon;
   }
 
   static async start(options: DaemonLabOptions): Promise<DaemonLab> {
@@ -116,6 +147,7 @@ export class DaemonLab {
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};
       const powerManagers: NonNullable<ConfigInput["powerManagers"]> = {};
       const ports = new Map<string, LabAuthenticator>();
+      const dhcpServers = new Map<string, LabServer>();
       for (const { ifname, ipv4, modem, ieee8021x } of options.uplinks) {
         if (modem) {
           const commands = await lab.uplinkPowerCommands(
@@ -130,7 +162,7 @@ export class DaemonLab {
             minPowerOffMs: 1_000,
           };
         } else if (ipv4 === "dhcp") {
-          await lab.startDhcpServer(ifname);
+          dhcpServers.set(ifname, await lab.startDhcpServer(ifname));
         }
         const config: InterfaceConfig =
           ipv4 === "dhcp"
@@ -155,15 +187,18 @@ export class DaemonLab {
       // It may hold secrets (802.1X): readable by root only, as on a device.
       await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
       const startedAt = performance.now();
-      const daemon = execa(
-        "ip",
-        ["netns", "exec", lab.deviceNs, STATENET_BIN, "run", "--config", configPath],
-        {
-          reject: false,
-          env: { STATENET_LOG_LEVEL: options.logLevel ?? "debug" },
-        },
+      const daemon = runDaemon(lab, configPath, options.logLevel);
+      return new DaemonLab(
+        lab,
+        dir,
+        daemon,
+        startedAt,
+        ports,
+        dhcpServers,
+        configPath,
+        config,
+        options.logLevel,
       );
-      return new DaemonLab(lab, dir, daemon, startedAt, ports);
     } catch (error) {
       await lab.teardown();
       throw error;
@@ -251,12 +286,16 @@ export class DaemonLab {
     }
   }
 
+  /** SIGTERM to the daemon; resolves with its exit code. The lab stays. */
+  async stopDaemon(): Promise<number | undefined> {
+    this.daemon.kill("SIGTERM");
+    return (await this.daemon).exitCode;
+  }
+
   /** SIGTERM, then the exit code; the lab and files are removed whatever happens. */
   async stop(): Promise<number | undefined> {
     try {
-      this.daemon.kill("SIGTERM");
-      const result = await this.daemon;
-      return result.exitCode;
+      return await this.stopDaemon();
     } finally {
       await this.lab.teardown();
       await rm(this.dir, { recursive: true, force: true });

@@ -10,9 +10,11 @@ import { adoptTables } from "../src/route/kernel-entries.js";
 import { planChanges } from "../src/route/plan.js";
 import type {
   ConnectionStatus,
+  DefaultRouteEntry,
   InterfaceInfo,
   InterfaceType,
   Ipv4Address,
+  KernelRoutes,
   MetricFunction,
   RouteChange,
   RouteEntry,
@@ -47,8 +49,10 @@ export interface RouteManagerInput {
   metric?: MetricFunction;
   /** Interface types that the name does not tell, e.g. `{ usb0: "ethernet" }`. */
   interfaceTypes?: Readonly<Record<string, InterfaceType>>;
-  /** Wait before resynchronising with the kernel after a failed change. */
+  /** Wait before resynchronising with the kernel after a failed change; doubles with each failure in a row. */
   retryDelayMs?: number;
+  /** The longest wait between retries of a change the kernel keeps refusing. */
+  maxRetryDelayMs?: number;
   /** Interfaces known from the start (a restarted manager converges to the same routes). */
   interfaces?: Readonly<Record<string, InterfaceRouting>>;
 }
@@ -67,11 +71,28 @@ export interface RouteManagerContext {
   applied: RouteEntry[];
   /** The desired entries of the change being applied. */
   inFlight: RouteEntry[];
+  /**
+   * Default routes in `main` that someone else added, on interfaces statenet
+   * does not manage (as of the last read of the kernel): never touched.
+   */
+  foreign: DefaultRouteEntry[];
+  /** Failed changes in a row: the retry delay doubles with each. */
+  failures: number;
   skipped: SkippedInterface[];
   lastError: ApplyFailure | undefined;
   metric: MetricFunction;
   interfaceTypes: Readonly<Record<string, InterfaceType>>;
   retryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+/** A default route someone else added on an interface statenet does not manage. */
+export interface UnmanagedDefaultRoute {
+  ifname: string;
+  gateway?: string | undefined;
+  metric: number;
+  /** Its metric is lower than that of every default route statenet has in `main`: it wins. */
+  outranks: boolean;
 }
 
 /** What the shell publishes as properties once the kernel matches (or failed to). */
@@ -84,6 +105,10 @@ export interface RouteStatus {
   interfaces: Record<string, ConnectionStatus>;
   /** Interfaces that should have routes but got none, and why. */
   skipped: SkippedInterface[];
+  /** Others' default routes, left alone; the ones that outrank statenet's decide where traffic goes. */
+  unmanagedDefaults: UnmanagedDefaultRoute[];
+  /** What the kernel refused the last time, until a change succeeds. */
+  failure: ApplyFailure | undefined;
 }
 
 const STATUS_RANK: Record<ConnectionStatus, number> = { disconnected: 0, lan: 1, internet: 2 };
@@ -95,12 +120,29 @@ export function routeStatus(context: RouteManagerContext): RouteStatus {
     interfaces[ifname] = routing.status;
     if (STATUS_RANK[routing.status] > STATUS_RANK[connection]) connection = routing.status;
   }
+  const ownMetrics = context.desired.flatMap((entry) =>
+    entry.kind === "default_route" && entry.table === "main" ? [entry.metric] : [],
+  );
+  const best = Math.min(...ownMetrics);
   return {
     availableInterfaces: interfacesByPriority(context.desired),
     connection,
     interfaces,
     skipped: context.skipped,
+    unmanagedDefaults: context.foreign.map(({ ifname, gateway, metric }) => ({
+      ifname,
+      gateway,
+      metric,
+      outranks: ownMetrics.length > 0 && metric < best,
+    })),
+    failure: context.lastError,
   };
+}
+
+/** The wait before the next retry: the base delay, doubled for each failure in a row after the first. */
+export function retryDelayOf(context: RouteManagerContext): number {
+  const doublings = Math.min(Math.max(context.failures - 1, 0), 30);
+  return Math.min(context.retryDelayMs * 2 ** doublings, context.maxRetryDelayMs);
 }
 
 function describeFailure(error: unknown): ApplyFailure {
@@ -181,7 +223,7 @@ export const routeManagerMachine = setup({
     input: {} as RouteManagerInput,
   },
   actors: {
-    readKernel: fromPromise<RouteEntry[]>(async () => {
+    readKernel: fromPromise<KernelRoutes>(async () => {
       throw new Error("readKernel must be provided by the platform");
     }),
     applyChanges: fromPromise<void, { changes: RouteChange[] }>(async () => {
@@ -196,6 +238,19 @@ export const routeManagerMachine = setup({
     publish: (_, _status: RouteStatus) => {},
     recordFailure: assign({
       lastError: ({ event }) => describeFailure((event as unknown as { error: unknown }).error),
+      failures: ({ context }) => context.failures + 1,
+    }),
+    /**
+     * A foreign default route on an interface that has become managed is
+     * stale: from now on it counts as applied, so the plan deletes it.
+     */
+    claimForeign: assign(({ context }) => {
+      const claimed = context.foreign.filter((entry) => entry.ifname in context.interfaces);
+      if (claimed.length === 0) return {};
+      return {
+        applied: [...context.applied, ...claimed],
+        foreign: context.foreign.filter((entry) => !(entry.ifname in context.interfaces)),
+      };
     }),
     /** The shell logs `context.lastError`. */
     reportFailure: () => {},
@@ -206,7 +261,7 @@ export const routeManagerMachine = setup({
     hasChanges: ({ context }) => planChanges(context.applied, context.desired).length > 0,
   },
   delays: {
-    retryDelay: ({ context }) => context.retryDelayMs,
+    retryDelay: ({ context }) => retryDelayOf(context),
   },
 }).createMachine({
   id: "routeManager",
@@ -217,11 +272,14 @@ export const routeManagerMachine = setup({
       desired: [],
       applied: [],
       inFlight: [],
+      foreign: [],
+      failures: 0,
       skipped: [],
       lastError: undefined,
       metric: input.metric ?? defaultMetric,
       interfaceTypes: { ...input.interfaceTypes },
       retryDelayMs: input.retryDelayMs ?? 5_000,
+      maxRetryDelayMs: input.maxRetryDelayMs ?? 300_000,
     };
     return { ...context, ...recompute(context) };
   },
@@ -239,21 +297,24 @@ export const routeManagerMachine = setup({
         onDone: {
           target: "evaluating",
           actions: assign(({ context, event }) => ({
-            applied: event.output,
-            ...recompute(context, adoptTables(context.tables, event.output)),
+            applied: event.output.owned,
+            foreign: event.output.foreign,
+            ...recompute(context, adoptTables(context.tables, event.output.owned)),
           })),
         },
         onError: { target: "backingOff", actions: ["recordFailure", "reportFailure"] },
       },
     },
     evaluating: {
+      entry: "claimForeign",
       always: [
         {
           guard: "hasChanges",
           target: "applying",
           actions: assign({ inFlight: ({ context }) => context.desired }),
         },
-        { target: "idle" },
+        // The kernel holds what is desired: whatever failed before is behind us.
+        { target: "idle", actions: assign({ lastError: undefined, failures: 0 }) },
       ],
     },
     applying: {
@@ -263,7 +324,11 @@ export const routeManagerMachine = setup({
         input: ({ context }) => ({ changes: planChanges(context.applied, context.inFlight) }),
         onDone: {
           target: "evaluating",
-          actions: assign({ applied: ({ context }) => context.inFlight, lastError: undefined }),
+          actions: assign({
+            applied: ({ context }) => context.inFlight,
+            lastError: undefined,
+            failures: 0,
+          }),
         },
         onError: { target: "backingOff", actions: ["recordFailure", "reportFailure"] },
       },

@@ -20,6 +20,7 @@ export {
   type RouteStatus,
   routeManagerMachine,
 } from "../machines/route-manager.js";
+export type { ReloadResult } from "./config/reload.js";
 export type {
   Config,
   ConfigInput,
@@ -27,6 +28,12 @@ export type {
   PowerManagerConfig,
 } from "./config/schema.js";
 export { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
+export {
+  AlreadyRunningError,
+  type InstanceLock,
+  InstanceLockError,
+  takeInstanceLock,
+} from "./linux/instance-lock.js";
 export { createIpRunner, IpBatchError, type IpRunner } from "./linux/ip.js";
 export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-manager.js";
 export { createLogger, type Logger } from "./log.js";
@@ -37,6 +44,7 @@ export {
   type NetworkManagerInfo,
   type NetworkManagerOptions,
   NoPowerManagerError,
+  NotConfiguredError,
 } from "./network-manager.js";
 export type { PowerCallContext, PowerManagerImplementation } from "./power/implementation.js";
 export {

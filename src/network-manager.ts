@@ -10,7 +10,14 @@ import {
   type PowerManagerOptions,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
+import {
+  type ConfigSourceInfo,
+  ConfigSources,
+  NotConfiguredError,
+  overridesFile,
+} from "./config/config-source.js";
 import { unreadableFiles } from "./config/named-files.js";
+import { planReload, type ReloadResult } from "./config/reload.js";
 import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
 import { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
@@ -21,6 +28,7 @@ import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
 import type { Inspection } from "./inspect/inspection.js";
 import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
 import { endLeftoverDaemons } from "./linux/daemon-pids.js";
+import { type InstanceLock, takeInstanceLock } from "./linux/instance-lock.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
 import { assertInterfaceName } from "./linux/interface-name.js";
@@ -83,6 +91,13 @@ export interface NetworkManagerOptions {
    * first start, files under `<stateDir>/configs`. null: nothing is saved.
    */
   persistence?: (KeySource & { dir?: string }) | null;
+  /**
+   * The lock on tmpDir, already taken (`statenet run` takes it before
+   * anything else) and released by its taker. Without it, start() takes it
+   * first and stop() releases it; another manager on the same tmpDir makes
+   * start() throw AlreadyRunningError before anything is touched.
+   */
+  instanceLock?: InstanceLock;
 }
 
 export interface ConfigureOptions {
@@ -90,7 +105,7 @@ export interface ConfigureOptions {
   persist?: boolean;
 }
 
-export { type InProcessPowerManager, NoPowerManagerError };
+export { type InProcessPowerManager, NoPowerManagerError, NotConfiguredError };
 
 export interface PowerInfo {
   state: unknown;
@@ -110,21 +125,29 @@ export interface InterfaceInfo {
   lowerUp: unknown;
   addresses: unknown;
   config: InterfaceConfig | undefined;
+  /** The file's, or given at run time (saved or not); undefined when nothing configures it. */
+  configSource: ConfigSourceInfo | undefined;
 }
 
 export interface NetworkManagerInfo {
   availableInterfaces: unknown;
   connection: unknown;
   nameServers: unknown;
+  /** What the kernel refused of the last route change (`route_errors`), until it applies. */
+  routeErrors: unknown;
+  /** Others' default routes on interfaces statenet does not manage (`unmanaged_default_routes`). */
+  unmanagedDefaultRoutes: unknown;
   interfaces: Record<string, InterfaceInfo>;
 }
 
 export class NetworkManager {
   readonly properties = new PropertyTable();
   readonly #options: NetworkManagerOptions;
-  readonly #config: Config;
+  /** The file's configuration; a reload replaces it (but not the settings that need a restart). */
+  #config: Config;
   readonly #logger: Logger;
   readonly #configs = new Map<string, InterfaceConfig>();
+  readonly #sources = new ConfigSources(this.properties, () => this.#config.interfaces);
   readonly #stopping = new Set<Promise<void>>();
   #monitor: KernelMonitor | undefined;
   #dhcpServer: ReportServer | undefined;
@@ -147,6 +170,8 @@ export class NetworkManager {
   #unsubscribeOrder: (() => void) | undefined;
   #unsubscribeLog: (() => void) | undefined;
   #stopped = false;
+  /** The instance lock start() took (one given in the options is its taker's to release). */
+  #ownLock: InstanceLock | undefined;
 
   constructor(options: NetworkManagerOptions) {
     this.#options = options;
@@ -192,6 +217,8 @@ export class NetworkManager {
     const ip = createIpRunner({ netns });
     const runner = createCommandRunner({ netns });
     const dhcpDir = join(this.#config.tmpDir, "dhcp");
+    // Before anything is touched: a second manager must not even sweep the first one's daemons.
+    if (!this.#options.instanceLock) this.#ownLock = await takeInstanceLock(this.#config.tmpDir);
     await mkdir(this.#config.tmpDir, { recursive: true, mode: 0o755 });
     // A previous run killed outright left its daemons running: one udhcpc per interface.
     await endLeftoverDaemons(this.#pidDir, this.#logger);
@@ -224,6 +251,7 @@ export class NetworkManager {
     });
     const links = await this.#monitor.start();
     for (const [ifname, config] of this.#configs) this.#publishConfig(ifname, config);
+    for (const ifname of this.#sources.names()) this.#sources.publish(ifname);
 
     this.#prober = createProber({ netns, logger: this.#logger });
     this.#collectPowerManagers(runner);
@@ -292,7 +320,14 @@ export class NetworkManager {
         "saved configuration unusable; the default applies",
       );
     }
-    for (const [ifname, config] of Object.entries(configs)) {
+    for (const [ifname, { config, savedAt }] of Object.entries(configs)) {
+      this.#sources.setRuntime(ifname, savedAt);
+      if (overridesFile(this.#config.interfaces[ifname], config ?? undefined)) {
+        this.#logger.info(
+          { ifname, savedAt },
+          "saved configuration takes precedence over the file's",
+        );
+      }
       if (config === null) this.#configs.delete(ifname);
       else {
         this.#configs.set(ifname, config);
@@ -339,7 +374,7 @@ export class NetworkManager {
         powerManager: power.machine,
         checker: linuxCheckerMachine({
           prober,
-          targets: this.#config.internetHosts,
+          targets: () => this.#config.internetHosts,
           properties: this.properties,
           prefixLengthOf: (ifname, address) =>
             this.#monitor
@@ -489,16 +524,59 @@ export class NetworkManager {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#root?.stop();
+    // At once, with the root: a monitor that dies with us (a group-wide SIGTERM) is no news.
+    const monitorStopped = this.#monitor?.stop();
     this.#unsubscribeInspection?.();
     this.#inspection?.stop();
     await this.#trafficWatcher?.stop();
     this.#unsubscribeOrder?.();
     this.#unsubscribeLog?.();
-    await this.#monitor?.stop();
+    await monitorStopped;
     while (this.#stopping.size > 0) await Promise.all(this.#stopping);
     await this.#dhcpServer?.close();
     await this.#prober?.close();
     await this.#resolver?.flush();
+    await this.#ownLock?.release();
+  }
+
+  /**
+   * Takes a new version of the configuration file (SIGHUP, `statenet reload`).
+   * A bad one throws ConfigError at once and changes nothing. Interfaces
+   * whose entry changed get the new one, unless configured or deconfigured
+   * at run time: that stays (logged), as it would after a restart, until
+   * `resetToDefaults`. `internetHosts` and `additionalNameServers` apply at
+   * once; other settings that changed are logged as needing a restart.
+   */
+  reload(input: ConfigInput | Config): Promise<ReloadResult> {
+    const file = parseConfig(input);
+    return this.#change(async () => {
+      const setAtRuntime = new Set(
+        this.#sources.names().filter((ifname) => this.#sources.sourceOf(ifname)?.from !== "file"),
+      );
+      const plan = planReload(this.#config, file, setAtRuntime);
+      for (const secret of secretValues(file)) this.#secrets.add(secret);
+      this.#config = plan.config;
+      for (const [ifname, config] of plan.interfaces) {
+        this.#apply(ifname, config);
+        this.#sources.publish(ifname);
+      }
+      for (const ifname of plan.keptRuntime) {
+        this.#logger.info(
+          { ifname, source: this.#sources.sourceOf(ifname) },
+          "configuration set at run time stays over the file's",
+        );
+      }
+      if (plan.appliedSettings.includes("additionalNameServers")) {
+        await this.#resolver?.setAdditionalNameServers(this.#config.additionalNameServers);
+      }
+      for (const setting of plan.needsRestart) {
+        this.#logger.warn({ setting }, "setting changed in the file; needs a restart");
+      }
+      const { applied, keptRuntime, appliedSettings, needsRestart } = plan;
+      const result = { applied, keptRuntime, appliedSettings, needsRestart };
+      this.#logger.info(result, "configuration reloaded");
+      return result;
+    });
   }
 
   /**
@@ -516,16 +594,28 @@ export class NetworkManager {
     for (const secret of secretValues(config)) this.#secrets.add(secret);
     return this.#change(async () => {
       if (JSON.stringify(this.#configs.get(ifname)) === JSON.stringify(config)) return;
-      if (options.persist !== false) await this.#store?.save(ifname, config);
+      const savedAt =
+        options.persist !== false ? await this.#store?.save(ifname, config) : undefined;
+      this.#sources.setRuntime(ifname, savedAt);
       this.#apply(ifname, config);
     });
   }
 
-  /** Stops managing the interface: daemons stop, addresses and routes go; it stays so after a restart. */
+  /**
+   * Stops managing the interface: daemons stop, addresses and routes go; it
+   * stays so after a restart. An interface that is neither configured, in the
+   * file nor saved is refused with NotConfiguredError, and nothing is saved.
+   */
   deconfigure(ifname: string, options: ConfigureOptions = {}): Promise<void> {
     assertInterfaceName(ifname);
     return this.#change(async () => {
-      if (options.persist !== false) await this.#store?.save(ifname, null);
+      const known =
+        this.#configs.has(ifname) ||
+        Object.hasOwn(this.#config.interfaces, ifname) ||
+        (await this.#store?.has(ifname)) === true;
+      if (!known) throw new NotConfiguredError(ifname);
+      const savedAt = options.persist !== false ? await this.#store?.save(ifname, null) : undefined;
+      this.#sources.setRuntime(ifname, savedAt);
       this.#apply(ifname, undefined);
     });
   }
@@ -535,6 +625,7 @@ export class NetworkManager {
     assertInterfaceName(ifname);
     return this.#change(async () => {
       await this.#store?.remove(ifname);
+      this.#sources.backToFile(ifname);
       const fallback = this.#config.interfaces[ifname];
       if (JSON.stringify(this.#configs.get(ifname)) !== JSON.stringify(fallback)) {
         this.#apply(ifname, fallback);
@@ -547,10 +638,13 @@ export class NetworkManager {
     return this.#configs.get(ifname);
   }
 
-  #change(work: () => Promise<void>): Promise<void> {
+  #change<T>(work: () => Promise<T>): Promise<T> {
     const next = this.#changes.then(work);
     // A failed change must not block the ones after it; its caller gets the error.
-    this.#changes = next.catch(() => {});
+    this.#changes = next.then(
+      () => {},
+      () => {},
+    );
     return next;
   }
 
@@ -626,6 +720,7 @@ export class NetworkManager {
         lowerUp: get("lower_up"),
         addresses: get("addresses"),
         config: maskSecrets(this.#configs.get(ifname)),
+        configSource: this.#sources.info(ifname, this.#configs.get(ifname)),
       };
       const eap = this.properties.get(["interface", ifname, "eap", "state"]);
       if (eap !== undefined) interfaces[ifname].eap = eap;
@@ -641,6 +736,8 @@ export class NetworkManager {
       availableInterfaces: this.properties.get(["available_interfaces"]),
       connection: this.properties.get(["connection"]),
       nameServers: this.properties.get(["name_servers"]),
+      routeErrors: this.properties.get(["route_errors"]),
+      unmanagedDefaultRoutes: this.properties.get(["unmanaged_default_routes"]),
       interfaces,
     };
   }

@@ -21,3 +21,8 @@ export async function readConfigFile(path: string): Promise<Config> {
   }
   return parseConfig(json);
 }
+
+/** What `run` and `check` print for a bad file: the file, then one line per bad field. */
+export function invalidConfigMessage(path: string, error: ConfigError): string {
+  return `statenet: invalid configuration ${path}\n${error.message}\n`;
+}

@@ -1,5 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { UnmanagedDefaultRoute } from "../../machines/route-manager.js";
+import { describeConfigSource } from "../config/config-source.js";
+import { describeReload, type ReloadResult } from "../config/reload.js";
 import { configSchema } from "../config/schema.js";
 import { ControlConnectionError, controlStream } from "../control/client.js";
 import {
@@ -9,6 +12,7 @@ import {
   type ControlRequest,
 } from "../control/protocol.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
+import type { RouteError } from "../linux/route-manager.js";
 import type { NetworkManagerInfo } from "../network-manager.js";
 import { readConfigFile } from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
@@ -16,7 +20,7 @@ import { controlDirectory } from "./run.js";
 
 /**
  * The CLI commands that talk to a running daemon over its control socket:
- * info, get, subscribe, configure, deconfigure, reset, force-reset. Human
+ * info, get, subscribe, configure, deconfigure, reset, force-reset, reload. Human
  * output by default, JSON with --json.
  */
 
@@ -78,6 +82,9 @@ async function requestOf(command: string, args: readonly string[]): Promise<Cont
       return { command: "reset", ifname: oneInterface(args, command) };
     case "force-reset":
       return { command: "force_reset", ifname: oneInterface(args, command) };
+    case "reload":
+      if (args.length > 0) throw new BadInput("reload takes no arguments");
+      return { command: "reload" };
     default:
       throw new BadInput(`unknown command "${command}"`);
   }
@@ -89,12 +96,32 @@ async function socketOf(configPath: string | undefined): Promise<string> {
   return join(controlDirectory(tmpDir), CONTROL_SOCKET_NAME);
 }
 
+/** Routes the kernel refused, and others' default routes that decide where traffic goes. */
+function routeLines(info: NetworkManagerInfo): string[] {
+  const lines: string[] = [];
+  const errors = Array.isArray(info.routeErrors) ? (info.routeErrors as RouteError[]) : [];
+  for (const { command, error } of errors) {
+    lines.push(`route refused: ${command ? `${command}: ` : ""}${error}`);
+  }
+  const unmanaged = Array.isArray(info.unmanagedDefaultRoutes)
+    ? (info.unmanagedDefaultRoutes as UnmanagedDefaultRoute[])
+    : [];
+  for (const { ifname, gateway, metric, outranks } of unmanaged) {
+    const route = `default${gateway ? ` via ${gateway}` : ""} dev ${ifname} metric ${metric}`;
+    lines.push(
+      `not managed: ${route}${outranks ? " (outranks statenet's default route: traffic follows it)" : ""}`,
+    );
+  }
+  return lines;
+}
+
 function showInfo(info: NetworkManagerInfo): string {
   const order = Array.isArray(info.availableInterfaces) ? info.availableInterfaces.join(" > ") : "";
   const lines = [
     `connection: ${String(info.connection ?? "disconnected")}`,
     `route order: ${order || "(none)"}`,
     `name servers: ${JSON.stringify(info.nameServers ?? [])}`,
+    ...routeLines(info),
   ];
   for (const [ifname, entry] of Object.entries(info.interfaces)) {
     const addresses = Array.isArray(entry.addresses)
@@ -110,6 +137,11 @@ function showInfo(info: NetworkManagerInfo): string {
       `${ifname}: ${entry.type ?? "unmanaged"}, ${String(entry.state ?? "-")}, ${String(entry.connection ?? "-")}${addresses ? `, ${addresses}` : ""}`,
     );
     if (entry.config) lines.push(`  config: ${JSON.stringify(entry.config)}`);
+    if (entry.configSource) {
+      lines.push(
+        `  config from: ${describeConfigSource(entry.configSource, entry.config !== undefined)}`,
+      );
+    }
     if (entry.eap !== undefined) lines.push(`  802.1X: ${String(entry.eap)}`);
     if (entry.power) {
       const left =
@@ -142,6 +174,8 @@ function show(
       return `${args[0]}: back to its default configuration`;
     case "force-reset":
       return `${args[0]}: power cycle started`;
+    case "reload":
+      return describeReload(reply.result as ReloadResult);
     default:
       return "subscribed; changes follow (Ctrl-C ends)";
   }

@@ -18,6 +18,9 @@ Commands:
                                           --inspect sends its statecharts to a relay
                                           (default ${DEFAULT_RELAY_URL}); --visualize
                                           serves the visualizer itself on 127.0.0.1
+  check [--config FILE] [--json]          check the file and this machine
+                                          (touches nothing); exit 1 if statenet
+                                          cannot work here
   inspect [--port N]                      run the inspection relay on 127.0.0.1
                                           (default port ${DEFAULT_RELAY_PORT}) for Stately's inspector
   visualize [--port N]                    the same relay, showing the offline visualizer
@@ -31,6 +34,8 @@ Commands that ask the running daemon ([--config FILE | --socket PATH] [--json]):
   deconfigure IFNAME                      stop managing it (saved)
   reset IFNAME                            back to the configuration file's one
   force-reset IFNAME                      power-cycle the interface's device now
+  reload                                  re-read the daemon's configuration file
+                                          (as SIGHUP does); says what changed
 
 Options:
   -h, --help       show this help
@@ -65,6 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if ((CONTROL_COMMANDS as readonly string[]).includes(command.replaceAll("-", "_"))) {
     return controlCommand(command, rest);
   }
+  if (command === "check") return checkCommand(rest);
   if (command === "inspect") return relayCommand(rest, "stately");
   if (command === "visualize") return relayCommand(rest, "visualizer");
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
@@ -122,6 +128,17 @@ function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): 
   });
   const port = values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port);
   return import("./relay.js").then(({ runRelay }) => runRelay(port, show));
+}
+
+function checkCommand(rest: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs({
+    args: [...rest],
+    options: { config: { type: "string", short: "c" }, json: { type: "boolean" } },
+    strict: true,
+  });
+  return import("./check.js").then(({ runCheck }) =>
+    runCheck({ configPath: values.config, json: values.json ?? false }),
+  );
 }
 
 function controlCommand(command: string, rest: readonly string[]): Promise<number> {

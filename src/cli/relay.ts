@@ -71,6 +71,12 @@ export async function runRelay(port: number, show: "stately" | "visualizer"): Pr
     );
     return EXIT_FAILURE;
   }
+  // Listening before the address is printed: whoever reads it may signal at once, and a
+  // signal that arrives before a listener exists takes the default action (death by it).
+  const stopped = new Promise<void>((resolve) => {
+    process.on("SIGINT", () => resolve());
+    process.on("SIGTERM", () => resolve());
+  });
   const browser =
     show === "visualizer"
       ? `${relay.httpUrl} (the visualizer; works offline)`
@@ -83,10 +89,7 @@ export async function runRelay(port: number, show: "stately" | "visualizer"): Pr
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    process.on("SIGINT", () => resolve());
-    process.on("SIGTERM", () => resolve());
-  });
+  await stopped;
   await relay.close();
   return EXIT_OK;
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { assertInterfaceName } from "../linux/interface-name.js";
+import { isIpv4Address, isPrefixLength } from "../route/ipv4.js";
 import { DNS_NAME } from "./dns-name.js";
+import { gatewayProblem } from "./gateway.js";
 
 /**
  * The configuration file and the runtime `configure(ifname, config)` input.
@@ -29,14 +31,26 @@ const prefixLength = z
   .min(0, "must be 0..32")
   .max(32, "must be 0..32");
 
-export const staticIpv4Schema = z.strictObject({
-  method: z.literal("static"),
-  address: ipv4Address,
-  prefixLength,
-  gateway: ipv4Address.optional(),
-  nameServers: z.array(ipv4Address).optional(),
-  domain: z.string().regex(DNS_NAME, "must be a domain name").optional(),
-});
+export const staticIpv4Schema = z
+  .strictObject({
+    method: z.literal("static"),
+    address: ipv4Address,
+    prefixLength,
+    /** On the address's subnet: the kernel has no route to any other. */
+    gateway: ipv4Address.optional(),
+    nameServers: z.array(ipv4Address).optional(),
+    domain: z.string().regex(DNS_NAME, "must be a domain name").optional(),
+  })
+  .check((context) => {
+    const { address, prefixLength, gateway } = context.value;
+    // A malformed field has its own issue already; the relation is only checked between good ones.
+    if (gateway === undefined || !isIpv4Address(address) || !isIpv4Address(gateway)) return;
+    if (!isPrefixLength(prefixLength)) return;
+    const problem = gatewayProblem(address, prefixLength, gateway);
+    if (problem) {
+      context.issues.push({ code: "custom", input: gateway, path: ["gateway"], message: problem });
+    }
+  });
 
 export const dhcpIpv4Schema = z.strictObject({
   method: z.literal("dhcp"),

@@ -39,10 +39,38 @@ function problemsOf(error: z.ZodError, base: readonly string[]): ConfigProblem[]
   });
 }
 
+/** The records of the file keyed by interface name. */
+const INTERFACE_RECORDS = [
+  "interfaces",
+  "powerManagers",
+] as const satisfies readonly (keyof Config)[];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+/**
+ * Zod leaves a record's `__proto__` key out of its result without checking
+ * it, so an interface by that name would vanish without a word: refused here,
+ * as `assertInterfaceName` refuses it everywhere else.
+ */
+function skippedKeyProblems(input: unknown): ConfigProblem[] {
+  if (!isObject(input)) return [];
+  return INTERFACE_RECORDS.flatMap((field) => {
+    const record = input[field];
+    if (!isObject(record) || !Object.hasOwn(record, "__proto__")) return [];
+    return [
+      { path: `${field}.__proto__`, message: 'bad key: interface name "__proto__" is reserved' },
+    ];
+  });
+}
+
 /** The whole configuration, with defaults filled in; throws ConfigError naming every bad field. */
 export function parseConfig(input: unknown): Config {
+  const skipped = skippedKeyProblems(input);
   const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(problemsOf(result.error, []));
+  if (!result.success || skipped.length > 0) {
+    throw new ConfigError([...skipped, ...(result.success ? [] : problemsOf(result.error, []))]);
+  }
   return result.data;
 }
 

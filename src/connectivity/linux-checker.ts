@@ -12,8 +12,8 @@ import { type ProbeTarget, probeTargets } from "./tcp-probe.js";
 
 export interface LinuxCheckerOptions {
   prober: Prober;
-  /** `internetHosts` of the configuration. */
-  targets: readonly ProbeTarget[];
+  /** `internetHosts` of the configuration; asked at every check, so a reloaded list applies at once. */
+  targets: () => readonly ProbeTarget[];
   properties: PropertyTable;
   /** The prefix length of an interface's address, to leave out hosts on its own subnet. */
   prefixLengthOf: (ifname: string, address: string) => number | undefined;
@@ -37,7 +37,7 @@ export function linuxCheckerMachine(options: LinuxCheckerOptions) {
       networkOf(host, prefixLength) === networkOf(sourceAddress, prefixLength);
     const cursor = cursors.get(ifname) ?? 0;
     cursors.set(ifname, cursor + input.count);
-    const chosen = probeTargets(targets, input.count, cursor, onOwnSubnet);
+    const chosen = probeTargets(targets(), input.count, cursor, onOwnSubnet);
     if (chosen.length === 0)
       return { ok: false, detail: "no internet host off this interface's subnet" };
     return prober.probe(

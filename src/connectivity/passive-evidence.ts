@@ -73,13 +73,19 @@ function applyInfoLine(socket: TcpSocketInfo, line: string): void {
     const value = token.slice(colon + 1);
     if (name === "retrans") {
       // `retrans:1/4`: retransmits outstanding now / in total; only the total grows steadily.
-      const total = Number(value.split("/").at(-1));
-      if (Number.isFinite(total)) socket.retrans = total;
-    } else if (name in COUNTERS) {
-      const number = Number(value);
-      if (Number.isFinite(number)) socket[COUNTERS[name as keyof typeof COUNTERS]] = number;
+      const total = counter(value.split("/").at(-1));
+      if (total !== undefined) socket.retrans = total;
+    } else if (Object.hasOwn(COUNTERS, name)) {
+      const number = counter(value);
+      if (number !== undefined) socket[COUNTERS[name as keyof typeof COUNTERS]] = number;
     }
   }
+}
+
+/** ss prints counters as unsigned decimals; `-1`, `0x10` or an empty value is not one. */
+function counter(text: string | undefined): number | undefined {
+  const value = text !== undefined && /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 /**

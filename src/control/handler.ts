@@ -1,10 +1,17 @@
+import type { ReloadResult } from "../config/reload.js";
 import type { NetworkManager } from "../network-manager.js";
 import { maskSecrets } from "../secrets.js";
 import type { ControlChange } from "./protocol.js";
 import type { ControlHandler } from "./server.js";
 
-/** The daemon's answers to the control socket's requests; nothing secret goes out. */
-export function controlHandler(manager: NetworkManager): ControlHandler {
+/**
+ * The daemon's answers to the control socket's requests; nothing secret goes
+ * out. `reload` re-reads the configuration file the daemon was started with.
+ */
+export function controlHandler(
+  manager: NetworkManager,
+  reload: () => Promise<ReloadResult>,
+): ControlHandler {
   return async (request, session) => {
     switch (request.command) {
       case "info":
@@ -31,6 +38,8 @@ export function controlHandler(manager: NetworkManager): ControlHandler {
         return manager.resetToDefaults(request.ifname);
       case "force_reset":
         return manager.forceReset(request.ifname);
+      case "reload":
+        return reload();
     }
   };
 }

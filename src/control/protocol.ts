@@ -1,3 +1,5 @@
+import { assertInterfaceName } from "../linux/interface-name.js";
+
 /**
  * The control socket's protocol: JSON lines, one request per line, one reply
  * line per request, in order; `subscribe` is then followed by one
@@ -18,6 +20,7 @@ export type ControlRequest = Id &
     | { command: "deconfigure"; ifname: string }
     | { command: "reset"; ifname: string }
     | { command: "force_reset"; ifname: string }
+    | { command: "reload" }
   );
 
 export type ControlReply =
@@ -46,6 +49,7 @@ export const CONTROL_COMMANDS = [
   "deconfigure",
   "reset",
   "force_reset",
+  "reload",
 ] as const;
 
 function stringList(value: unknown, field: string): string[] {
@@ -55,11 +59,20 @@ function stringList(value: unknown, field: string): string[] {
   return value;
 }
 
+/** Checked here, so that a bad name is the client's error (`bad_request`), not the daemon's. */
 function interfaceName(value: unknown): string {
-  if (typeof value !== "string" || value === "") {
-    throw new ControlRequestError("ifname must be an interface name");
+  if (typeof value !== "string") throw new ControlRequestError("ifname must be an interface name");
+  try {
+    assertInterfaceName(value);
+  } catch (error) {
+    throw new ControlRequestError(`ifname must be an interface name: ${(error as Error).message}`);
   }
   return value;
+}
+
+/** 1e400 parses as Infinity, which the reply would carry back as null. */
+function isId(value: unknown): value is string | number {
+  return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
 /** Checks one request line; throws ControlRequestError saying what is wrong. */
@@ -75,12 +88,13 @@ export function parseControlRequest(line: string): ControlRequest {
   }
   const fields = value as Record<string, unknown>;
   const { id, command } = fields;
-  if (id !== undefined && typeof id !== "string" && typeof id !== "number") {
-    throw new ControlRequestError("id must be a string or a number");
+  if (id !== undefined && !isId(id)) {
+    throw new ControlRequestError("id must be a string or a number (a finite one)");
   }
   const withId = id === undefined ? {} : { id };
   switch (command) {
     case "info":
+    case "reload":
       return { ...withId, command };
     case "get":
       return { ...withId, command, key: stringList(fields.key, "key") };
@@ -102,7 +116,7 @@ export function parseControlRequest(line: string): ControlRequest {
 export function requestId(line: string): string | number | undefined {
   try {
     const { id } = JSON.parse(line) as { id?: unknown };
-    return typeof id === "string" || typeof id === "number" ? id : undefined;
+    return isId(id) ? id : undefined;
   } catch {
     return undefined;
   }

@@ -50,9 +50,14 @@ export interface ReportServerOptions {
 export { SocketServerError as ReportServerError };
 
 /** Why a connection's line was refused; the text is sent back as `error <reason>`. */
-class ReportRejection extends Error {}
+export class ReportRejection extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "ReportRejection";
+  }
+}
 
-interface ReportMessage {
+export interface ReportMessage {
   token: string;
   event: string;
   env: Record<string, string>;
@@ -112,7 +117,7 @@ async function serveConnection(socket: net.Socket, context: ConnectionContext): 
   socket.on("error", (error) => log.debug({ err: error }, "report connection failed"));
   let message: ReportMessage;
   try {
-    message = parseMessage(await readLine(socket, context));
+    message = parseReportLine(await readLine(socket, context));
   } catch (error) {
     log.warn({ reason: (error as Error).message }, "refused a malformed DHCP report");
     reply(socket, `error ${(error as Error).message}`, context);
@@ -181,7 +186,8 @@ function readLine(socket: net.Socket, context: ConnectionContext): Promise<strin
   });
 }
 
-function parseMessage(line: string): ReportMessage {
+/** One handler line; throws ReportRejection saying what is wrong, never naming the token. */
+export function parseReportLine(line: string): ReportMessage {
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -16,6 +16,21 @@ import type { ReportServer } from "./report-server.js";
  * reply) before it goes on.
  */
 
+/** udhcpc's lease without a lease time option: one hour. */
+const UDHCPC_DEFAULT_LEASE_SECONDS = 3_600;
+/** udhcpc counts a shorter lease as this long (renewing at half of it). */
+const UDHCPC_MIN_LEASE_SECONDS = 30;
+
+/**
+ * How long a lease's address should live in the kernel: as long as udhcpc
+ * itself holds the lease. A shorter lifetime would have the kernel take the
+ * address away while udhcpc still counts on it (and its unicast renew, bound
+ * to that address, would then fail).
+ */
+export function udhcpcAddressLifetime(leaseSeconds: number | undefined): number {
+  return Math.max(leaseSeconds ?? UDHCPC_DEFAULT_LEASE_SECONDS, UDHCPC_MIN_LEASE_SECONDS);
+}
+
 export interface UdhcpcOptions {
   ifname: string;
   /** Sent as DHCP option 12, so the server (and its DNS) can name the device. */

@@ -25,7 +25,9 @@ const STATE_OF_EVENT: Readonly<Record<string, EapState>> = {
   DISCONNECTED: "starting",
 };
 
-const EVENT = /^(?<ifname>[^\s:]+): CTRL-EVENT-(?<name>[A-Z0-9-]+)\b ?(?<rest>.*)$/;
+// `s`: the text after the event name can come from the network (a certificate's subject), and
+// without it a U+2028 in there would hide the event.
+const EVENT = /^(?<ifname>[^\s:]+): CTRL-EVENT-(?<name>[A-Z0-9-]+)\b ?(?<rest>.*)$/s;
 
 /** The state change a line announces for `ifname`; undefined for any other line. */
 export function parseSupplicantLine(ifname: string, line: string): SupplicantEvent | undefined {

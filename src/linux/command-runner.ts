@@ -98,6 +98,10 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
         stdin: "ignore",
         buffer: false,
         reject: false,
+        // A session of its own: a terminal's Ctrl-C or hangup, or `kill -PGID`, meant
+        // for the manager's job does not end the daemons (udhcpc has no handler for
+        // SIGHUP and would die of it, taking the lease with it); the manager stops them.
+        detached: true,
       });
     },
     async sysctl(path, value, runOptions) {

@@ -13,7 +13,7 @@ import { terminate } from "./terminate.js";
  * has since given to another process is left alone.
  */
 
-interface PidRecord {
+export interface PidRecord {
   pid: number;
   /** Clock ticks since boot, field 22 of /proc/<pid>/stat. */
   startTime: string;
@@ -22,16 +22,29 @@ interface PidRecord {
 /** A daemon that outlives SIGKILL this long (stuck in the kernel) is left as it is. */
 const GIVE_UP_AFTER_MS = 5_000;
 
+/** Highest pid Linux hands out (PID_MAX_LIMIT on 64-bit). */
+const MAX_PID = 4_194_304;
+
 /** When the process started (field 22 of /proc/<pid>/stat); undefined when none runs (or a zombie). */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? undefined : fields[19];
+    return startTimeOfStat(await readFile(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return undefined;
   }
+}
+
+/** Field 22 of a /proc/<pid>/stat line; undefined for a zombie or a line that is not one. */
+export function startTimeOfStat(stat: string): string | undefined {
+  // The command name (field 2) is the process's to choose, spaces and parentheses
+  // included: count from the last ")".
+  const close = stat.lastIndexOf(")");
+  if (close === -1) return undefined;
+  const fields = stat.slice(close + 2).split(" ");
+  const startTime = fields[19];
+  return fields[0] === "Z" || startTime === undefined || !/^\d+$/.test(startTime)
+    ? undefined
+    : startTime;
 }
 
 /** Notes a daemon just started; a failure to write is logged, never thrown. */
@@ -48,20 +61,19 @@ export async function forgetDaemon(path: string): Promise<void> {
   await rm(path, { force: true });
 }
 
-function parseRecord(text: string): PidRecord | undefined {
+/** A record file's content; undefined for anything but a pid Linux can give out and a start time. */
+export function parseDaemonRecord(text: string): PidRecord | undefined {
+  let value: Partial<PidRecord> | null;
   try {
-    const value = JSON.parse(text) as Partial<PidRecord>;
-    if (
-      Number.isInteger(value.pid) &&
-      (value.pid as number) > 1 &&
-      typeof value.startTime === "string"
-    ) {
-      return { pid: value.pid as number, startTime: value.startTime };
-    }
+    value = JSON.parse(text) as Partial<PidRecord> | null;
   } catch {
     // Not ours, or torn: nothing to trust in it.
+    return undefined;
   }
-  return undefined;
+  const { pid, startTime } = value ?? {};
+  if (!Number.isInteger(pid) || (pid as number) <= 1 || (pid as number) > MAX_PID) return undefined;
+  if (typeof startTime !== "string" || !/^\d+$/.test(startTime)) return undefined;
+  return { pid: pid as number, startTime };
 }
 
 /** Whether the recorded process is gone, watched in /proc (it is not our child to wait for). */
@@ -88,7 +100,7 @@ export async function endLeftoverDaemons(dir: string, logger: Logger): Promise<s
   const ended: string[] = [];
   for (const file of names.filter((name) => name.endsWith(".pid.json"))) {
     const path = join(dir, file);
-    const record = parseRecord(await readFile(path, "utf8").catch(() => ""));
+    const record = parseDaemonRecord(await readFile(path, "utf8").catch(() => ""));
     if (record && (await processStartTime(record.pid)) === record.startTime) {
       const ending = gone(record);
       await terminate(record.pid, ending);

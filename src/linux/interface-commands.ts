@@ -28,10 +28,13 @@ export function describeCommand(command: InterfaceCommand): string {
       return `ip ${command.args.join(" ")}`;
     case "sysctl":
       return `sysctl ${command.path}=${command.value}`;
-    case "ipv4_addresses":
+    case "ipv4_addresses": {
+      const lifetime =
+        command.lifetimeSeconds === undefined ? "" : ` for ${command.lifetimeSeconds} s`;
       return `set ${command.ifname} IPv4 addresses to [${command.addresses
         .map((address) => `${address.address}/${address.prefixLength}`)
-        .join(", ")}]`;
+        .join(", ")}]${lifetime}`;
+    }
   }
 }
 
@@ -40,20 +43,34 @@ interface IpAddrJson {
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
 }
 
-/** `ip -batch` lines that make the interface's global IPv4 addresses exactly `addresses`. */
+/** The kernel's lifetimes are 32 bits; all ones is its "forever", as it is a DHCP lease's. */
+const INFINITE_LIFETIME = 0xffff_ffff;
+
+function lifetimeOptions(seconds: number | undefined): string {
+  if (seconds === undefined || seconds >= INFINITE_LIFETIME) return "";
+  return ` valid_lft ${seconds} preferred_lft ${seconds}`;
+}
+
+/**
+ * `ip -batch` lines that make the interface's global IPv4 addresses exactly
+ * `addresses`. With a lifetime every one of them is replaced, present or not:
+ * that is how a renewed lease restarts the kernel's countdown.
+ */
 export function addressChanges(
   ifname: string,
   current: readonly Ipv4Address[],
   addresses: readonly Ipv4Address[],
+  lifetimeSeconds?: number,
 ): string[] {
   const key = (address: Ipv4Address) => `${address.address}/${address.prefixLength}`;
   const wanted = new Set(addresses.map(key));
   const have = new Set(current.map(key));
+  const lifetime = lifetimeOptions(lifetimeSeconds);
   return [
     // Add before delete: the interface is never without an address it should have.
     ...addresses
-      .filter((address) => !have.has(key(address)))
-      .map((address) => `addr replace ${key(address)} dev ${ifname} noprefixroute`),
+      .filter((address) => lifetimeSeconds !== undefined || !have.has(key(address)))
+      .map((address) => `addr replace ${key(address)} dev ${ifname} noprefixroute${lifetime}`),
     ...current
       .filter((address) => !wanted.has(key(address)))
       .map((address) => `addr del ${key(address)} dev ${ifname}`),
@@ -90,7 +107,13 @@ async function runOne(
       return context.runner.sysctl(command.path, command.value, { signal });
     case "ipv4_addresses": {
       const current = await currentIpv4Addresses(context.ip, command.ifname, signal);
-      return context.ip.batch(addressChanges(command.ifname, current, command.addresses), signal);
+      const changes = addressChanges(
+        command.ifname,
+        current,
+        command.addresses,
+        command.lifetimeSeconds,
+      );
+      return context.ip.batch(changes, signal);
     }
   }
 }

@@ -2,7 +2,7 @@ import { fromCallback } from "xstate";
 import type { DaemonsInput, InterfaceEvent } from "../../machines/interface.js";
 import type { DhcpEvent } from "../dhcp/lease-event.js";
 import type { ReportServer } from "../dhcp/report-server.js";
-import { startUdhcpc } from "../dhcp/udhcpc.js";
+import { startUdhcpc, udhcpcAddressLifetime } from "../dhcp/udhcpc.js";
 import { portOpenAfter } from "../ieee8021x/supplicant-events.js";
 import { startWiredSupplicant } from "../ieee8021x/wired-supplicant.js";
 import type { Logger } from "../log.js";
@@ -67,12 +67,18 @@ function startUdhcpcDaemon(
   const onEvent = async (event: DhcpEvent) => {
     if (isStopped()) return;
     logger.info({ event }, "DHCP event");
-    const settings =
-      event.kind === "bound" || event.kind === "renew" ? leaseSettings(event) : undefined;
+    const lease = event.kind === "bound" || event.kind === "renew" ? event : undefined;
+    const settings = lease ? leaseSettings(lease) : undefined;
     const signal = new AbortController().signal;
     await runInterfaceCommand(
       dependencies,
-      { kind: "ipv4_addresses", ifname, addresses: settings?.addresses ?? [] },
+      {
+        kind: "ipv4_addresses",
+        ifname,
+        addresses: settings?.addresses ?? [],
+        // If nothing renews the lease (the daemon died), the kernel ends the address with it.
+        lifetimeSeconds: lease && udhcpcAddressLifetime(lease.leaseSeconds),
+      },
       signal,
       dependencies.commandTimeoutMs,
     );
@@ -149,7 +155,12 @@ function startDaemon(spec: DaemonSpec, context: DaemonContext): RunningDaemon {
 
 /** The interface machine's `daemons` actor: runs the plan's daemons until the state is left. */
 export function interfaceDaemons(dependencies: DaemonDependencies) {
+  // An interface's daemons still stopping (a reconfigure left the state). The next ones
+  // start after them: old and new share the wire, wpa_supplicant's config file, the pid
+  // records and the eap state, and an old one's cleanup would remove the new one's.
+  const stopping = new Map<string, Promise<unknown>>();
   return fromCallback<InterfaceEvent, DaemonsInput>(({ input, sendBack }) => {
+    const { ifname } = input;
     let stopped = false;
     const running: RunningDaemon[] = [];
     const context: DaemonContext = {
@@ -160,19 +171,34 @@ export function interfaceDaemons(dependencies: DaemonDependencies) {
         for (const daemon of running) daemon.renew?.();
       },
     };
-    for (const spec of input.daemons) {
-      try {
-        running.push(startDaemon(spec, context));
-      } catch (error) {
-        // A daemon that cannot even start (bad option, refused namespace) is the
-        // interface's failure: it retries later instead of the actor crashing.
-        sendBack({ type: "daemon.failed", reason: `${spec.kind}: ${(error as Error).message}` });
-        break;
+    const startAll = () => {
+      if (stopped) return;
+      for (const spec of input.daemons) {
+        try {
+          running.push(startDaemon(spec, context));
+        } catch (error) {
+          // A daemon that cannot even start (bad option, refused namespace) is the
+          // interface's failure: it retries later instead of the actor crashing.
+          sendBack({ type: "daemon.failed", reason: `${spec.kind}: ${(error as Error).message}` });
+          break;
+        }
       }
+    };
+    const previous = stopping.get(ifname);
+    if (previous) {
+      dependencies.logger.debug({ ifname }, "daemons start once the old ones are gone");
+      void previous.then(startAll);
+    } else {
+      startAll();
     }
     return () => {
       stopped = true;
-      for (const daemon of running) dependencies.trackStop(daemon.stop());
+      const stops = running.map((daemon) => daemon.stop());
+      for (const stop of stops) dependencies.trackStop(stop);
+      const gone: Promise<unknown> = Promise.allSettled([previous, ...stops]).finally(() => {
+        if (stopping.get(ifname) === gone) stopping.delete(ifname);
+      });
+      stopping.set(ifname, gone);
     };
   });
 }

@@ -18,7 +18,11 @@ export function assertInterfaceName(ifname: string): void {
   if (ifname.length === 0 || ifname.length > MAX_LENGTH) {
     throw new InvalidInterfaceNameError(ifname, `must be 1..${MAX_LENGTH} characters`);
   }
-  if (ifname === "." || ifname === "..") throw new InvalidInterfaceNameError(ifname, "reserved");
+  // Linux takes `__proto__`, but statenet keys JSON objects by interface name, and no
+  // JavaScript object holds that key as its own: a configuration under it would vanish.
+  if (ifname === "." || ifname === ".." || ifname === "__proto__") {
+    throw new InvalidInterfaceNameError(ifname, "reserved");
+  }
   if (!ALLOWED.test(ifname)) {
     throw new InvalidInterfaceNameError(ifname, "only letters, digits and _ . @ - are allowed");
   }

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { KernelDumpError } from "./link-state.js";
 import { assertMayChangeNetwork } from "./network-namespace.js";
 
 export interface IpRunnerOptions {
@@ -47,7 +48,8 @@ export function parseBatchErrors(stderr: string, lines: readonly string[]): Batc
   const failures: BatchFailure[] = [];
   let messages: string[] = [];
   for (const text of stderr.split("\n")) {
-    const failed = /^Command failed -:(\d+)$/.exec(text.trim());
+    // No batch has a billion lines: a longer number is not ip's, and would not be a safe integer.
+    const failed = /^Command failed -:(\d{1,9})$/.exec(text.trim());
     if (!failed) {
       if (text.trim()) messages.push(text.trim());
       continue;
@@ -57,6 +59,21 @@ export function parseBatchErrors(stderr: string, lines: readonly string[]): Batc
     messages = [];
   }
   return failures;
+}
+
+/**
+ * What an `ip -j` command printed: nothing is an empty list; anything but
+ * JSON (BusyBox's `ip` prints its usage text) is a KernelDumpError naming the command.
+ */
+export function parseIpJson(args: readonly string[], stdout: string): unknown {
+  const text = stdout.trim();
+  if (text === "") return [];
+  try {
+    return JSON.parse(text);
+  } catch {
+    const start = JSON.stringify(text.slice(0, 60));
+    throw new KernelDumpError(`ip ${args.join(" ")}`, `output is not JSON: ${start}`);
+  }
 }
 
 export interface IpRunner {
@@ -82,8 +99,7 @@ export function createIpRunner(options: IpRunnerOptions = {}): IpRunner {
         env: { LC_ALL: "C" },
       });
       if (result.exitCode !== 0) throw new IpCommandError(full, String(result.stderr));
-      const text = String(result.stdout).trim();
-      return (text === "" ? [] : JSON.parse(text)) as T;
+      return parseIpJson(full, String(result.stdout)) as T;
     },
     async batch(lines: readonly string[], signal?: AbortSignal): Promise<void> {
       if (lines.length === 0) return;

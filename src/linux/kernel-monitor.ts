@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
+import { endedByGroupStop, GROUP_SIGNAL_GRACE_MS } from "./group-signal.js";
 import type { IpRunner } from "./ip.js";
 import {
   type LinkChange,
@@ -192,6 +193,16 @@ class LinuxKernelMonitor implements KernelMonitor {
   #onChildExit(child: ResultPromise, result: ExitResult): void {
     if (child !== this.#child || this.#phase === "stopped") return;
     this.#child = undefined;
+    if (!endedByGroupStop({ code: result.exitCode, signal: result.signal })) {
+      this.#childLost(child, result);
+      return;
+    }
+    // Perhaps the whole group is being stopped, the manager included: see group-signal.ts.
+    this.#restartTimer = setTimeout(() => this.#childLost(child, result), GROUP_SIGNAL_GRACE_MS);
+  }
+
+  #childLost(child: ResultPromise, result: ExitResult): void {
+    if (this.#phase === "stopped") return;
     this.#log.error(
       {
         monitorPid: child.pid,

@@ -107,11 +107,16 @@ export function sweepAbandonedLabs(): string[] {
   return removed;
 }
 
+/** Every process in a namespace (`ip netns pids`). */
+export function namespacePids(ns: string): number[] {
+  const { stdout } = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
+  return (stdout ?? "").split(/\s+/).filter(Boolean).map(Number);
+}
+
 function removeNamespaceSync(ns: string): void {
-  const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "";
-  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+  for (const pid of namespacePids(ns)) {
     try {
-      process.kill(Number(pid), "SIGKILL");
+      process.kill(pid, "SIGKILL");
     } catch {
       // Already gone.
     }

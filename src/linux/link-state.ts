@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 
 /**
@@ -56,6 +57,8 @@ export const VIRTUAL_HW_PATH = "/devices/virtual";
 
 const HARDWARE_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i;
 const MAX_PREFIX = { inet: 32, inet6: 128 } as const;
+/** What `isIP` answers for an address of each family. */
+const IP_VERSION = { inet: 4, inet6: 6 } as const;
 // Host scope addresses only ever talk to the machine itself; nothing routes by them.
 const PUBLISHED_SCOPES = new Set(["global", "link"]);
 
@@ -81,7 +84,9 @@ function isFamily(value: unknown): value is LinkAddress["family"] {
 function parseAddress(entry: unknown): LinkAddress | undefined {
   if (!isEntry(entry)) return undefined;
   const { family, local, prefixlen, scope } = entry;
-  if (!isFamily(family) || typeof local !== "string" || local === "") return undefined;
+  if (!isFamily(family) || typeof local !== "string" || isIP(local) !== IP_VERSION[family]) {
+    return undefined;
+  }
   if (typeof prefixlen !== "number" || !Number.isInteger(prefixlen)) return undefined;
   if (prefixlen < 0 || prefixlen > MAX_PREFIX[family]) return undefined;
   if (typeof scope !== "string" || !PUBLISHED_SCOPES.has(scope)) return undefined;

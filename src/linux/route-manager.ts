@@ -1,19 +1,39 @@
 import { createActor, fromPromise } from "xstate";
 import {
+  type ApplyFailure,
   type RouteManagerInput,
   type RouteStatus,
+  retryDelayOf,
   routeManagerMachine,
 } from "../../machines/route-manager.js";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
 import { changeCommand } from "../route/ip-commands.js";
 import type { IpRunner } from "./ip.js";
-import { applyRouteChanges, readManagedEntries } from "./routes.js";
+import { applyRouteChanges, readKernelRoutes } from "./routes.js";
 
 export interface LinuxRouteManagerOptions extends RouteManagerInput {
   ip: IpRunner;
   properties: PropertyTable;
   logger: Logger;
+}
+
+/** One line the kernel refused, as published in `route_errors`. */
+export interface RouteError {
+  /** The interface the refused route was for; absent for rules. */
+  ifname?: string;
+  command?: string;
+  error: string;
+}
+
+/** The kernel's refusals of the last change, by line where the batch says which. */
+export function routeErrors(failure: ApplyFailure | undefined): RouteError[] | undefined {
+  if (!failure) return undefined;
+  if (!failure.failures?.length) return [{ error: failure.message }];
+  return failure.failures.map(({ command, message }) => {
+    const ifname = / dev (\S+)/.exec(command)?.[1];
+    return ifname ? { ifname, command, error: message } : { command, error: message };
+  });
 }
 
 /**
@@ -31,6 +51,11 @@ export function publishRouteStatus(
   properties.putMany([
     [["available_interfaces"], status.availableInterfaces],
     [["connection"], status.connection],
+    [["route_errors"], routeErrors(status.failure)],
+    [
+      ["unmanaged_default_routes"],
+      status.unmanagedDefaults.length > 0 ? status.unmanagedDefaults : undefined,
+    ],
     ...Object.entries(status.interfaces).map(
       ([ifname, connection]) => [["interface", ifname, "connection"], connection] as const,
     ),
@@ -42,9 +67,13 @@ export function publishRouteStatus(
 export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteManagerOptions) {
   let lastSkipped = "[]";
   let lastStatus: RouteStatus | undefined;
+  // A refusal repeats with every retry and an outranking route with every
+  // change: each is worth one warning, not one per attempt.
+  let lastFailure: string | undefined;
+  const warnedOutranking = new Set<string>();
   return routeManagerMachine.provide({
     actors: {
-      readKernel: fromPromise(({ signal }) => readManagedEntries(ip, signal)),
+      readKernel: fromPromise(({ signal }) => readKernelRoutes(ip, signal)),
       applyChanges: fromPromise(async ({ input, signal }) => {
         const started = performance.now();
         await applyRouteChanges(ip, input.changes, signal);
@@ -63,14 +92,35 @@ export function linuxRouteManagerMachine({ ip, properties, logger }: LinuxRouteM
           logger.warn({ skipped: status.skipped }, "interfaces left without routes");
         }
         lastSkipped = skipped;
+        for (const route of status.unmanagedDefaults) {
+          const key = JSON.stringify(route);
+          if (!route.outranks || warnedOutranking.has(key)) continue;
+          warnedOutranking.add(key);
+          logger.warn(
+            { route },
+            "a default route statenet does not manage outranks its own; traffic follows it",
+          );
+        }
+        if (status.failure === undefined && lastFailure !== undefined) {
+          logger.info("routes applied; the kernel accepts what it refused before");
+          lastFailure = undefined;
+        }
       },
       reportRejected: (_, { event, problem }) => {
         logger.warn({ event, problem }, "route report rejected");
       },
       reportFailure: ({ context }) => {
-        logger.error(
-          { failure: context.lastError },
-          "route change failed; resynchronising with the kernel",
+        const failure = routeErrors(context.lastError);
+        const signature = JSON.stringify(failure?.map(({ command, error }) => [command, error]));
+        const retryInMs = retryDelayOf(context);
+        if (signature === lastFailure) {
+          logger.debug({ failure, retryInMs }, "route change refused again");
+          return;
+        }
+        lastFailure = signature;
+        logger.warn(
+          { failure, retryInMs },
+          "route change refused by the kernel; resynchronising and retrying",
         );
       },
     },

@@ -1,22 +1,16 @@
 import { changeCommand } from "../route/ip-commands.js";
-import {
-  type IpRouteJson,
-  type IpRuleJson,
-  managedEntriesFromKernel,
-} from "../route/kernel-entries.js";
-import type { RouteChange, RouteEntry } from "../route/types.js";
+import { foreignDefaultRoutes, managedEntriesFromKernel } from "../route/kernel-entries.js";
+import { parseIpRoutes, parseIpRules } from "../route/kernel-json.js";
+import type { KernelRoutes, RouteChange } from "../route/types.js";
 import { type BatchFailure, IpBatchError, type IpRunner } from "./ip.js";
 
-/** The IPv4 rules and routes in the kernel that statenet manages. */
-export async function readManagedEntries(
-  ip: IpRunner,
-  signal?: AbortSignal,
-): Promise<RouteEntry[]> {
+/** The IPv4 rules and routes in the kernel that statenet owns, and others' default routes. */
+export async function readKernelRoutes(ip: IpRunner, signal?: AbortSignal): Promise<KernelRoutes> {
   const [rules, routes] = await Promise.all([
-    ip.json<IpRuleJson[]>(["-4", "rule", "show"], signal),
-    ip.json<IpRouteJson[]>(["-4", "route", "show", "table", "all"], signal),
+    ip.json<unknown>(["-4", "rule", "show"], signal).then(parseIpRules),
+    ip.json<unknown>(["-4", "route", "show", "table", "all"], signal).then(parseIpRoutes),
   ]);
-  return managedEntriesFromKernel(rules, routes);
+  return { owned: managedEntriesFromKernel(rules, routes), foreign: foreignDefaultRoutes(routes) };
 }
 
 const ALREADY_GONE = /No such process|No such file or directory|Cannot find device/;

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import type { Logger } from "../log.js";
 import type { CommandRunner } from "./command-runner.js";
 import { forgetDaemon, recordDaemon } from "./daemon-pids.js";
+import { endedByGroupStop, GROUP_SIGNAL_GRACE_MS } from "./group-signal.js";
 import { processExit, terminate } from "./terminate.js";
 
 /**
@@ -29,7 +30,12 @@ export interface SupervisedProcessOptions {
   start: () => ProcessStart;
   /** Each line of standard output and error; by default they are logged at debug level. */
   onLine?: (line: string) => void;
-  /** The process died on its own (not by stop); the restart is scheduled after this returns. */
+  /**
+   * The process died on its own (not by stop); the restart is scheduled after
+   * this returns. An exit 0, or a death by SIGTERM, SIGINT, SIGHUP or SIGQUIT,
+   * that we did not cause is reported only if the process is not stopped
+   * within a second: a supervisor may be stopping the whole group.
+   */
   onExit?: (exit: { code: number | null; signal: string | null; ranMs: number }) => void;
   /** First delay before a restart; doubles per quick failure up to 30 s. Default 1000. */
   restartDelayMs?: number | undefined;
@@ -158,9 +164,24 @@ export class SupervisedProcess {
       return;
     }
     const ranMs = Date.now() - run.startedAt;
-    this.#log.warn({ code, signal, ranMs }, `${this.#options.name} exited`);
-    this.#options.onExit?.({ code, signal, ranMs });
-    this.#scheduleRestart(ranMs);
+    if (!endedByGroupStop({ code, signal })) {
+      this.#died({ code, signal, ranMs });
+      return;
+    }
+    // Perhaps the whole group is being stopped, the manager included: see group-signal.ts.
+    this.#log.debug(
+      { code, signal },
+      `${this.#options.name} ended; waiting a moment, as we may be stopping too`,
+    );
+    this.#restartTimer = setTimeout(() => {
+      if (!this.#stopping) this.#died({ code, signal, ranMs });
+    }, GROUP_SIGNAL_GRACE_MS);
+  }
+
+  #died(exit: { code: number | null; signal: string | null; ranMs: number }): void {
+    this.#log.warn(exit, `${this.#options.name} exited`);
+    this.#options.onExit?.(exit);
+    this.#scheduleRestart(exit.ranMs);
   }
 
   #scheduleRestart(ranMs: number): void {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { access, chmod, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { InterfaceConfig } from "../config/schema.js";
 import { ConfigError, parseInterfaceConfig } from "../config/validate.js";
@@ -24,6 +24,14 @@ interface SavedDocument {
   config: unknown;
 }
 
+/** A saved configuration and when it was saved. */
+export interface SavedConfig {
+  /** null: saved as deconfigured. */
+  config: InterfaceConfig | null;
+  /** ISO time of the save. */
+  savedAt: string;
+}
+
 export interface StoreProblem {
   ifname: string;
   /** Why the file was not used. */
@@ -45,8 +53,11 @@ export class ConfigStore {
     return join(this.#dir, `${ifname}${SUFFIX}`);
   }
 
-  /** `null` records a deconfigured interface: it stays unconfigured after a restart. */
-  async save(ifname: string, config: InterfaceConfig | null): Promise<void> {
+  /**
+   * `null` records a deconfigured interface: it stays unconfigured after a
+   * restart. Resolves with the time it records (ISO).
+   */
+  async save(ifname: string, config: InterfaceConfig | null): Promise<string> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     await chmod(this.#dir, 0o700);
     const document: SavedDocument = {
@@ -57,6 +68,18 @@ export class ConfigStore {
     };
     const sealed = seal(Buffer.from(JSON.stringify(document), "utf8"), this.#key, ifname);
     await writeFileAtomic(this.fileOf(ifname), sealed, 0o600);
+    return document.savedAt;
+  }
+
+  /** Whether a configuration (or a deconfiguration) is saved for the interface, usable or not. */
+  async has(ifname: string): Promise<boolean> {
+    try {
+      await access(this.fileOf(ifname));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
   }
 
   async remove(ifname: string): Promise<void> {
@@ -64,10 +87,10 @@ export class ConfigStore {
   }
 
   /**
-   * One interface's saved configuration (null: saved as deconfigured;
-   * undefined: nothing saved); throws saying why it cannot be used.
+   * One interface's saved configuration (undefined: nothing saved); throws
+   * saying why it cannot be used.
    */
-  async load(ifname: string): Promise<InterfaceConfig | null | undefined> {
+  async load(ifname: string): Promise<SavedConfig | undefined> {
     let sealed: Buffer;
     try {
       sealed = await readFile(this.fileOf(ifname));
@@ -82,18 +105,28 @@ export class ConfigStore {
     } catch {
       throw new Error("its content is not JSON");
     }
-    if (document.version !== DOCUMENT_VERSION || document.ifname !== ifname) {
-      throw new Error(`unknown document version ${document.version} or interface`);
+    // `null` is JSON too: reading it must say "unknown", not throw a TypeError.
+    if (document?.version !== DOCUMENT_VERSION || document.ifname !== ifname) {
+      throw new Error(`unknown document version ${document?.version} or interface`);
     }
-    return document.config === null ? null : parseInterfaceConfig(ifname, document.config);
+    const config = document.config === null ? null : parseInterfaceConfig(ifname, document.config);
+    return { config, savedAt: await this.#savedAt(ifname, document) };
+  }
+
+  /** The time the document records; the file's own for one that has none. */
+  async #savedAt(ifname: string, document: SavedDocument): Promise<string> {
+    if (typeof document.savedAt === "string" && !Number.isNaN(Date.parse(document.savedAt))) {
+      return document.savedAt;
+    }
+    return (await stat(this.fileOf(ifname))).mtime.toISOString();
   }
 
   /** Every usable saved configuration; the others are moved aside and reported. */
   async loadAll(): Promise<{
-    configs: Record<string, InterfaceConfig | null>;
+    configs: Record<string, SavedConfig>;
     problems: StoreProblem[];
   }> {
-    const configs: Record<string, InterfaceConfig | null> = {};
+    const configs: Record<string, SavedConfig> = {};
     const problems: StoreProblem[] = [];
     let names: string[];
     try {
@@ -110,8 +143,8 @@ export class ConfigStore {
       const ifname = name.slice(0, -SUFFIX.length);
       try {
         if (!isInterfaceName(ifname)) throw new Error("its name is not an interface name");
-        const config = await this.load(ifname);
-        if (config !== undefined) configs[ifname] = config;
+        const saved = await this.load(ifname);
+        if (saved !== undefined) configs[ifname] = saved;
       } catch (error) {
         const message =
           error instanceof ConfigError ? `invalid: ${error.message}` : (error as Error).message;

@@ -22,12 +22,20 @@ export interface NameResolverOptions {
 export class NameResolver {
   readonly #options: NameResolverOptions;
   readonly #interfaces = new Map<string, InterfaceNameServers>();
+  #additionalNameServers: readonly string[];
   #order: readonly string[] = [];
   #written: string | undefined;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: NameResolverOptions) {
     this.#options = options;
+    this.#additionalNameServers = options.additionalNameServers;
+  }
+
+  /** Servers after the interfaces' own, e.g. from a reloaded configuration. */
+  setAdditionalNameServers(servers: readonly string[]): Promise<void> {
+    this.#additionalNameServers = [...servers];
+    return this.update();
   }
 
   set(ifname: string, nameServers: readonly string[], domain: string | undefined): Promise<void> {
@@ -49,7 +57,7 @@ export class NameResolver {
   /** Resolves when everything asked for so far is on disk. */
   update(): Promise<void> {
     const interfaces = [...this.#interfaces.values()];
-    const servers = orderNameServers(interfaces, this.#order, this.#options.additionalNameServers);
+    const servers = orderNameServers(interfaces, this.#order, this.#additionalNameServers);
     const text = resolvConfText(servers, searchDomains(interfaces, this.#order));
     this.#options.properties.put(["name_servers"], servers);
     this.#queue = this.#queue.then(() => this.#write(text));

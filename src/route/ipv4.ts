@@ -23,3 +23,9 @@ export function networkOf(address: string, prefixLength: number): string {
   const base = Math.floor(toNumber(address) / size) * size;
   return `${fromNumber(base)}/${prefixLength}`;
 }
+
+/** The subnet's broadcast address: `192.0.2.10/24` → `192.0.2.255`. */
+export function broadcastOf(address: string, prefixLength: number): string {
+  const size = 2 ** (32 - prefixLength);
+  return fromNumber(Math.floor(toNumber(address) / size) * size + size - 1);
+}

@@ -1,5 +1,5 @@
 import { isManagedTable, STATENET_PROTOCOL } from "./constants.js";
-import type { RouteEntry, RoutingTable, TableIndices } from "./types.js";
+import type { DefaultRouteEntry, RouteEntry, RoutingTable, TableIndices } from "./types.js";
 
 /** The fields statenet reads from `ip -4 -j rule show`. */
 export interface IpRuleJson {
@@ -7,6 +7,7 @@ export interface IpRuleJson {
   src?: string;
   srclen?: number;
   table?: string;
+  protocol?: string;
 }
 
 /** The fields statenet reads from `ip -4 -j route show table all`. */
@@ -43,11 +44,16 @@ function routeEntry(route: IpRouteJson, table: RoutingTable): RouteEntry | undef
   return { kind: "subnet_route", ifname: route.dev, network, source: route.prefsrc, metric, table };
 }
 
+function isOursRule(rule: IpRuleJson): boolean {
+  return rule.protocol === String(STATENET_PROTOCOL);
+}
+
 /**
- * The rules and routes statenet owns in the kernel: rules into tables 100..107,
- * every route in those tables, its own (protocol-tagged) routes in `main`, and
- * every default route in `main` (statenet decides the default route; one left
- * by an earlier daemon or DHCP client is stale).
+ * The rules and routes statenet owns in the kernel: the ones carrying its
+ * protocol number, in `main` and its tables 100..107. Everything else belongs
+ * to someone else (the kernel, an administrator, another daemon) and is never
+ * changed, with one exception decided by the route manager: a foreign default
+ * route on an interface statenet manages (see `foreignDefaultRoutes`).
  */
 export function managedEntriesFromKernel(
   rules: readonly IpRuleJson[],
@@ -56,21 +62,34 @@ export function managedEntriesFromKernel(
   const entries: RouteEntry[] = [];
   for (const rule of rules) {
     const table = Number(rule.table);
-    if (!isManagedTable(table) || !rule.src || rule.src === "all") continue;
+    if (!isOursRule(rule) || !isManagedTable(table) || !rule.src || rule.src === "all") continue;
     const from =
       rule.srclen === undefined || rule.srclen === 32 ? rule.src : `${rule.src}/${rule.srclen}`;
     entries.push({ kind: "rule", from, table, priority: rule.priority ?? 0 });
   }
   for (const route of routes) {
     const table = tableOf(route);
-    if (table === undefined) continue;
-    const managed =
-      table === "main" ? isOurs(route) || route.dst === "default" : isManagedTable(table);
-    if (!managed) continue;
+    if (table === undefined || !isOurs(route)) continue;
+    if (table !== "main" && !isManagedTable(table)) continue;
     const entry = routeEntry(route, table);
     if (entry) entries.push(entry);
   }
   return entries;
+}
+
+/**
+ * Default routes in `main` that statenet did not add. One on an interface
+ * statenet manages is stale (left by an earlier DHCP client or by hand) and
+ * goes; one on any other interface stays, however it ranks.
+ */
+export function foreignDefaultRoutes(routes: readonly IpRouteJson[]): DefaultRouteEntry[] {
+  const defaults: DefaultRouteEntry[] = [];
+  for (const route of routes) {
+    if (isOurs(route) || tableOf(route) !== "main") continue;
+    const entry = routeEntry(route, "main");
+    if (entry?.kind === "default_route") defaults.push(entry);
+  }
+  return defaults;
 }
 
 /**

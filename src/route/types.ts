@@ -61,3 +61,11 @@ export interface RouteChange {
   op: "add" | "replace" | "del";
   entry: RouteEntry;
 }
+
+/** What the route manager reads from the kernel. */
+export interface KernelRoutes {
+  /** statenet's own rules and routes (protocol 222). */
+  owned: RouteEntry[];
+  /** Default routes in `main` that someone else added. */
+  foreign: DefaultRouteEntry[];
+}

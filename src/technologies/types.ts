@@ -18,7 +18,18 @@ export type InterfaceCommand =
    * missing ones added `noprefixroute`: the route manager owns the routes).
    * Converging rather than flushing keeps a restart from dropping a working address.
    */
-  | { kind: "ipv4_addresses"; ifname: string; addresses: Ipv4Address[] };
+  | {
+      kind: "ipv4_addresses";
+      ifname: string;
+      addresses: Ipv4Address[];
+      /**
+       * A DHCP lease's time: the addresses' valid and preferred lifetime,
+       * set again on every renewal, so that the kernel removes an address
+       * whose lease ran out while nothing renewed it (the daemon died).
+       * Without it they last forever (static addresses).
+       */
+      lifetimeSeconds?: number | undefined;
+    };
 
 /** A file the technology needs while configured (daemon configs); removed on the way down. */
 export interface TechnologyFile {

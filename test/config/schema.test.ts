@@ -220,6 +220,54 @@ describe("configuration file", () => {
     ]);
   });
 
+  it.each([
+    [
+      { address: "198.51.100.30", gateway: "192.0.2.1" },
+      "must be on the interface's subnet 198.51.100.0/24",
+    ],
+    [{ address: "192.0.2.10", gateway: "192.0.2.10" }, "must not be the interface's own address"],
+    [{ gateway: "192.0.2.0" }, "must not be the network address of 192.0.2.0/24"],
+    [{ gateway: "192.0.2.255" }, "must not be the broadcast address of 192.0.2.0/24"],
+    [
+      { prefixLength: 32, gateway: "192.0.2.1" },
+      "cannot be reached from 192.0.2.10/32, a subnet of one address; give the prefix length of the network the gateway is on",
+    ],
+    [
+      { address: "192.0.2.10", prefixLength: 31, gateway: "192.0.2.12" },
+      "must be on the interface's subnet 192.0.2.10/31",
+    ],
+  ])("refuses the static gateway of %j: %s", (ipv4, message) => {
+    expect(problems(staticIpv4(ipv4))).toEqual([`interfaces.eth0.ipv4.gateway: ${message}`]);
+    expect(() =>
+      parseInterfaceConfig("eth0", {
+        type: "ethernet",
+        ipv4: { method: "static", address: "192.0.2.10", prefixLength: 24, ...ipv4 },
+      }),
+    ).toThrow(`interfaces.eth0.ipv4.gateway: ${message}`);
+  });
+
+  it.each([
+    [{ gateway: "192.0.2.1" }],
+    [{ gateway: "192.0.2.254" }],
+    // A point-to-point /31 has no network or broadcast address: the peer is the gateway.
+    [{ prefixLength: 31, gateway: "192.0.2.11" }],
+    [{ address: "192.0.2.11", prefixLength: 31, gateway: "192.0.2.10" }],
+    [{ prefixLength: 16, gateway: "192.0.200.1" }],
+    // Without a gateway, a /32 is fine (a host route, no default route).
+    [{ prefixLength: 32 }],
+  ])("accepts the static gateway of %j", (ipv4) => {
+    expect(parseConfig(staticIpv4(ipv4)).interfaces.eth0).toMatchObject({ ipv4 });
+  });
+
+  it("checks the gateway against the subnet only when both addresses are good", () => {
+    expect(problems(staticIpv4({ address: "1.2.3", gateway: "198.51.100.1" }))).toEqual([
+      'interfaces.eth0.ipv4.address: not an IPv4 address: "1.2.3"',
+    ]);
+    expect(problems(staticIpv4({ prefixLength: 40, gateway: "198.51.100.1" }))).toEqual([
+      "interfaces.eth0.ipv4.prefixLength: must be 0..32",
+    ]);
+  });
+
   it("names every bad field at once", () => {
     expect(problems(staticIpv4({ address: "1.2.3", gateway: "x" }))).toEqual([
       'interfaces.eth0.ipv4.address: not an IPv4 address: "1.2.3"',

@@ -1,65 +1,40 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Lab, processAlive } from "../../src/linux/lab.js";
 import { startAuthenticator } from "../../src/linux/lab-authenticator.js";
 import { describeAsRoot } from "../support/root.js";
+import {
+  buildStatenet,
+  daemonConfigWriter,
+  namespacePids,
+  runStatenetDaemon,
+  STATENET,
+} from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
-
-/** The executable a user runs, built from this tree in beforeAll. */
-const STATENET = fileURLToPath(new URL("../../bin/statenet", import.meta.url));
-
-function namespacePids(ns: string): number[] {
-  const { stdout } = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
-  return stdout.split(/\s+/).filter(Boolean).map(Number);
-}
-
-/** The daemon as a user runs it: `statenet run --config FILE`, inside the device namespace. */
-function runDaemon(lab: Lab, configPath: string) {
-  return execa("ip", ["netns", "exec", lab.deviceNs, STATENET, "run", "--config", configPath], {
-    reject: false,
-    env: { STATENET_LOG_LEVEL: "debug" },
-  });
-}
 
 describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   let lab: Lab;
   let dir: string;
+  let daemonConfig: ReturnType<typeof daemonConfigWriter>;
 
   beforeAll(async () => {
-    await execa("npx", ["tsc", "-p", "tsconfig.build.json"], {
-      cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    });
+    await buildStatenet();
     lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
     await lab.startDhcpServer("eth0");
     dir = await mkdtemp(join(tmpdir(), "statenet-cli-"));
-  });
+    daemonConfig = daemonConfigWriter(dir);
+    // The build competes with whatever else runs on the machine.
+  }, 120_000);
 
   afterAll(async () => {
     await lab?.teardown();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-
-  /** A config file for one run of the daemon, with its own runtime and state directories. */
-  async function daemonConfig(name: string, config: Record<string, unknown>) {
-    const paths = {
-      configPath: join(dir, `${name}.json`),
-      tmpDir: join(dir, `run-${name}`),
-      stateDir: join(dir, `state-${name}`),
-    };
-    const { configPath, ...dirs } = paths;
-    await writeFile(
-      configPath,
-      JSON.stringify({ ...config, resolvConf: join(dir, `resolv-${name}.conf`), ...dirs }),
-    );
-    return paths;
-  }
 
   it("runs from a config file, logs JSON, and on SIGTERM stops its daemons and exits 0", async () => {
     const { configPath } = await daemonConfig("statenet", {
@@ -68,7 +43,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         wlan0: lab.staticConfig("wlan0"),
       },
     });
-    const daemon = runDaemon(lab, configPath);
+    const daemon = runStatenetDaemon(lab, configPath);
     let output = "";
     daemon.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -108,7 +83,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         },
       },
     });
-    const daemon = runDaemon(lab, configPath);
+    const daemon = runStatenetDaemon(lab, configPath);
     const states: string[] = [];
     daemon.stdout?.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {
@@ -161,7 +136,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     const changed = { ...lab.staticConfig("wlan0") } as { ipv4: Record<string, unknown> };
     changed.ipv4 = { ...changed.ipv4, address: "198.51.100.77" };
 
-    let daemon = runDaemon(lab, configPath);
+    let daemon = runStatenetDaemon(lab, configPath);
     try {
       await waitUntil(
         "the daemon's control socket",
@@ -211,7 +186,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       expect((await daemon).exitCode).toBe(0);
     }
     // After a restart, the saved configuration is back over the file's.
-    daemon = runDaemon(lab, configPath);
+    daemon = runStatenetDaemon(lab, configPath);
     try {
       await waitUntil("the daemon back", async () => (await cli("info")).exitCode === 0);
       expect(
@@ -240,7 +215,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     const port = await startAuthenticator(lab, "eth0", {
       users: [{ identity: "user1", method: "md5", password: secret }],
     });
-    const daemon = runDaemon(lab, configPath);
+    const daemon = runStatenetDaemon(lab, configPath);
     let logs = "";
     daemon.stdout?.on("data", (chunk: Buffer) => {
       logs += chunk.toString();
@@ -329,14 +304,14 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       });
     const leased = async () => (await lab.routeGet("203.0.113.53")).dev === "eth0";
 
-    let daemon = runDaemon(lab, configPath);
+    let daemon = runStatenetDaemon(lab, configPath);
     await waitUntil("a lease", leased, 10_000);
     const orphan = await waitUntil("udhcpc's record", udhcpcPid);
     daemon.kill("SIGKILL");
     await daemon;
     expect(processAlive(orphan)).toBe(true);
 
-    daemon = runDaemon(lab, configPath);
+    daemon = runStatenetDaemon(lab, configPath);
     try {
       await waitUntil("the orphan ended", () => !processAlive(orphan), 5_000);
       await waitUntil("a lease again", leased, 10_000);
@@ -376,20 +351,23 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         tmpDir: join(dir, "run-bad"),
       }),
     );
-    const before = (await lab.exec(lab.deviceNs, "ip", ["-4", "addr", "show"])).stdout;
-    const result = await runDaemon(lab, configPath);
+    // Brief: the addresses without their lifetimes, which a lease's count down.
+    const before = (await lab.exec(lab.deviceNs, "ip", ["-4", "-brief", "addr", "show"])).stdout;
+    const result = await runStatenetDaemon(lab, configPath);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("interfaces.wlan0.ipv4.prefixLength: must be 0..32");
-    expect((await lab.exec(lab.deviceNs, "ip", ["-4", "addr", "show"])).stdout).toBe(before);
+    expect((await lab.exec(lab.deviceNs, "ip", ["-4", "-brief", "addr", "show"])).stdout).toBe(
+      before,
+    );
   });
 
   it("exits 2 on a missing file, bad JSON, or a bad command line", async () => {
-    const missing = await runDaemon(lab, join(dir, "nope.json"));
+    const missing = await runStatenetDaemon(lab, join(dir, "nope.json"));
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("ENOENT");
     const notJson = join(dir, "not.json");
     await writeFile(notJson, "{ interfaces: ");
-    const bad = await runDaemon(lab, notJson);
+    const bad = await runStatenetDaemon(lab, notJson);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("is not JSON");
     const usage = await execa(STATENET, ["run", "--bogus"], { reject: false });

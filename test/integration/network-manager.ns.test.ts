@@ -276,9 +276,14 @@ describeAsRoot(
             "wlan0",
           ])
         ).stdout;
+      // "configured" comes before its routes: the route order lists wlan0 once they are in
+      // the kernel. Under load, reading the routes at "configured" saw half of them.
       await waitUntil(
-        "wlan0 configured",
-        () => manager.get(["interface", "wlan0", "state"]) === "configured",
+        "wlan0 configured, with its routes",
+        () =>
+          manager.get(["interface", "wlan0", "state"]) === "configured" &&
+          (manager.get(["available_interfaces"]) as string[] | undefined)?.includes("wlan0") ===
+            true,
       );
       const before = await wlan0Routes();
       let watching = true;

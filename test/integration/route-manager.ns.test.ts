@@ -4,7 +4,7 @@ import type { InterfaceRouting, RouteManagerMachine } from "../../machines/route
 import type { IpRunner } from "../../src/linux/ip.js";
 import { Lab } from "../../src/linux/lab.js";
 import { startLinuxRouteManager } from "../../src/linux/route-manager.js";
-import { readManagedEntries } from "../../src/linux/routes.js";
+import { readKernelRoutes } from "../../src/linux/routes.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";
 import { computeRoutes } from "../../src/route/calculator.js";
@@ -82,14 +82,14 @@ describeAsRoot("route manager on a real kernel (network namespaces)", () => {
 
   beforeAll(async () => {
     lab = await Lab.create({ uplinks: ["eth0", "wlan0", "wwan0"], internetHosts: [INTERNET_HOST] });
-    // A default route and a rule left by an earlier run or another daemon.
+    // A stale default route on a managed interface (another daemon's), and a rule an earlier run left.
     await lab.addDeviceAddresses();
     await lab
       .ip()
       .batch([
         "route add 192.0.2.0/24 dev eth0 metric 1000",
         "route add default via 192.0.2.1 dev eth0 metric 5 proto boot",
-        "rule add from 192.0.2.99 lookup 104 pref 100",
+        "rule add from 192.0.2.99 lookup 104 pref 100 protocol 222",
       ]);
     properties = new PropertyTable();
     actor = startLinuxRouteManager({ ip: lab.ip(), properties, logger: silentLogger() });
@@ -136,7 +136,7 @@ describeAsRoot("route manager on a real kernel (network namespaces)", () => {
   });
 
   it("leaves `ip rule` and every table exactly as the calculator says", async () => {
-    const inKernel = (await readManagedEntries(lab.ip())).map(entryId).sort();
+    const inKernel = (await readKernelRoutes(lab.ip())).owned.map(entryId).sort();
     expect(inKernel).toEqual(expectedEntries().map(entryId).sort());
     const rules = await lab.exec(lab.deviceNs, "ip", ["-4", "rule", "show"]);
     expect(rules.stdout.split("\n")).toEqual([

@@ -41,7 +41,35 @@ describe("converging an interface's IPv4 addresses", () => {
     ]);
   });
 
+  it("gives a lease's addresses its lifetime, again on every renewal", () => {
+    expect(addressChanges("eth0", [], [A], 600)).toEqual([
+      "addr replace 192.0.2.10/24 dev eth0 noprefixroute valid_lft 600 preferred_lft 600",
+    ]);
+    // Present already: replaced all the same, which restarts the kernel's countdown.
+    expect(addressChanges("eth0", [A, B], [A], 600)).toEqual([
+      "addr replace 192.0.2.10/24 dev eth0 noprefixroute valid_lft 600 preferred_lft 600",
+      "addr del 192.0.2.20/24 dev eth0",
+    ]);
+  });
+
+  it("leaves an infinite lease's address without an end, as a static one", () => {
+    expect(addressChanges("eth0", [], [A], 0xffff_ffff)).toEqual([
+      "addr replace 192.0.2.10/24 dev eth0 noprefixroute",
+    ]);
+    expect(addressChanges("eth0", [A], [A], 0xffff_ffff)).toEqual([
+      "addr replace 192.0.2.10/24 dev eth0 noprefixroute",
+    ]);
+  });
+
   it("describes commands for logs", () => {
+    expect(
+      describeCommand({
+        kind: "ipv4_addresses",
+        ifname: "eth0",
+        addresses: [A],
+        lifetimeSeconds: 30,
+      }),
+    ).toBe("set eth0 IPv4 addresses to [192.0.2.10/24] for 30 s");
     expect(describeCommand({ kind: "ipv4_addresses", ifname: "eth0", addresses: [A] })).toBe(
       "set eth0 IPv4 addresses to [192.0.2.10/24]",
     );

@@ -57,13 +57,21 @@ describe("assertInterfaceName", () => {
     },
   );
 
-  it.each(["", "abcdefghijklmnop", "eth 0", "eth0/x", ".", "..", "a\nb", "eth0\n", "eth0;ls"])(
-    "rejects %j",
-    (ifname) => {
-      expect(() => assertInterfaceName(ifname)).toThrow(InvalidInterfaceNameError);
-      expect(() => assertInterfaceName(ifname)).toThrow(TypeError);
-    },
-  );
+  it.each([
+    "",
+    "abcdefghijklmnop",
+    "eth 0",
+    "eth0/x",
+    ".",
+    "..",
+    "__proto__",
+    "a\nb",
+    "eth0\n",
+    "eth0;ls",
+  ])("rejects %j", (ifname) => {
+    expect(() => assertInterfaceName(ifname)).toThrow(InvalidInterfaceNameError);
+    expect(() => assertInterfaceName(ifname)).toThrow(TypeError);
+  });
 });
 
 describe("assertInterfaceName against the kernel's rules", () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
+import { GROUP_SIGNAL_GRACE_MS } from "../../src/linux/group-signal.js";
 import { processAlive } from "../../src/linux/lab.js";
 import { SupervisedProcess } from "../../src/linux/supervised-process.js";
 import { silentLogger } from "../../src/log.js";
@@ -65,6 +66,30 @@ describe("SupervisedProcess", () => {
     await waitUntil("the first exit", () => events.includes("exit 1"));
     daemon.restart();
     await waitUntil("a start without the minute's wait", () => events.includes("start 2"), 1_000);
+  });
+
+  it("an exit 0 or a death by SIGTERM it did not cause counts only if it is not stopped within a second", async () => {
+    // What a supervisor's group-wide SIGTERM looks like from here: udhcpc catches it and exits 0.
+    const events: string[] = [];
+    let daemon = start("exit 0", events, 10);
+    await waitUntil("the exit", () => events.includes("ended 1"));
+    await sleep(200);
+    await daemon.stop();
+    await sleep(GROUP_SIGNAL_GRACE_MS);
+    expect(events).toEqual(["start 1", "ended 1"]);
+
+    const killed: string[] = [];
+    daemon = start("exec sleep 30", killed, 10);
+    process.kill(await waitUntil("a pid", () => daemon.pid), "SIGTERM");
+    await waitUntil("the exit", () => killed.includes("ended 1"));
+    expect(killed).toEqual(["start 1", "ended 1"]);
+    // Nobody stopped it: after the grace it is a death like any other, and restarted.
+    await waitUntil(
+      "the exit reported",
+      () => killed.includes("exit null"),
+      2 * GROUP_SIGNAL_GRACE_MS,
+    );
+    await waitUntil("a restart", () => killed.includes("start 2"));
   });
 
   it("stop() ends the process (SIGTERM) and no restart follows", async () => {

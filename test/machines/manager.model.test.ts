@@ -26,7 +26,7 @@ import {
 import { type PowerCallInput, powerManagerMachine } from "../../machines/power-manager.js";
 import { type RouteManagerContext, routeManagerMachine } from "../../machines/route-manager.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
-import type { RouteEntry } from "../../src/route/types.js";
+import type { KernelRoutes } from "../../src/route/types.js";
 import { routeReportProblem } from "../../src/route/validate.js";
 import type { Ipv4Settings } from "../../src/technologies/types.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
@@ -272,7 +272,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
       }),
       routeManager: routeManagerMachine.provide({
         actors: {
-          readKernel: fromPromise(async (): Promise<RouteEntry[]> => []),
+          readKernel: fromPromise(async (): Promise<KernelRoutes> => ({ owned: [], foreign: [] })),
           applyChanges: fromPromise(async () => {}),
         },
         guards: {

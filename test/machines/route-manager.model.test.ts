@@ -3,12 +3,13 @@ import { createActor, SimulatedClock } from "xstate";
 import {
   type RouteManagerContext,
   type RouteStatus,
+  retryDelayOf,
   routeManagerMachine,
 } from "../../machines/route-manager.js";
 import { IpBatchError } from "../../src/linux/ip.js";
 import { interfacesByPriority } from "../../src/route/calculator.js";
 import { changeCommand, entryId } from "../../src/route/ip-commands.js";
-import type { RouteChange, RouteEntry } from "../../src/route/types.js";
+import type { DefaultRouteEntry, KernelRoutes, RouteChange } from "../../src/route/types.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { edgeCoveringPaths } from "../model/paths.js";
@@ -17,14 +18,27 @@ import { FakeKernel } from "../support/fake-kernel.js";
 
 const RETRY_DELAY_MS = 5_000;
 const ETH0 = { address: "192.0.2.10", prefixLength: 24 };
-/** A default route left behind by someone else: the manager must remove it. */
-const STALE: RouteEntry = {
+/** A default route left behind by someone else on eth0: once eth0 is managed, it must go. */
+const STALE: DefaultRouteEntry = {
   kind: "default_route",
   ifname: "eth0",
   gateway: "192.0.2.254",
   metric: 5,
   table: "main",
 };
+/** Someone else's default route on an interface statenet does not manage: it must stay. */
+const OTHERS: DefaultRouteEntry = {
+  kind: "default_route",
+  ifname: "eth9",
+  gateway: "198.51.100.1",
+  metric: 3,
+  table: "main",
+};
+
+const EMPTY_KERNEL = {
+  type: "xstate.done.actor.readKernel",
+  output: { owned: [], foreign: [] },
+} as const;
 
 const environmentEvents = [
   { type: "route.set_addresses", ifname: "eth0", addresses: [ETH0], gateway: "192.0.2.1" },
@@ -39,8 +53,8 @@ const environmentEvents = [
 
 const platformEvents: Record<string, readonly object[]> = {
   syncing: [
-    { type: "xstate.done.actor.readKernel", output: [] },
-    { type: "xstate.done.actor.readKernel", output: [STALE] },
+    EMPTY_KERNEL,
+    { type: "xstate.done.actor.readKernel", output: { owned: [], foreign: [STALE, OTHERS] } },
     { type: "xstate.error.actor.readKernel", error: new Error("cannot open netlink socket") },
   ],
   applying: [
@@ -100,7 +114,7 @@ function applyMakeBeforeBreak(kernel: FakeKernel, changes: readonly RouteChange[
 
 function startLiveActor(recorder: CoverageRecorder) {
   const kernel = new FakeKernel();
-  const readKernel = controlledPromise<RouteEntry[]>();
+  const readKernel = controlledPromise<KernelRoutes>();
   const applyChanges = controlledPromise<void, { changes: RouteChange[] }>();
   const published: RouteStatus[] = [];
   const clock = new SimulatedClock();
@@ -117,12 +131,14 @@ function startLiveActor(recorder: CoverageRecorder) {
 
   async function perform(event: AnyEvent): Promise<void> {
     switch (event.type) {
-      case "xstate.done.actor.readKernel":
+      case "xstate.done.actor.readKernel": {
         // The graph says what the kernel holds at this point; make it so.
+        const { owned, foreign } = event.output as KernelRoutes;
         kernel.entries.clear();
-        kernel.apply((event.output as RouteEntry[]).map((entry) => ({ op: "add", entry })));
-        readKernel.current().resolve(kernel.list());
+        kernel.apply([...owned, ...foreign].map((entry) => ({ op: "add", entry })));
+        readKernel.current().resolve({ owned, foreign });
         break;
+      }
       case "xstate.error.actor.readKernel":
         readKernel.current().reject(event.error);
         break;
@@ -140,7 +156,7 @@ function startLiveActor(recorder: CoverageRecorder) {
         break;
       }
       case "xstate.after.retryDelay.routeManager.backingOff":
-        clock.increment(RETRY_DELAY_MS);
+        clock.increment(retryDelayOf(actor.getSnapshot().context));
         break;
       default:
         actor.send(event as never);
@@ -162,11 +178,18 @@ describeEveryEdge("route manager machine, every path of its graph on a live acto
     expect(snapshot.value).toEqual(step.state.value);
     const { context } = snapshot;
     if (snapshot.matches("idle")) {
-      // Converged: the kernel holds exactly what the calculator asks for…
-      expect(live.kernel.ids()).toEqual(context.desired.map(entryId).sort());
+      const foreignIds = context.foreign.map(entryId);
+      // Converged: the kernel holds exactly what the calculator asks for, and
+      // others' default routes on interfaces statenet does not manage…
+      expect(live.kernel.ids()).toEqual(
+        [...context.desired, ...context.foreign].map(entryId).sort(),
+      );
+      expect(context.foreign.every((entry) => !(entry.ifname in context.interfaces))).toBe(true);
       // …and the published route order is the one in the kernel.
       expect(live.published.at(-1)?.availableInterfaces).toEqual(
-        interfacesByPriority(live.kernel.list()),
+        interfacesByPriority(
+          live.kernel.list().filter((entry) => !foreignIds.includes(entryId(entry))),
+        ),
       );
     }
     if (snapshot.matches("applying")) {
@@ -183,7 +206,7 @@ describe("route manager machine, behaviours", () => {
   it("applies a change that arrives while a batch runs right after it", async () => {
     const recorder = new CoverageRecorder();
     const live = startLiveActor(recorder);
-    await live.perform({ type: "xstate.done.actor.readKernel", output: [] });
+    await live.perform(EMPTY_KERNEL);
     await live.perform(environmentEvents[0]);
     await live.perform(environmentEvents[1]);
     const first = live.applyChanges.current();
@@ -203,7 +226,7 @@ describe("route manager machine, behaviours", () => {
 
   it("keeps its failure with the failing line until a change succeeds", async () => {
     const live = startLiveActor(new CoverageRecorder());
-    await live.perform({ type: "xstate.done.actor.readKernel", output: [] });
+    await live.perform(EMPTY_KERNEL);
     await live.perform(environmentEvents[0]);
     await live.perform(environmentEvents[1]);
     const failure = new IpBatchError([
@@ -220,11 +243,59 @@ describe("route manager machine, behaviours", () => {
       command: "route add default via 192.0.2.1 dev eth0",
       message: "Network is unreachable",
     });
+    expect(live.published.at(-1)?.failure).toEqual(context.lastError);
+    // Refused again: the next wait is twice as long.
     await live.perform({ type: "xstate.after.retryDelay.routeManager.backingOff" });
-    await live.perform({ type: "xstate.done.actor.readKernel", output: [] });
+    await live.perform(EMPTY_KERNEL);
+    await live.perform({ type: "xstate.error.actor.applyChanges", error: failure });
+    expect(live.actor.getSnapshot().context.failures).toBe(2);
+    await live.perform({ type: "xstate.after.retryDelay.routeManager.backingOff" });
+    await live.perform(EMPTY_KERNEL);
     await live.perform({ type: "xstate.done.actor.applyChanges" });
     expect(live.actor.getSnapshot().value).toBe("idle");
     expect(live.actor.getSnapshot().context.lastError).toBeUndefined();
+    expect(live.actor.getSnapshot().context.failures).toBe(0);
+    expect(live.published.at(-1)?.failure).toBeUndefined();
     live.actor.stop();
+  });
+
+  it("removes a foreign default route once its interface is managed, and never another's", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({
+      type: "xstate.done.actor.readKernel",
+      output: { owned: [], foreign: [STALE, OTHERS] },
+    });
+    // Nothing is managed yet: nothing is touched.
+    expect(live.actor.getSnapshot().value).toBe("idle");
+    expect(live.kernel.ids()).toEqual([entryId(STALE), entryId(OTHERS)].sort());
+    expect(live.published.at(-1)?.unmanagedDefaults).toEqual([
+      { ifname: "eth0", gateway: "192.0.2.254", metric: 5, outranks: false },
+      { ifname: "eth9", gateway: "198.51.100.1", metric: 3, outranks: false },
+    ]);
+    await live.perform(environmentEvents[0]);
+    await live.perform(environmentEvents[1]);
+    const { changes } = live.applyChanges.current().input;
+    expect(changes.filter((change) => change.op === "del").map(changeCommand)).toEqual([
+      "route del default via 192.0.2.254 dev eth0 metric 5 table main",
+    ]);
+    await live.perform({ type: "xstate.done.actor.applyChanges" });
+    // The connection report that arrived during the batch is applied next.
+    if (live.actor.getSnapshot().matches("applying")) {
+      await live.perform({ type: "xstate.done.actor.applyChanges" });
+    }
+    expect(live.actor.getSnapshot().value).toBe("idle");
+    expect(live.kernel.ids()).toContain(entryId(OTHERS));
+    expect(live.kernel.ids()).not.toContain(entryId(STALE));
+    // eth9's metric 3 beats eth0's 10: it decides where traffic goes, and says so.
+    expect(live.published.at(-1)?.unmanagedDefaults).toEqual([
+      { ifname: "eth9", gateway: "198.51.100.1", metric: 3, outranks: true },
+    ]);
+    live.actor.stop();
+  });
+
+  it("waits twice as long after each refusal in a row, up to the limit", () => {
+    const base = { retryDelayMs: 1_000, maxRetryDelayMs: 10_000 } as RouteManagerContext;
+    const delays = [1, 2, 3, 4, 5, 6].map((failures) => retryDelayOf({ ...base, failures }));
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
   });
 });

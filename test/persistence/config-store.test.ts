@@ -34,12 +34,18 @@ const files = async () => (await readdir(join(dir, "configs"))).sort();
 
 describe("saved configurations", () => {
   it("come back as they were saved, sealed in files only the owner may read", async () => {
-    await store.save("eth0", STATIC(10));
-    await store.save("wlan0", DHCP);
+    const eth0SavedAt = await store.save("eth0", STATIC(10));
+    const wlan0SavedAt = await store.save("wlan0", DHCP);
     expect(await new ConfigStore({ dir: join(dir, "configs"), key }).loadAll()).toEqual({
-      configs: { eth0: STATIC(10), wlan0: DHCP },
+      configs: {
+        eth0: { config: STATIC(10), savedAt: eth0SavedAt },
+        wlan0: { config: DHCP, savedAt: wlan0SavedAt },
+      },
       problems: [],
     });
+    expect(Date.parse(eth0SavedAt)).toBeLessThanOrEqual(Date.parse(wlan0SavedAt));
+    expect(await store.has("eth0")).toBe(true);
+    expect(await store.has("eth1")).toBe(false);
     expect((await stat(store.fileOf("eth0"))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, "configs"))).mode & 0o777).toBe(0o700);
     const raw = await readFile(store.fileOf("wlan0"));
@@ -88,13 +94,30 @@ describe("saved configurations", () => {
       key: which === "wrong" ? randomBytes(32) : key,
     });
     const { configs, problems } = await reader.loadAll();
-    if (which === "right") expect(configs).toEqual({ wlan0: DHCP });
+    if (which === "right") expect(configs.wlan0?.config).toEqual(DHCP);
+    if (which === "right") expect(Object.keys(configs)).toEqual(["wlan0"]);
     expect(problems).toHaveLength(which === "wrong" ? 2 : 1);
     expect(problems[0]?.ifname).toBe("eth0");
     expect(problems[0]?.message).toMatch(reason);
     // Moved aside, not deleted.
     expect(await files()).toContain(problems[0]?.movedTo.split("/").at(-1));
     expect(await files()).not.toContain("eth0.config");
+  });
+
+  it("keeps a deconfiguration, and dates a document without a time by its file", async () => {
+    await store.save("eth0", null);
+    const undated = { version: 1, ifname: "wlan0", config: DHCP };
+    await writeFile(
+      store.fileOf("wlan0"),
+      seal(Buffer.from(JSON.stringify(undated)), key, "wlan0"),
+    );
+    const { configs, problems } = await store.loadAll();
+    expect(problems).toEqual([]);
+    expect(configs.eth0?.config).toBeNull();
+    expect(configs.wlan0).toEqual({
+      config: DHCP,
+      savedAt: (await stat(store.fileOf("wlan0"))).mtime.toISOString(),
+    });
   });
 
   it("sets aside a sealed configuration that no longer validates, naming the field", async () => {
@@ -110,7 +133,7 @@ describe("saved configurations", () => {
     await store.save("wlan0", DHCP);
     await writeFile(store.fileOf("eth0"), seal(Buffer.from(JSON.stringify(bad)), key, "eth0"));
     const { configs, problems } = await store.loadAll();
-    expect(configs).toEqual({ wlan0: DHCP });
+    expect(Object.keys(configs)).toEqual(["wlan0"]);
     expect(problems[0]?.message).toBe("invalid: interfaces.eth0.ipv4.prefixLength: must be 0..32");
   });
 
@@ -129,7 +152,7 @@ describe("saved configurations", () => {
       await exited;
       const { configs, problems } = await store.loadAll();
       expect(problems).toEqual([]);
-      expect([STATIC(10), STATIC(11)]).toContainEqual(configs.eth0);
+      expect([STATIC(10), STATIC(11)]).toContainEqual(configs.eth0?.config);
       expect(await files()).toEqual(["eth0.config"]);
     }
   });

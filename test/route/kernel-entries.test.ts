@@ -3,6 +3,7 @@ import { computeRoutes } from "../../src/route/calculator.js";
 import { entryId } from "../../src/route/ip-commands.js";
 import {
   adoptTables,
+  foreignDefaultRoutes,
   type IpRouteJson,
   type IpRuleJson,
   managedEntriesFromKernel,
@@ -40,6 +41,28 @@ const OURS: RouteEntry[] = [
   },
 ];
 
+describe("foreignDefaultRoutes", () => {
+  it("lists others' default routes in main, with or without a gateway, and nothing of statenet's", () => {
+    const routes: IpRouteJson[] = [
+      ...ROUTES,
+      { dst: "default", gateway: "203.0.113.254", dev: "vb", protocol: "dhcp", metric: 1024 },
+      { dst: "default", dev: "ppp0", protocol: "boot", scope: "link" },
+      { dst: "default", gateway: "203.0.113.1", dev: "va", table: "100" },
+      { dst: "203.0.113.0/24", dev: "vb", protocol: "kernel", scope: "link" },
+    ];
+    expect(foreignDefaultRoutes(routes)).toEqual([
+      {
+        kind: "default_route",
+        ifname: "vb",
+        gateway: "203.0.113.254",
+        metric: 1024,
+        table: "main",
+      },
+      { kind: "default_route", ifname: "ppp0", gateway: undefined, metric: 0, table: "main" },
+    ]);
+  });
+});
+
 describe("managedEntriesFromKernel", () => {
   it("recognises statenet's own rules and routes and skips local, main and default rules", () => {
     expect(managedEntriesFromKernel(RULES, ROUTES)).toEqual(OURS);
@@ -49,7 +72,7 @@ describe("managedEntriesFromKernel", () => {
     expect(managedEntriesFromKernel([], [])).toEqual([]);
   });
 
-  it("includes a foreign default route in main as stale", () => {
+  it("does not own a default route in main that someone else added", () => {
     const dhcp: IpRouteJson = {
       dst: "default",
       gateway: "203.0.113.254",
@@ -57,22 +80,13 @@ describe("managedEntriesFromKernel", () => {
       protocol: "dhcp",
       metric: 1024,
     };
-    expect(managedEntriesFromKernel([], [dhcp])).toEqual([
-      {
-        kind: "default_route",
-        ifname: "vb",
-        gateway: "203.0.113.254",
-        metric: 1024,
-        table: "main",
-      },
-    ]);
+    expect(managedEntriesFromKernel([], [dhcp])).toEqual([]);
   });
 
-  it("includes a foreign default route without gateway (point-to-point) as stale", () => {
-    const ppp: IpRouteJson = { dst: "default", dev: "ppp0", protocol: "boot", scope: "link" };
-    expect(managedEntriesFromKernel([], [ppp])).toEqual([
-      { kind: "default_route", ifname: "ppp0", gateway: undefined, metric: 0, table: "main" },
-    ]);
+  it("does not own routes without its protocol in its own tables, nor rules without it", () => {
+    const route: IpRouteJson = { dst: "default", gateway: "203.0.113.1", dev: "va", table: "100" };
+    const rule: IpRuleJson = { priority: 100, src: "203.0.113.10", table: "100" };
+    expect(managedEntriesFromKernel([rule], [route])).toEqual([]);
   });
 
   it("excludes a foreign non-default route in main", () => {
@@ -92,7 +106,7 @@ describe("managedEntriesFromKernel", () => {
       { dst: "default", gateway: "203.0.113.1", dev: "va", table: "108", protocol: "222" },
       { type: "unreachable", dst: "default", table: "101", protocol: "222" },
       { type: "broadcast", dst: "203.0.113.255", dev: "va", table: "local", protocol: "kernel" },
-      { dst: "203.0.113.7", dev: "va", table: "107", protocol: "static", scope: "link" },
+      { dst: "203.0.113.7", dev: "va", table: "107", protocol: "222", scope: "link" },
     ];
     expect(managedEntriesFromKernel([], routes)).toEqual([
       {
@@ -108,11 +122,11 @@ describe("managedEntriesFromKernel", () => {
 
   it("excludes rules into tables outside 100..107", () => {
     const rules: IpRuleJson[] = [
-      { priority: 100, src: "203.0.113.10", table: "99" },
-      { priority: 100, src: "203.0.113.11", table: "108" },
-      { priority: 100, src: "203.0.113.12", table: "main" },
-      { priority: 100, src: "203.0.113.13", table: "107" },
-      { priority: 200, src: "all", table: "101" },
+      { priority: 100, src: "203.0.113.10", table: "99", protocol: "222" },
+      { priority: 100, src: "203.0.113.11", table: "108", protocol: "222" },
+      { priority: 100, src: "203.0.113.12", table: "main", protocol: "222" },
+      { priority: 100, src: "203.0.113.13", table: "107", protocol: "222" },
+      { priority: 200, src: "all", table: "101", protocol: "222" },
     ];
     expect(managedEntriesFromKernel(rules, [])).toEqual([
       { kind: "rule", from: "203.0.113.13", table: 107, priority: 100 },
@@ -120,7 +134,9 @@ describe("managedEntriesFromKernel", () => {
   });
 
   it("gives a rule with a source prefix length a CIDR from", () => {
-    const rules: IpRuleJson[] = [{ priority: 100, src: "203.0.113.0", srclen: 24, table: "101" }];
+    const rules: IpRuleJson[] = [
+      { priority: 100, src: "203.0.113.0", srclen: 24, table: "101", protocol: "222" },
+    ];
     expect(managedEntriesFromKernel(rules, [])).toEqual([
       { kind: "rule", from: "203.0.113.0/24", table: 101, priority: 100 },
     ]);

@@ -1,0 +1,138 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  endpointAddress,
+  parseSsTcp,
+  type TcpSocketInfo,
+} from "../../src/connectivity/passive-evidence.js";
+import { evidenceFor } from "../../src/connectivity/traffic-watcher.js";
+import type { LinkAddress } from "../../src/linux/link-state.js";
+import { ESTABLISHED, RETRANSMITTING_WITH_STATE } from "../support/ss-output.js";
+import { anyText, longLine, mutatedText, RUNS } from "./arbitraries.js";
+
+/**
+ * `ss -tin` output describes the device's own sockets, but its endpoints and
+ * counters are text that a changed iproute2 (or an odd socket) can bend.
+ * Contract: parseSsTcp never throws; every socket it returns has the
+ * documented fields only, endpoints without whitespace, counters that are
+ * non-negative integers; the traffic evidence drawn from it is one of its three values.
+ */
+
+const IPV6_SOCKETS = [
+  "ESTAB 0 0 [::ffff:192.0.2.10]:5000 [::ffff:203.0.113.53]:443",
+  "\t cubic bytes_sent:100 bytes_received:200 bytes_acked:101 retrans:0/2 lastsnd:10 lastrcv:20",
+  "0 0 192.0.2.10%eth0:5001 203.0.113.53:443",
+  "\t bytes_sent:1 bytes_received:1",
+  "ESTAB 0 0 [2001:db8::10]:5002 [2001:db8::1]:443",
+  "",
+].join("\n");
+const SAMPLES = [ESTABLISHED, RETRANSMITTING_WITH_STATE, IPV6_SOCKETS];
+
+const FIELDS = new Set([
+  "local",
+  "remote",
+  "bytesSent",
+  "bytesReceived",
+  "bytesAcked",
+  "retrans",
+  "lastRcvMs",
+  "lastSndMs",
+]);
+
+const ADDRESSES: LinkAddress[] = [
+  { family: "inet", address: "192.0.2.10", prefixLength: 24 },
+  { family: "inet6", address: "2001:db8::10", prefixLength: 64 },
+];
+
+function expectSane(sockets: readonly TcpSocketInfo[]): void {
+  for (const socket of sockets) {
+    for (const key of Object.keys(socket)) expect(FIELDS.has(key)).toBe(true);
+    for (const endpoint of [socket.local, socket.remote]) {
+      expect(endpoint).toMatch(/^\S+$/);
+      expect(typeof endpointAddress(endpoint)).toBe("string");
+    }
+    for (const [key, value] of Object.entries(socket)) {
+      if (key === "local" || key === "remote") continue;
+      expect(Number.isSafeInteger(value) && value >= 0).toBe(true);
+    }
+  }
+}
+
+/** Whole outputs: arbitrary, mutated real ones, or real socket lines with odd counters. */
+const output = fc.oneof(
+  anyText,
+  mutatedText(SAMPLES),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          "bytes_sent",
+          "bytes_received",
+          "bytes_acked",
+          "lastrcv",
+          "lastsnd",
+          "retrans",
+          "__proto__",
+          "constructor",
+          "toString",
+          "valueOf",
+        ),
+        fc.oneof(
+          anyText,
+          fc.constantFrom(
+            "",
+            "-1",
+            "1.5",
+            "1e3",
+            "0x10",
+            "Infinity",
+            "1/",
+            "/",
+            "2/-3",
+            "9".repeat(30),
+          ),
+        ),
+      ),
+      { maxLength: 6 },
+    )
+    .map(
+      (counters) =>
+        `0 0 192.0.2.10:5000 203.0.113.53:443\n\t ${counters.map(([name, value]) => `${name}:${value}`).join(" ")}\n`,
+    ),
+);
+
+describe("parseSsTcp (fuzzed)", () => {
+  it("returns only well-formed sockets for any output", () => {
+    fc.assert(
+      fc.property(output, (text) => {
+        expectSane(parseSsTcp(text));
+      }),
+      { numRuns: RUNS.many },
+    );
+  });
+
+  it("draws one of its three answers from any two readings", () => {
+    fc.assert(
+      fc.property(output, output, (before, after) => {
+        const evidence = evidenceFor(parseSsTcp(before), parseSsTcp(after), ADDRESSES);
+        expect(["seen", "stalled", "none"]).toContain(evidence);
+      }),
+      { numRuns: RUNS.some },
+    );
+  });
+
+  it("answers ~100 KB lines in bounded time", () => {
+    fc.assert(
+      fc.property(
+        longLine(
+          [" ", "\t", "a:", ":", "1 ", "%", "[", "::ffff:"],
+          ["", "0 0 ", "\t bytes_sent:", "0 0 [::ffff:"],
+        ),
+        (text) => {
+          expectSane(parseSsTcp(text));
+        },
+      ),
+      { numRuns: RUNS.few },
+    );
+  }, 20_000);
+});
