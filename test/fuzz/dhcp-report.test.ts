@@ -15,6 +15,7 @@ import {
 import { isInterfaceName } from "../../src/linux/interface-name.js";
 import { silentLogger } from "../../src/log.js";
 import { isIpv4Address } from "../../src/route/ipv4.js";
+import { BOUND } from "../support/udhcpc-report.js";
 import {
   anyText,
   chunk,
@@ -35,19 +36,6 @@ import {
  * connection with at most one line.
  */
 
-const BOUND: Record<string, string> = {
-  event: "bound",
-  interface: "eth0",
-  ip: "192.0.2.133",
-  subnet: "255.255.255.0",
-  mask: "24",
-  router: "192.0.2.1",
-  dns: "192.0.2.1 192.0.2.2",
-  domain: "lab.test",
-  lease: "30",
-  serverid: "192.0.2.1",
-  opt53: "05",
-};
 const FIELDS = Object.keys(BOUND);
 const EVENTS = ["bound", "renew", "deconfig", "leasefail", "nak"];
 const REPORT_ERROR_FIELDS = new Set(FIELDS);

@@ -1,39 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { Lab, processAlive } from "../../src/linux/lab.js";
+import { beforeAll, expect, it } from "vitest";
+import { type Lab, processAlive } from "../../src/linux/lab.js";
 import { startAuthenticator } from "../../src/linux/lab-authenticator.js";
 import { describeAsRoot } from "../support/root.js";
 import {
-  buildStatenet,
-  daemonConfigWriter,
+  type DaemonConfigWriter,
   namespacePids,
   runStatenetDaemon,
   STATENET,
+  useCliLab,
 } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
 describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   let lab: Lab;
   let dir: string;
-  let daemonConfig: ReturnType<typeof daemonConfigWriter>;
-
+  let daemonConfig: DaemonConfigWriter;
+  useCliLab("cli", { uplinks: ["eth0", "wlan0"] }, (fixture) => {
+    ({ lab, dir, daemonConfig } = fixture);
+  });
   beforeAll(async () => {
-    await buildStatenet();
-    lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
     await lab.startDhcpServer("eth0");
-    dir = await mkdtemp(join(tmpdir(), "statenet-cli-"));
-    daemonConfig = daemonConfigWriter(dir);
-    // The build competes with whatever else runs on the machine.
-  }, 120_000);
-
-  afterAll(async () => {
-    await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("runs from a config file, logs JSON, and on SIGTERM stops its daemons and exits 0", async () => {

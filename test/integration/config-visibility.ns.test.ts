@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -13,11 +12,11 @@ import { captureLogs } from "../support/capture-logs.js";
 import { startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
 import {
-  buildStatenet,
+  type DaemonConfigWriter,
   type DaemonPaths,
-  daemonConfigWriter,
   runStatenetDaemon,
   STATENET,
+  useCliLab,
 } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -29,21 +28,10 @@ function cliOf(configPath: string) {
 
 describeAsRoot("validation and visibility of configurations (the CLI daemon)", () => {
   let lab: Lab;
-  let dir: string;
-  let daemonConfig: ReturnType<typeof daemonConfigWriter>;
-
-  beforeAll(async () => {
-    await buildStatenet();
-    // wlan0 is the second uplink: 198.51.100.0/24, the device at .10, the router at .1.
-    lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-visibility-"));
-    daemonConfig = daemonConfigWriter(dir);
-    // tsc takes a while on a busy machine.
-  }, 120_000);
-
-  afterAll(async () => {
-    await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  let daemonConfig: DaemonConfigWriter;
+  // wlan0 is the second uplink: 198.51.100.0/24, the device at .10, the router at .1.
+  useCliLab("visibility", { uplinks: ["eth0", "wlan0"] }, (fixture) => {
+    ({ lab, daemonConfig } = fixture);
   });
 
   /** wlan0's static configuration from the lab, with changes to its ipv4. */

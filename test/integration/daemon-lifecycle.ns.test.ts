@@ -1,16 +1,15 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { Lab, processAlive } from "../../src/linux/lab.js";
+import { beforeAll, expect, it } from "vitest";
+import { type Lab, processAlive } from "../../src/linux/lab.js";
 import { describeAsRoot } from "../support/root.js";
 import {
-  buildStatenet,
-  daemonConfigWriter,
+  type DaemonConfigWriter,
   namespacePids,
   runStatenetDaemon,
   STATENET,
+  useCliLab,
 } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -44,21 +43,28 @@ function startDaemon(lab: Lab, configPath: string) {
 describeAsRoot("the daemon's life: one instance, reload, a supervisor's SIGTERM", () => {
   let lab: Lab;
   let dir: string;
-  let daemonConfig: ReturnType<typeof daemonConfigWriter>;
-
+  let daemonConfig: DaemonConfigWriter;
+  useCliLab(
+    "lifecycle",
+    { uplinks: ["eth0", "wlan0"], internetHosts: [INTERNET_HOST] },
+    (fixture) => {
+      ({ lab, dir, daemonConfig } = fixture);
+    },
+  );
   beforeAll(async () => {
-    await buildStatenet();
-    lab = await Lab.create({ uplinks: ["eth0", "wlan0"], internetHosts: [INTERNET_HOST] });
     await lab.startDhcpServer("eth0");
-    dir = await mkdtemp(join(tmpdir(), "statenet-lifecycle-"));
-    daemonConfig = daemonConfigWriter(dir);
-    // The build competes with whatever else runs on the machine.
-  }, 120_000);
-
-  afterAll(async () => {
-    await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  /** A daemon started now gets the lock, runs, and stops with exit 0. */
+  async function expectNextRunStarts(configPath: string): Promise<void> {
+    const next = startDaemon(lab, configPath);
+    try {
+      await waitUntil("the next run", () => next.logged("statenet running").length > 0, 10_000);
+    } finally {
+      next.child.kill("SIGTERM");
+      expect((await next.child).exitCode).toBe(0);
+    }
+  }
 
   /** What statenet manages, as the kernel has it; DHCP lifetimes left out, they count down. */
   async function networkState() {
@@ -124,13 +130,7 @@ describeAsRoot("the daemon's life: one instance, reload, a supervisor's SIGTERM"
       expect((await first.child).exitCode).toBe(0);
     }
     // Its lock went with it: the next run starts.
-    const next = startDaemon(lab, configPath);
-    try {
-      await waitUntil("the next run", () => next.logged("statenet running").length > 0, 10_000);
-    } finally {
-      next.child.kill("SIGTERM");
-      expect((await next.child).exitCode).toBe(0);
-    }
+    await expectNextRunStarts(configPath);
   }, 40_000);
 
   it("a daemon killed outright (SIGKILL) leaves no lock behind", async () => {
@@ -141,13 +141,7 @@ describeAsRoot("the daemon's life: one instance, reload, a supervisor's SIGTERM"
     await waitUntil("it runs", () => killed.logged("statenet running").length > 0, 10_000);
     killed.child.kill("SIGKILL");
     await killed.child;
-    const next = startDaemon(lab, configPath);
-    try {
-      await waitUntil("the next run", () => next.logged("statenet running").length > 0, 10_000);
-    } finally {
-      next.child.kill("SIGTERM");
-      expect((await next.child).exitCode).toBe(0);
-    }
+    await expectNextRunStarts(configPath);
   }, 30_000);
 
   it("SIGHUP and `statenet reload` re-read the file: a good one is applied, a bad one changes nothing", async () => {

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { Lab } from "../../src/linux/lab.js";
+import { expect, it } from "vitest";
+import type { Lab } from "../../src/linux/lab.js";
 import { describeAsRoot } from "../support/root.js";
 import {
-  buildStatenet,
-  daemonConfigWriter,
+  type DaemonConfigWriter,
   runStatenetDaemon,
   STATENET,
+  useCliLab,
 } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -20,20 +17,9 @@ import { waitUntil } from "../support/wait.js";
  */
 describeAsRoot("route ownership (the CLI daemon in a namespace)", () => {
   let lab: Lab;
-  let dir: string;
-  let daemonConfig: ReturnType<typeof daemonConfigWriter>;
-
-  beforeAll(async () => {
-    await buildStatenet();
-    lab = await Lab.create({ uplinks: ["eth0", "wlan0"] });
-    dir = await mkdtemp(join(tmpdir(), "statenet-ownership-"));
-    daemonConfig = daemonConfigWriter(dir);
-    // tsc alone takes most of a minute on a busy 2-core machine.
-  }, 120_000);
-
-  afterAll(async () => {
-    await lab?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  let daemonConfig: DaemonConfigWriter;
+  useCliLab("ownership", { uplinks: ["eth0", "wlan0"] }, (fixture) => {
+    ({ lab, daemonConfig } = fixture);
   });
 
   const ip = (args: string[]) => lab.exec(lab.deviceNs, "ip", args);

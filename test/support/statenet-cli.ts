@@ -1,9 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import type { Lab } from "../../src/linux/lab.js";
+import { afterAll, beforeAll } from "vitest";
+import { Lab, type LabOptions } from "../../src/linux/lab.js";
+
+export { namespacePids } from "../../src/linux/lab.js";
 
 /** The executable a user runs (bin/statenet runs dist/), and how the tests drive it in a lab. */
 
@@ -14,12 +17,6 @@ export async function buildStatenet(): Promise<void> {
   await execa("npx", ["tsc", "-p", "tsconfig.build.json"], {
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
   });
-}
-
-/** Every process in a namespace (`ip netns pids`). */
-export function namespacePids(ns: string): number[] {
-  const { stdout } = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
-  return stdout.split(/\s+/).filter(Boolean).map(Number);
 }
 
 /**
@@ -58,4 +55,37 @@ export function daemonConfigWriter(dir: string) {
     );
     return paths;
   };
+}
+
+export type DaemonConfigWriter = ReturnType<typeof daemonConfigWriter>;
+
+export interface CliLab {
+  lab: Lab;
+  /** A temporary directory of the test file's: config files, tmpDirs and stateDirs. */
+  dir: string;
+  daemonConfig: DaemonConfigWriter;
+}
+
+/** tsc alone takes most of a minute on a busy 2-core machine. */
+const BUILD_TIMEOUT_MS = 120_000;
+
+/**
+ * The hooks of a test file that runs the built CLI in a lab: before all,
+ * dist/ built, the lab and a temporary directory made (handed to `ready`);
+ * after all, both removed, also when a test failed.
+ */
+export function useCliLab(purpose: string, options: LabOptions, ready: (lab: CliLab) => void) {
+  let fixture: Partial<CliLab> = {};
+  beforeAll(async () => {
+    await buildStatenet();
+    const lab = await Lab.create(options);
+    fixture = { lab };
+    const dir = await mkdtemp(join(tmpdir(), `statenet-${purpose}-`));
+    fixture = { lab, dir, daemonConfig: daemonConfigWriter(dir) };
+    ready(fixture as CliLab);
+  }, BUILD_TIMEOUT_MS);
+  afterAll(async () => {
+    await fixture.lab?.teardown();
+    if (fixture.dir) await rm(fixture.dir, { recursive: true, force: true });
+  });
 }
