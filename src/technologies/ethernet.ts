@@ -10,6 +10,10 @@ export function linkUpCommands(ifname: string): InterfaceCommand[] {
       path: `net/ipv4/conf/${ifname}/ignore_routes_with_linkdown`,
       value: "1",
     },
+    // A new address in the subnet of the old one (a restart with another static address,
+    // a lease with a new one) is added as secondary before the old one goes; without this,
+    // deleting the primary takes every secondary with it and leaves no address at all.
+    { kind: "sysctl", path: `net/ipv4/conf/${ifname}/promote_secondaries`, value: "1" },
     { kind: "ip", args: ["link", "set", ifname, "up"] },
   ];
 }

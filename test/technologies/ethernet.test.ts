@@ -3,6 +3,7 @@ import { technologyPlan } from "../../src/technologies/index.js";
 
 const LINK_UP = [
   { kind: "sysctl", path: "net/ipv4/conf/eth0/ignore_routes_with_linkdown", value: "1" },
+  { kind: "sysctl", path: "net/ipv4/conf/eth0/promote_secondaries", value: "1" },
   { kind: "ip", args: ["link", "set", "eth0", "up"] },
 ];
 const LINK_DOWN = [
