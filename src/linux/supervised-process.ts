@@ -47,7 +47,8 @@ export interface SupervisedProcessOptions {
 }
 
 const DEFAULT_RESTART_DELAY_MS = 1_000;
-const MAX_RESTART_DELAY_MS = 30_000;
+/** The longest wait before a dead daemon is started again (the backoff's cap). */
+export const MAX_RESTART_DELAY_MS = 30_000;
 /** A run this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_RUN_MS = 30_000;
 
