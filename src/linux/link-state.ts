@@ -68,8 +68,9 @@ function isEntry(value: unknown): value is Entry {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The kernel's ifindex is a positive 32-bit int: 1e300 is an integer to JavaScript, not to it. */
 function isIfindex(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value > 0;
+  return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1;
 }
 
 function stringList(value: unknown): string[] | undefined {

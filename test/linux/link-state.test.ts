@@ -340,6 +340,8 @@ describe("parseLinkStates on odd input", () => {
         eth0Entry({ ifname: "x1", ifindex: "2" }),
         eth0Entry({ ifname: "x2", ifindex: 0 }),
         eth0Entry({ ifname: "x3", ifindex: 2.5 }),
+        // An integer to JavaScript, not a kernel ifindex (found by test/fuzz).
+        eth0Entry({ ifname: "x7", ifindex: 1e300 }),
         eth0Entry({ ifname: "x4", flags: "UP,LOWER_UP" }),
         eth0Entry({ ifname: "x5", flags: ["UP", 1] }),
         eth0Entry({ ifname: "x6", flags: undefined }),
