@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,22 @@ export interface DaemonLog {
 
 /** The device's 802.1X identity in the lab; the password is the lab's own. */
 const DEVICE_IDENTITY = "kiosk-7";
+
+/** Resident memory and open descriptors of a process, from /proc. */
+export async function processResources(
+  pid: number,
+): Promise<{ rssMb: number; fds: number } | undefined> {
+  try {
+    const [status, fds] = await Promise.all([
+      readFile(`/proc/${pid}/status`, "utf8"),
+      readdir(`/proc/${pid}/fd`),
+    ]);
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+    return { rssMb: kb / 1024, fds: fds.length };
+  } catch {
+    return undefined;
+  }
+}
 
 /** The daemon as a user runs it on the device: `statenet run --config FILE` in its namespace. */
 function runDaemon(lab: Lab, configPath: string, logLevel: string | undefined): ResultPromise {
@@ -251,9 +267,7 @@ export class DaemonLab {
 
   /** The daemon's resident memory, from /proc. */
   async rssMb(): Promise<number> {
-    const status = await readFile(`/proc/${this.pid}/status`, "utf8");
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-    return kb / 1024;
+    return (await processResources(this.pid))?.rssMb ?? Number.NaN;
   }
 
   /** Which uplink the device uses for `destination` now. */

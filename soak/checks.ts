@@ -120,19 +120,3 @@ export async function recordedDaemons(pidDir: string): Promise<Map<string, numbe
   }
   return pids;
 }
-
-/** Resident memory and open descriptors of a process, from /proc. */
-export async function processResources(
-  pid: number,
-): Promise<{ rssMb: number; fds: number } | undefined> {
-  try {
-    const [status, fds] = await Promise.all([
-      readFile(`/proc/${pid}/status`, "utf8"),
-      readdir(`/proc/${pid}/fd`),
-    ]);
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-    return { rssMb: kb / 1024, fds: fds.length };
-  } catch {
-    return undefined;
-  }
-}

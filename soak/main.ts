@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import { DaemonLab, STATENET_BIN } from "../demo/daemon-lab.js";
+import { DaemonLab, processResources, STATENET_BIN } from "../demo/daemon-lab.js";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import { controlRequest } from "../src/control/client.js";
 import {
@@ -12,13 +12,7 @@ import {
   processAlive,
 } from "../src/linux/lab.js";
 import { MAX_RESTART_DELAY_MS } from "../src/linux/supervised-process.js";
-import {
-  InvariantBroken,
-  kernelProblems,
-  processResources,
-  recordedDaemons,
-  within,
-} from "./checks.js";
+import { InvariantBroken, kernelProblems, recordedDaemons, within } from "./checks.js";
 import { ProbeHelperDevice } from "./probe-helper-device.js";
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
+import { statFieldsAfterName } from "../src/linux/daemon-pids.js";
 import { Lab, namespacePids, processAlive } from "../src/linux/lab.js";
 import { createLogger } from "../src/log.js";
 import { createNetworkManager, type NetworkManager } from "../src/network-manager.js";
@@ -93,7 +94,7 @@ export class ProbeHelperDevice {
           readFile(`/proc/${pid}/stat`, "utf8"),
           readFile(`/proc/${pid}/cmdline`, "utf8"),
         ]);
-        const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const parent = Number(statFieldsAfterName(stat)?.[1]);
         if (parent === process.pid && cmdline.includes("probe-helper")) return pid;
       } catch {
         // Gone meanwhile.

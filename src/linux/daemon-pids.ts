@@ -34,13 +34,21 @@ export async function processStartTime(pid: number): Promise<string | undefined>
   }
 }
 
-/** Field 22 of a /proc/<pid>/stat line; undefined for a zombie or a line that is not one. */
-export function startTimeOfStat(stat: string): string | undefined {
+/**
+ * The fields of a /proc/<pid>/stat line after the command name, from field 3
+ * (the state) on; undefined for a line that is not one.
+ */
+export function statFieldsAfterName(stat: string): string[] | undefined {
   // The command name (field 2) is the process's to choose, spaces and parentheses
   // included: count from the last ")".
   const close = stat.lastIndexOf(")");
-  if (close === -1) return undefined;
-  const fields = stat.slice(close + 2).split(" ");
+  return close === -1 ? undefined : stat.slice(close + 2).split(" ");
+}
+
+/** Field 22 of a /proc/<pid>/stat line; undefined for a zombie or a line that is not one. */
+export function startTimeOfStat(stat: string): string | undefined {
+  const fields = statFieldsAfterName(stat);
+  if (fields === undefined) return undefined;
   const startTime = fields[19];
   return fields[0] === "Z" || startTime === undefined || !/^\d+$/.test(startTime)
     ? undefined
