@@ -1,4 +1,4 @@
-import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
+import { exitOnSignals, labUnavailableReason } from "../lab/namespace-lab.js";
 import { benchCarrierSwitch } from "./carrier-switch.js";
 import { benchRouteApply } from "./route-apply.js";
 import { report } from "./stats.js";

@@ -1,5 +1,5 @@
 import { waitFor } from "xstate";
-import { Lab } from "../src/linux/lab.js";
+import { Lab } from "../lab/namespace-lab.js";
 import { startLinuxRouteManager } from "../src/linux/route-manager.js";
 import { applyRouteChanges } from "../src/linux/routes.js";
 import { silentLogger } from "../src/log.js";

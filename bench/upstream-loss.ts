@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { DaemonLab, type DaemonLabOptions } from "../demo/daemon-lab.js";
+import type { Lab } from "../lab/namespace-lab.js";
 import {
   type ConnectivitySettings,
   DEFAULT_CONNECTIVITY,
 } from "../machines/connectivity-checker.js";
-import type { Lab } from "../src/linux/lab.js";
 import { report, summarize } from "./stats.js";
 
 /**

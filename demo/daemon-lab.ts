@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { type LabAuthenticator, startAuthenticator } from "../lab/authenticator.js";
+import { Lab, type LabServer } from "../lab/namespace-lab.js";
+import { createLabPki } from "../lab/pki.js";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import type { ConfigInput, Ieee8021xConfig, InterfaceConfig } from "../src/config/schema.js";
-import { Lab, type LabServer } from "../src/linux/lab.js";
-import { type LabAuthenticator, startAuthenticator } from "../src/linux/lab-authenticator.js";
-import { createLabPki } from "../src/linux/lab-pki.js";
 
 /**
  * The `statenet` executable running inside a namespace lab, as a user runs it

@@ -1,4 +1,4 @@
-import { exitOnSignals, labUnavailableReason } from "../src/linux/lab.js";
+import { exitOnSignals, labUnavailableReason } from "../lab/namespace-lab.js";
 import { DaemonLab, type DaemonLabOptions, THREE_UPLINKS } from "./daemon-lab.js";
 
 /**

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Lab } from "../src/linux/lab.js";
+import type { Lab } from "../lab/namespace-lab.js";
 import { isManagedTable, STATENET_PROTOCOL } from "../src/route/constants.js";
 
 /**

@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { DaemonLab, processResources, STATENET_BIN } from "../demo/daemon-lab.js";
-import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
-import { controlRequest } from "../src/control/client.js";
 import {
   exitOnSignals,
   labUnavailableReason,
   namespacePids,
   processAlive,
-} from "../src/linux/lab.js";
+} from "../lab/namespace-lab.js";
+import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
+import { controlRequest } from "../src/control/client.js";
 import { MAX_RESTART_DELAY_MS } from "../src/linux/supervised-process.js";
 import { InvariantBroken, kernelProblems, recordedDaemons, within } from "./checks.js";
 import { ProbeHelperDevice } from "./probe-helper-device.js";

@@ -1,4 +1,4 @@
-import { sweepAbandonedLabs } from "../src/linux/lab.js";
+import { sweepAbandonedLabs } from "../lab/namespace-lab.js";
 
 // Nothing a test starts may change the networking of the machine it runs on:
 // the ip runner refuses to change the initial namespace when this is set.

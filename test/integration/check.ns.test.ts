@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Lab, type LabServer } from "../../src/linux/lab.js";
+import { Lab, type LabServer } from "../../lab/namespace-lab.js";
 import { findOnPath } from "../../src/preflight/probe.js";
 import { describeAsRoot } from "../support/root.js";
 import {

@@ -4,8 +4,8 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, expect, it } from "vitest";
-import { type Lab, processAlive } from "../../src/linux/lab.js";
-import { startAuthenticator } from "../../src/linux/lab-authenticator.js";
+import { startAuthenticator } from "../../lab/authenticator.js";
+import { type Lab, processAlive } from "../../lab/namespace-lab.js";
 import { describeAsRoot } from "../support/root.js";
 import {
   type DaemonConfigWriter,

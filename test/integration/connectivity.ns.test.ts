@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Lab, type LabServer } from "../../lab/namespace-lab.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
-import { Lab, type LabServer } from "../../src/linux/lab.js";
 import type { NetworkManager } from "../../src/network-manager.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { type Started, startEchoClient, startInternetServer } from "../support/lab-processes.js";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, expect, it } from "vitest";
-import { type Lab, processAlive } from "../../src/linux/lab.js";
+import { type Lab, processAlive } from "../../lab/namespace-lab.js";
 import { describeAsRoot } from "../support/root.js";
 import {
   type DaemonConfigWriter,

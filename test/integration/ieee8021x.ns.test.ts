@@ -1,16 +1,16 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { Ieee8021xConfig, InterfaceConfig } from "../../src/config/schema.js";
-import { Lab } from "../../src/linux/lab.js";
 import {
   closePort,
   type LabAuthenticator,
   type LabEapUser,
   type PortGate,
   startAuthenticator,
-} from "../../src/linux/lab-authenticator.js";
-import { createLabPki, type LabPki } from "../../src/linux/lab-pki.js";
+} from "../../lab/authenticator.js";
+import { Lab } from "../../lab/namespace-lab.js";
+import { createLabPki, type LabPki } from "../../lab/pki.js";
+import type { Ieee8021xConfig, InterfaceConfig } from "../../src/config/schema.js";
 import { captureLogs } from "../support/capture-logs.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";

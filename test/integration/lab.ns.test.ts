@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
-import { Lab, sweepAbandonedLabs } from "../../src/linux/lab.js";
+import { Lab, sweepAbandonedLabs } from "../../lab/namespace-lab.js";
 import { describeAsRoot } from "../support/root.js";
 
 const namespaces = () => execFileSync("ip", ["netns", "list"], { encoding: "utf8" });

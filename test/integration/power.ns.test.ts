@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Lab } from "../../lab/namespace-lab.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
-import { Lab } from "../../src/linux/lab.js";
 import { type NetworkManager, NoPowerManagerError } from "../../src/network-manager.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Actor, waitFor } from "xstate";
+import { Lab, type LabUplink } from "../../lab/namespace-lab.js";
 import type { RouteManagerMachine } from "../../machines/route-manager.js";
 import {
   readTcpSockets,
@@ -11,7 +12,6 @@ import {
 import { createProber, type Prober } from "../../src/connectivity/prober.js";
 import type { ProbeRequest, ProbeTarget } from "../../src/connectivity/tcp-probe.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
-import { Lab, type LabUplink } from "../../src/linux/lab.js";
 import { startLinuxRouteManager } from "../../src/linux/route-manager.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Actor, waitFor } from "xstate";
+import { Lab } from "../../lab/namespace-lab.js";
 import type { InterfaceRouting, RouteManagerMachine } from "../../machines/route-manager.js";
 import type { IpRunner } from "../../src/linux/ip.js";
-import { Lab } from "../../src/linux/lab.js";
 import { startLinuxRouteManager } from "../../src/linux/route-manager.js";
 import { readKernelRoutes } from "../../src/linux/routes.js";
 import { silentLogger } from "../../src/log.js";

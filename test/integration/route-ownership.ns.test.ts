@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { expect, it } from "vitest";
-import type { Lab } from "../../src/linux/lab.js";
+import type { Lab } from "../../lab/namespace-lab.js";
 import { describeAsRoot } from "../support/root.js";
 import {
   type DaemonConfigWriter,

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Lab, type LabServer, processAlive } from "../../lab/namespace-lab.js";
 import { installHandler } from "../../src/dhcp/handler-script.js";
 import type { DhcpEvent } from "../../src/dhcp/lease-event.js";
 import { createReportServer, type ReportServer } from "../../src/dhcp/report-server.js";
 import { startUdhcpc, type Udhcpc } from "../../src/dhcp/udhcpc.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
-import { Lab, type LabServer, processAlive } from "../../src/linux/lab.js";
 import { captureLogs } from "../support/capture-logs.js";
 import { describeAsRoot } from "../support/root.js";
 

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Lab } from "../../lab/namespace-lab.js";
 import { relayPages } from "../../src/cli/relay.js";
 import { type Relay, startRelay } from "../../src/inspect/relay.js";
-import { Lab } from "../../src/linux/lab.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
 

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { processAlive } from "../../lab/namespace-lab.js";
 import {
   daemonRecordPath,
   endLeftoverDaemons,
@@ -10,7 +11,6 @@ import {
   processStartTime,
   recordDaemon,
 } from "../../src/linux/daemon-pids.js";
-import { processAlive } from "../../src/linux/lab.js";
 import { silentLogger } from "../../src/log.js";
 
 describe("records of running daemons", () => {

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
+import { Lab } from "../../lab/namespace-lab.js";
 import { createIpRunner } from "../../src/linux/ip.js";
-import { Lab } from "../../src/linux/lab.js";
 import {
   InitialNamespaceRefusedError,
   inInitialNetworkNamespace,

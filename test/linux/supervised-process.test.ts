@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { processAlive } from "../../lab/namespace-lab.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
 import { GROUP_SIGNAL_GRACE_MS } from "../../src/linux/group-signal.js";
-import { processAlive } from "../../src/linux/lab.js";
 import { SupervisedProcess } from "../../src/linux/supervised-process.js";
 import { silentLogger } from "../../src/log.js";
 import { waitUntil } from "../support/wait.js";

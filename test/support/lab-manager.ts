@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Lab } from "../../lab/namespace-lab.js";
 import type { ConfigInput } from "../../src/config/schema.js";
-import type { Lab } from "../../src/linux/lab.js";
 import {
   createNetworkManager,
   type NetworkManager,

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll } from "vitest";
-import { Lab, type LabOptions } from "../../src/linux/lab.js";
+import { Lab, type LabOptions } from "../../lab/namespace-lab.js";
 
-export { namespacePids } from "../../src/linux/lab.js";
+export { namespacePids } from "../../lab/namespace-lab.js";
 
 /** The executable a user runs (bin/statenet runs dist/), and how the tests drive it in a lab. */
 

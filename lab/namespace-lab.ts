@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
-import type { EthernetConfig } from "../config/schema.js";
-import { isIpv4Address } from "../route/ipv4.js";
-import type { Ipv4Address } from "../route/types.js";
-import { createIpRunner, type IpRunner } from "./ip.js";
-import { processExit, terminate } from "./terminate.js";
+import type { EthernetConfig } from "../src/config/schema.js";
+import { createIpRunner, type IpRunner } from "../src/linux/ip.js";
+import { processExit, terminate } from "../src/linux/terminate.js";
+import { isIpv4Address } from "../src/route/ipv4.js";
+import type { Ipv4Address } from "../src/route/types.js";
 
 /**
  * Network namespace labs for tests, demos and benchmarks: a device namespace

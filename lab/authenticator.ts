@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { hex } from "../technologies/wpa-supplicant-conf.js";
-import type { Lab, LabServer } from "./lab.js";
-import type { LabPki } from "./lab-pki.js";
+import { hex } from "../src/technologies/wpa-supplicant-conf.js";
+import type { Lab, LabServer } from "./namespace-lab.js";
+import type { LabPki } from "./pki.js";
 
 /**
  * An 802.1X switch port for a lab uplink: hostapd (`driver=wired`) as the
