@@ -1,4 +1,5 @@
-import { assign, fromPromise, sendParent, setup } from "xstate";
+import { assertEvent, assign, type DoneActorEvent, fromPromise, sendParent, setup } from "xstate";
+import { actorError } from "./actor-events.js";
 
 /**
  * Decides whether an uplink reaches the Internet: `disconnected | lan |
@@ -156,7 +157,12 @@ const details = (status: ConnectivityStatus) =>
     }),
   }) as const;
 
-type ProbeDone = { output: ProbeResult };
+/** The actions and guards that read a probe's result get it as params, typed by the done event. */
+const probeResult = ({ event }: { event: DoneActorEvent<ProbeResult> }) => event.output;
+const recordSuccess = { type: "recordSuccess", params: probeResult } as const;
+const recordFailure = { type: "recordFailure", params: probeResult } as const;
+const probeOk = { type: "probeOk", params: probeResult } as const;
+const recovered = { type: "recovered", params: probeResult } as const;
 
 const reachable = { type: "reportCheck", params: { reachable: true } } as const;
 const unreachable = { type: "reportCheck", params: { reachable: false } } as const;
@@ -195,18 +201,18 @@ export const connectivityCheckerMachine = setup({
       status,
       reason: context.lastReason,
     })),
-    recordSuccess: assign(({ event }) => ({
+    recordSuccess: assign((_, result: ProbeResult) => ({
       failedChecks: 0,
-      lastRttMs: (event as unknown as ProbeDone).output.rttMs,
-      lastReason: (event as unknown as ProbeDone).output.detail,
+      lastRttMs: result.rttMs,
+      lastReason: result.detail,
     })),
-    recordFailure: assign(({ context, event }) => ({
+    recordFailure: assign(({ context }, result: ProbeResult) => ({
       failedChecks: context.failedChecks + 1,
-      lastReason: (event as unknown as ProbeDone).output.detail,
+      lastReason: result.detail,
     })),
     recordProbeError: assign(({ context, event }) => ({
       failedChecks: context.failedChecks + 1,
-      lastReason: `probe failed: ${String((event as { error?: unknown }).error)}`,
+      lastReason: `probe failed: ${String(actorError(event))}`,
     })),
     recordGood: assign({ goodChecks: ({ context }) => context.goodChecks + 1 }),
     forgetGood: assign({ goodChecks: 0 }),
@@ -228,33 +234,30 @@ export const connectivityCheckerMachine = setup({
       return { stableChecks, flaps: forget ? 0 : context.flaps };
     }),
     recordLink: assign(({ event }) => {
-      const link = event as Extract<CheckerEvent, { type: "link.changed" }>;
+      assertEvent(event, "link.changed");
       return {
-        usable: link.usable,
-        lastReason: link.reason,
+        usable: event.usable,
+        lastReason: event.reason,
         goodChecks: 0,
-        address: link.address,
-        nameServers: link.nameServers ?? [],
+        address: event.address,
+        nameServers: event.nameServers ?? [],
       };
     }),
     markTraffic: assign({ trafficSeen: true }),
     forgetTraffic: assign({ trafficSeen: false }),
     recordTraffic: assign({ trafficSeen: false, failedChecks: 0, lastReason: "traffic seen" }),
-    applySettings: assign(({ event }) => ({
-      settings: {
-        ...DEFAULT_CONNECTIVITY,
-        ...(event as Extract<CheckerEvent, { type: "settings.changed" }>).settings,
-      },
-    })),
+    applySettings: assign(({ event }) => {
+      assertEvent(event, "settings.changed");
+      return { settings: { ...DEFAULT_CONNECTIVITY, ...event.settings } };
+    }),
   },
   guards: {
     isUsable: ({ context }) => context.usable,
     becameUsable: ({ event }) => event.type === "link.changed" && event.usable,
     becameUnusable: ({ event }) => event.type === "link.changed" && !event.usable,
-    probeOk: ({ event }) => (event as unknown as ProbeDone).output.ok,
-    recovered: ({ context, event }) =>
-      (event as unknown as ProbeDone).output.ok &&
-      context.goodChecks + 1 >= context.settings.recoveryChecks,
+    probeOk: (_, result: ProbeResult) => result.ok,
+    recovered: ({ context }, result: ProbeResult) =>
+      result.ok && context.goodChecks + 1 >= context.settings.recoveryChecks,
     holdingDown: ({ context }) => context.holdDownMs > 0,
     trafficSeen: ({ context }) => context.trafficSeen,
   },
@@ -317,18 +320,18 @@ export const connectivityCheckerMachine = setup({
             input: ({ context }) => probeInput(context, 1),
             onDone: [
               {
-                guard: "recovered",
+                guard: recovered,
                 target: "#connectivity.internet",
-                actions: ["recordSuccess", "forgetGood", reachable],
+                actions: [recordSuccess, "forgetGood", reachable],
               },
               {
-                guard: "probeOk",
+                guard: probeOk,
                 target: "waiting",
-                actions: ["recordSuccess", "recordGood", reachable, details("lan")],
+                actions: [recordSuccess, "recordGood", reachable, details("lan")],
               },
               {
                 target: "waiting",
-                actions: ["recordFailure", "forgetGood", unreachable, details("lan")],
+                actions: [recordFailure, "forgetGood", unreachable, details("lan")],
               },
             ],
             onError: {
@@ -377,11 +380,11 @@ export const connectivityCheckerMachine = setup({
             input: ({ context }) => probeInput(context, 1),
             onDone: [
               {
-                guard: "probeOk",
+                guard: probeOk,
                 target: "waiting",
-                actions: ["recordSuccess", "recordStable", reachable, details("internet")],
+                actions: [recordSuccess, "recordStable", reachable, details("internet")],
               },
-              { target: "suspect", actions: ["recordFailure", unreachable, details("internet")] },
+              { target: "suspect", actions: [recordFailure, unreachable, details("internet")] },
             ],
             onError: {
               target: "suspect",
@@ -396,13 +399,13 @@ export const connectivityCheckerMachine = setup({
             input: ({ context }) => probeInput(context, context.settings.confirmProbes),
             onDone: [
               {
-                guard: "probeOk",
+                guard: probeOk,
                 target: "waiting",
-                actions: ["recordSuccess", "recordStable", reachable, details("internet")],
+                actions: [recordSuccess, "recordStable", reachable, details("internet")],
               },
               {
                 target: "#connectivity.lan",
-                actions: ["recordFailure", unreachable, "recordFlap"],
+                actions: [recordFailure, unreachable, "recordFlap"],
               },
             ],
             onError: {

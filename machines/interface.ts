@@ -1,7 +1,8 @@
-import { assign, fromCallback, fromPromise, sendParent, setup } from "xstate";
+import { assertEvent, assign, fromCallback, fromPromise, sendParent, setup } from "xstate";
 import type { InterfaceConfig } from "../src/config/schema.js";
-import { technologyPlan } from "../src/technologies/index.js";
+import type { TechnologyPlanner } from "../src/technologies/technology.js";
 import type { DaemonSpec, Ipv4Settings, TechnologyPlan } from "../src/technologies/types.js";
+import { actorErrorMessage } from "./actor-events.js";
 
 /**
  * One configured interface, VintageNet's lifecycle: configuring → configured,
@@ -13,6 +14,8 @@ import type { DaemonSpec, Ipv4Settings, TechnologyPlan } from "../src/technologi
 export interface InterfaceInput {
   ifname: string;
   config: InterfaceConfig;
+  /** The registered technologies' plans: the machine never looks inside a config. */
+  planner: TechnologyPlanner;
   /** Whether the kernel has the interface now. */
   present: boolean;
   /** Wait after a failure before configuring again (VintageNet: 30 s). */
@@ -24,6 +27,7 @@ export interface InterfaceInput {
 export interface InterfaceContext {
   ifname: string;
   config: InterfaceConfig;
+  planner: TechnologyPlanner;
   plan: TechnologyPlan;
   /** A config that arrived while the old one was being taken down. */
   pendingConfig: InterfaceConfig | undefined;
@@ -77,10 +81,6 @@ export interface DaemonsInput {
 const DEFAULT_RETRY_DELAY_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const publish = (state: InterfaceStateName) =>
   ({
     type: "publishState",
@@ -94,7 +94,7 @@ const reportCommandError = (stage: "up" | "down") =>
     params: ({ context, event }: { context: InterfaceContext; event: unknown }) => ({
       ifname: context.ifname,
       stage,
-      message: errorMessage((event as { error?: unknown }).error),
+      message: actorErrorMessage(event),
     }),
   }) as const;
 
@@ -140,36 +140,44 @@ export const interfaceMachine = setup({
     publishState: (_, _params: { ifname: string; state: InterfaceStateName }) => {},
     reportError: (_, _params: { ifname: string; stage: string; message: string }) => {},
     recordError: assign({
-      lastError: ({ event }) => errorMessage((event as { error?: unknown }).error),
+      lastError: ({ event }) => actorErrorMessage(event),
     }),
     adoptPending: assign(({ context }) => {
       const config = context.pendingConfig ?? context.config;
       return {
         config,
-        plan: technologyPlan(context.ifname, config),
+        plan: context.planner(context.ifname, config),
         pendingConfig: undefined,
       };
     }),
     adoptConfig: assign({
-      config: ({ event }) => (event as { config: InterfaceConfig }).config,
+      config: ({ event }) => {
+        assertEvent(event, "config.changed");
+        return event.config;
+      },
     }),
     holdCurrentConfig: assign({ pendingConfig: ({ context }) => context.config }),
     holdConfig: assign({
-      pendingConfig: ({ event }) => (event as { config: InterfaceConfig }).config,
+      pendingConfig: ({ event }) => {
+        assertEvent(event, "config.changed");
+        return event.config;
+      },
     }),
     setPresence: assign({
-      present: ({ event }) => (event as { present: boolean }).present,
+      present: ({ event }) => {
+        assertEvent(event, "link.present");
+        return event.present;
+      },
     }),
     reportStaticIpv4: sendParent(({ context }) =>
       context.plan.staticIpv4
         ? { type: "interface.ipv4", ifname: context.ifname, settings: context.plan.staticIpv4 }
         : { type: "interface.ipv4_cleared", ifname: context.ifname },
     ),
-    reportIpv4: sendParent(({ context, event }) => ({
-      type: "interface.ipv4",
-      ifname: context.ifname,
-      settings: (event as { settings: Ipv4Settings }).settings,
-    })),
+    reportIpv4: sendParent(({ context, event }) => {
+      assertEvent(event, "ipv4.updated");
+      return { type: "interface.ipv4", ifname: context.ifname, settings: event.settings };
+    }),
     reportIpv4Cleared: sendParent(({ context }) => ({
       type: "interface.ipv4_cleared",
       ifname: context.ifname,
@@ -185,7 +193,8 @@ export const interfaceMachine = setup({
     vanished: ({ event }) => event.type === "link.present" && !event.present,
     changesPlan: ({ context, event }) =>
       event.type === "config.changed" &&
-      JSON.stringify(technologyPlan(context.ifname, event.config)) !== JSON.stringify(context.plan),
+      JSON.stringify(context.planner(context.ifname, event.config)) !==
+        JSON.stringify(context.plan),
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelayMs,
@@ -195,7 +204,8 @@ export const interfaceMachine = setup({
   context: ({ input }) => ({
     ifname: input.ifname,
     config: input.config,
-    plan: technologyPlan(input.ifname, input.config),
+    planner: input.planner,
+    plan: input.planner(input.ifname, input.config),
     pendingConfig: undefined,
     present: input.present,
     retryDelayMs: input.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,

@@ -1,7 +1,8 @@
 import { type ActorRefFrom, enqueueActions, setup } from "xstate";
 import type { InterfaceConfig } from "../src/config/schema.js";
 import { interfaceTypeFromName } from "../src/route/interface-type.js";
-import { technologyPlan } from "../src/technologies/index.js";
+import type { InterfaceType } from "../src/route/types.js";
+import type { TechnologyPlanner } from "../src/technologies/technology.js";
 import type { Ipv4Settings } from "../src/technologies/types.js";
 import {
   type CheckerReport,
@@ -29,14 +30,19 @@ export interface LinkReport {
   present: boolean;
   lowerUp: boolean;
   /**
-   * Wired 802.1X: whether the switch port lets traffic through. Absent where
-   * no authentication runs; while false the link is as good as unplugged.
+   * Whether the link carries traffic beyond its carrier: a wired 802.1X port
+   * authorized, a WiFi station associated. Absent where no daemon decides;
+   * while false the link is as good as unplugged.
    */
   portAuthorized?: boolean | undefined;
+  /** Why it does not (for logs and properties); by default an 802.1X port is meant. */
+  portReason?: string | undefined;
 }
 
 export interface ManagerInput {
   interfaces: Readonly<Record<string, InterfaceConfig>>;
+  /** The registered technologies' plans: the machine never looks inside a config. */
+  planner: TechnologyPlanner;
   /** What the kernel says about links at start. */
   links?: Readonly<Record<string, LinkReport>>;
   /**
@@ -71,6 +77,7 @@ type ChildPhase = "running" | "stopping";
 
 export interface ManagerContext {
   configs: Record<string, InterfaceConfig>;
+  planner: TechnologyPlanner;
   phases: Record<string, ChildPhase>;
   /** Config to start once an interface's old actor has stopped; null: stay stopped. */
   pending: Record<string, InterfaceConfig | null>;
@@ -128,8 +135,11 @@ function childOf(id: string): { kind: ChildKind; ifname: string } | undefined {
 const NO_LINK: LinkReport = { present: false, lowerUp: false };
 
 /** The report alone, without the event's other fields. */
-function linkReportOf({ present, lowerUp, portAuthorized }: LinkReport): LinkReport {
-  return portAuthorized === undefined ? { present, lowerUp } : { present, lowerUp, portAuthorized };
+function linkReportOf({ present, lowerUp, portAuthorized, portReason }: LinkReport): LinkReport {
+  if (portAuthorized === undefined) return { present, lowerUp };
+  return portReason === undefined
+    ? { present, lowerUp, portAuthorized }
+    : { present, lowerUp, portAuthorized, portReason };
 }
 
 /** What routing should believe about an interface's link. */
@@ -137,7 +147,7 @@ function connectionOf(link: LinkReport): { status: "disconnected" | "lan"; reaso
   if (!link.present) return { status: "disconnected", reason: "interface absent" };
   if (!link.lowerUp) return { status: "disconnected", reason: "no carrier" };
   if (link.portAuthorized === false) {
-    return { status: "disconnected", reason: "802.1X port not authorized" };
+    return { status: "disconnected", reason: link.portReason ?? "802.1X port not authorized" };
   }
   return { status: "lan", reason: "carrier up" };
 }
@@ -165,7 +175,7 @@ function wantsChecker(context: ManagerContext, ifname: string): boolean {
   return (
     context.checkInternet &&
     config !== undefined &&
-    technologyPlan(ifname, config).reaches === "internet"
+    context.planner(ifname, config).reaches === "internet"
   );
 }
 
@@ -181,10 +191,16 @@ function checkerLink(context: ManagerContext, ifname: string, reason: string) {
   };
 }
 
+/** The technology's class of a configured interface; a running one without config, by name. */
+function routeClassOf(context: ManagerContext, ifname: string): InterfaceType {
+  const config = context.configs[ifname];
+  return config ? context.planner(ifname, config).routeClass : interfaceTypeFromName(ifname);
+}
+
 /** Timings, most specific last: the type's defaults, the manager's, the interface's config. */
 function checkerSettings(context: ManagerContext, ifname: string): Partial<ConnectivitySettings> {
-  const mobile = interfaceTypeFromName(ifname) === "mobile" ? MOBILE_CONNECTIVITY : {};
   const config = context.configs[ifname];
+  const mobile = routeClassOf(context, ifname) === "mobile" ? MOBILE_CONNECTIVITY : {};
   const own = config && "connectivity" in config ? config.connectivity : undefined;
   return { ...mobile, ...context.connectivity, ...own };
 }
@@ -220,6 +236,7 @@ function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEv
       ifname,
       addresses: settings.addresses,
       gateway: settings.gateway,
+      routeClass: routeClassOf(context, ifname),
     },
   ];
 }
@@ -232,6 +249,7 @@ function knownRouting(context: ManagerContext): Record<string, InterfaceRouting>
       {
         addresses: settings.addresses,
         gateway: settings.gateway,
+        routeClass: routeClassOf(context, ifname),
         ...connectionFor(context, ifname),
       },
     ]),
@@ -292,6 +310,7 @@ export const managerMachine = setup({
   id: "manager",
   context: ({ input }) => ({
     configs: { ...input.interfaces },
+    planner: input.planner,
     phases: {},
     pending: {},
     links: { ...input.links },
@@ -347,6 +366,7 @@ export const managerMachine = setup({
           input: {
             ifname,
             config,
+            planner: context.planner,
             present: (context.links[ifname] ?? NO_LINK).present,
             retryDelayMs: context.retryDelayMs,
             commandTimeoutMs: context.commandTimeoutMs,

@@ -1,4 +1,5 @@
-import { assign, fromPromise, raise, sendParent, setup } from "xstate";
+import { assign, type DoneActorEvent, fromPromise, raise, sendParent, setup } from "xstate";
+import { actorErrorMessage } from "./actor-events.js";
 
 /**
  * The power-manager watchdog of one device (a modem, a WiFi module): powers it
@@ -140,8 +141,6 @@ function backoffFor(context: PowerContext): number {
   return Math.min(backoffBaseMs * 2 ** context.backoffs, backoffMaxMs);
 }
 
-type CallDone = { output: number };
-
 const reportFailure = {
   type: "reportFailure",
   params: ({ context }: { context: PowerContext }) => ({
@@ -159,7 +158,13 @@ const call = (src: "init" | "powerOn" | "startPoweringOff" | "powerOff", target:
       input: ({ context }: { context: PowerContext }): PowerCallInput => ({
         ifname: context.ifname,
       }),
-      onDone: { target, actions: "recordHold" },
+      onDone: {
+        target,
+        actions: {
+          type: "recordHold",
+          params: ({ event }: { event: DoneActorEvent<number> }) => event.output,
+        },
+      },
       onError: { target: "#power.disabled", actions: ["recordError", reportFailure] },
     },
     after: {
@@ -190,19 +195,11 @@ export const powerManagerMachine = setup({
     publishPower: (_, _details: PowerDetails) => {},
     /** The shell logs a failed or hung implementation. */
     reportFailure: (_, _params: { ifname: string; error: string }) => {},
-    recordHold: assign({
-      holdMs: ({ event }) => {
-        const hold = (event as unknown as CallDone).output;
-        // A nonsense hold time is no reason to stop: hold as little as possible.
-        return Number.isFinite(hold) && hold > 0 ? hold : 0;
-      },
-    }),
-    recordError: assign({
-      lastError: ({ event }) => {
-        const error = (event as { error?: unknown }).error;
-        return error instanceof Error ? error.message : String(error);
-      },
-    }),
+    recordHold: assign((_, hold: number) => ({
+      // A nonsense hold time is no reason to stop: hold as little as possible.
+      holdMs: Number.isFinite(hold) && hold > 0 ? hold : 0,
+    })),
+    recordError: assign({ lastError: ({ event }) => actorErrorMessage(event) }),
     recordTimeout: assign({
       lastError: ({ context }) => `no answer within ${context.settings.callTimeoutMs} ms`,
     }),

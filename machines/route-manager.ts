@@ -21,6 +21,7 @@ import type {
   TableIndices,
 } from "../src/route/types.js";
 import { routeReportProblem } from "../src/route/validate.js";
+import { actorError } from "./actor-events.js";
 
 /** What the route manager knows of one interface. */
 export interface InterfaceRouting {
@@ -29,6 +30,8 @@ export interface InterfaceRouting {
   status: ConnectionStatus;
   /** Why the status is what it is, for people reading logs and properties. */
   reason?: string | undefined;
+  /** Where its default route ranks, as its technology says (else its name suggests). */
+  routeClass?: InterfaceType | undefined;
 }
 
 export type RouteManagerEvent =
@@ -37,6 +40,7 @@ export type RouteManagerEvent =
       ifname: string;
       addresses: Ipv4Address[];
       gateway?: string | undefined;
+      routeClass?: InterfaceType | undefined;
     }
   | { type: "route.clear_addresses"; ifname: string }
   /** The interface is no longer managed: its routes, table and status go. */
@@ -47,7 +51,7 @@ export type RouteManagerEvent =
 export interface RouteManagerInput {
   /** Replaces the default route order (see `defaultMetric`). */
   metric?: MetricFunction;
-  /** Interface types that the name does not tell, e.g. `{ usb0: "ethernet" }`. */
+  /** Interface types that override what the technology (or else the name) says, e.g. `{ usb0: "mobile" }`. */
   interfaceTypes?: Readonly<Record<string, InterfaceType>>;
   /** Wait before resynchronising with the kernel after a failed change; doubles with each failure in a row. */
   retryDelayMs?: number;
@@ -157,7 +161,7 @@ function infosOf(context: RouteManagerContext): Record<string, InterfaceInfo> {
     // An interface with neither addresses nor a connection needs no table.
     if (routing.addresses.length === 0 && routing.status === "disconnected") continue;
     infos[ifname] = {
-      type: context.interfaceTypes[ifname] ?? interfaceTypeFromName(ifname),
+      type: context.interfaceTypes[ifname] ?? routing.routeClass ?? interfaceTypeFromName(ifname),
       status: routing.status,
       weight: weightFromName(ifname),
       addresses: routing.addresses,
@@ -186,7 +190,12 @@ function updateInterface(
     case "route.set_addresses":
       return {
         ...interfaces,
-        [event.ifname]: { ...current, addresses: [...event.addresses], gateway: event.gateway },
+        [event.ifname]: {
+          ...current,
+          addresses: [...event.addresses],
+          gateway: event.gateway,
+          routeClass: event.routeClass,
+        },
       };
     case "route.clear_addresses":
       return { ...interfaces, [event.ifname]: { ...current, addresses: [], gateway: undefined } };
@@ -237,7 +246,7 @@ export const routeManagerMachine = setup({
     }),
     publish: (_, _status: RouteStatus) => {},
     recordFailure: assign({
-      lastError: ({ event }) => describeFailure((event as unknown as { error: unknown }).error),
+      lastError: ({ event }) => describeFailure(actorError(event)),
       failures: ({ context }) => context.failures + 1,
     }),
     /**

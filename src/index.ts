@@ -57,5 +57,11 @@ export { computeRoutes } from "./route/calculator.js";
 export { defaultMetric } from "./route/default-metric.js";
 export { interfaceTypeFromName, weightFromName } from "./route/interface-type.js";
 export type * from "./route/types.js";
-export { technologyPlan } from "./technologies/index.js";
+export {
+  BUILTIN_TECHNOLOGIES,
+  builtinPlanner,
+  technologyPlanner,
+  UnknownTechnologyError,
+} from "./technologies/index.js";
+export type { Technology, TechnologyPlanner } from "./technologies/technology.js";
 export type * from "./technologies/types.js";

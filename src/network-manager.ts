@@ -10,6 +10,7 @@ import {
   type PowerManagerOptions,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
+import type { WifiTimings } from "../machines/wifi.js";
 import {
   type ConfigSourceInfo,
   ConfigSources,
@@ -49,8 +50,12 @@ import {
 import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import { maskSecrets, secretValues } from "./secrets.js";
-import { technologyPlan } from "./technologies/index.js";
+import { BUILTIN_TECHNOLOGIES, builtinPlanner } from "./technologies/builtin.js";
+import { InterfaceRequests } from "./technologies/interface-requests.js";
+import { daemonStarters } from "./technologies/registry.js";
 import type { Ipv4Settings } from "./technologies/types.js";
+import { WIFI_SCAN_REQUEST } from "./technologies/wifi/wifi-daemon.js";
+import type { AccessPoint } from "./technologies/wifi/wpa-events.js";
 
 export interface NetworkManagerOptions {
   /** The configuration file's content (validated here) or an already parsed one. */
@@ -66,6 +71,8 @@ export interface NetworkManagerOptions {
   commandTimeoutMs?: number;
   /** First restart delay of a DHCP client that died (default 1 s, doubling). */
   dhcpRestartDelayMs?: number;
+  /** WiFi machine timings (PING interval and timeout, scans, restarts); see DEFAULT_WIFI_TIMINGS. */
+  wifiTimings?: Partial<WifiTimings>;
   /** Connectivity checker timings for every interface (defaults: see DEFAULT_CONNECTIVITY). */
   connectivity?: Partial<ConnectivitySettings>;
   /**
@@ -166,7 +173,8 @@ export class NetworkManager {
   readonly #secrets = new Set<string>();
   #root: Actor<ManagerMachine> | undefined;
   /** 802.1X ports by interface: whether each lets traffic through. */
-  readonly #ports = new Map<string, boolean>();
+  readonly #ports = new Map<string, { ready: boolean; reason?: string | undefined }>();
+  readonly #requests = new InterfaceRequests();
   #unsubscribeOrder: (() => void) | undefined;
   #unsubscribeLog: (() => void) | undefined;
   #stopped = false;
@@ -188,9 +196,9 @@ export class NetworkManager {
     return this.#config;
   }
 
-  #portChanged(ifname: string, authorized: boolean | undefined): void {
+  #portChanged(ifname: string, authorized: boolean | undefined, reason?: string): void {
     if (authorized === undefined) this.#ports.delete(ifname);
-    else this.#ports.set(ifname, authorized);
+    else this.#ports.set(ifname, { ready: authorized, reason });
     const link = this.#monitor?.links().get(ifname);
     this.#sendLink(ifname, { present: link !== undefined, lowerUp: link?.lowerUp ?? false });
   }
@@ -204,7 +212,8 @@ export class NetworkManager {
       ifname,
       present: kernel.present,
       lowerUp: kernel.lowerUp,
-      portAuthorized: this.#ports.get(ifname),
+      portAuthorized: this.#ports.get(ifname)?.ready,
+      portReason: this.#ports.get(ifname)?.reason,
     });
   }
 
@@ -395,19 +404,25 @@ export class NetworkManager {
             bringDown: fromPromise(({ input, signal }) =>
               bringDown(context, input.plan, signal, input.timeoutMs),
             ),
-            daemons: interfaceDaemons({
-              ...context,
-              dhcpServer,
-              handlerPath,
-              configDir: join(this.#config.tmpDir, "wpa_supplicant"),
-              pidDir: this.#pidDir,
-              portChanged: (ifname, authorized) => this.#portChanged(ifname, authorized),
-              properties: this.properties,
-              logger: this.#logger,
-              commandTimeoutMs,
-              trackStop: (stopping) => this.#track(stopping),
-              udhcpcRestartDelayMs: this.#options.dhcpRestartDelayMs,
-            }),
+            daemons: interfaceDaemons(
+              {
+                ...context,
+                dhcpServer,
+                handlerPath,
+                configDir: join(this.#config.tmpDir, "wpa_supplicant"),
+                pidDir: this.#pidDir,
+                portChanged: (ifname, authorized, reason) =>
+                  this.#portChanged(ifname, authorized, reason),
+                properties: this.properties,
+                logger: this.#logger,
+                commandTimeoutMs,
+                trackStop: (stopping) => this.#track(stopping),
+                udhcpcRestartDelayMs: this.#options.dhcpRestartDelayMs,
+                requests: this.#requests,
+                wifiTimings: this.#options.wifiTimings,
+              },
+              daemonStarters(BUILTIN_TECHNOLOGIES),
+            ),
           },
           actions: {
             publishState: (_, { ifname, state }) => {
@@ -458,6 +473,7 @@ export class NetworkManager {
     const root = createActor(machine, {
       input: {
         interfaces: Object.fromEntries(this.#configs),
+        planner: builtinPlanner,
         links: linkReports,
         ipv4: this.#staticSettingsInPlace(links),
         routes: this.#options.routes,
@@ -486,7 +502,7 @@ export class NetworkManager {
   #staticSettingsInPlace(links: ReadonlyMap<string, LinkState>): Record<string, Ipv4Settings> {
     const inPlace: Record<string, Ipv4Settings> = {};
     for (const [ifname, config] of this.#configs) {
-      const settings = technologyPlan(ifname, config).staticIpv4;
+      const settings = builtinPlanner(ifname, config).staticIpv4;
       const onLink = links.get(ifname)?.addresses ?? [];
       const present = settings?.addresses.every((wanted) =>
         onLink.some(
@@ -682,6 +698,14 @@ export class NetworkManager {
   ): void {
     if (!this.#powerImplementations.has(ifname)) throw new NoPowerManagerError(ifname);
     this.#root?.send(event);
+  }
+
+  /**
+   * Scans for WiFi access points on a configured WiFi interface and returns
+   * what it found (also published as `interface/<if>/wifi/access_points`).
+   */
+  async scan(ifname: string): Promise<AccessPoint[]> {
+    return (await this.#requests.call(ifname, WIFI_SCAN_REQUEST)) as AccessPoint[];
   }
 
   configuredInterfaces(): string[] {

@@ -40,6 +40,12 @@ export interface SupervisedProcessOptions {
   /** First delay before a restart; doubles per quick failure up to 30 s. Default 1000. */
   restartDelayMs?: number | undefined;
   /**
+   * Start it again after it died (default). Off where the caller decides
+   * about restarts itself (the WiFi machine has a state for it): `onExit` is
+   * then the end of this supervisor's work.
+   */
+  restartOnExit?: boolean | undefined;
+  /**
    * Keep a record of the running process's pid here (see daemon-pids.ts), so
    * that a manager started after this one was killed can end it.
    */
@@ -182,7 +188,7 @@ export class SupervisedProcess {
   #died(exit: { code: number | null; signal: string | null; ranMs: number }): void {
     this.#log.warn(exit, `${this.#options.name} exited`);
     this.#options.onExit?.(exit);
-    this.#scheduleRestart(exit.ranMs);
+    if (this.#options.restartOnExit ?? true) this.#scheduleRestart(exit.ranMs);
   }
 
   #scheduleRestart(ranMs: number): void {

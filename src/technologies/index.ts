@@ -1,16 +1,5 @@
-import type { InterfaceConfig } from "../config/schema.js";
-import { ethernetPlan } from "./ethernet.js";
-import { nullPlan } from "./null.js";
-import type { TechnologyPlan } from "./types.js";
-
-/** The plan for one interface's validated configuration. */
-export function technologyPlan(ifname: string, config: InterfaceConfig): TechnologyPlan {
-  switch (config.type) {
-    case "ethernet":
-      return ethernetPlan(ifname, config);
-    case "null":
-      return nullPlan(ifname);
-  }
-}
-
+export { BUILTIN_TECHNOLOGIES, builtinPlanner } from "./builtin.js";
+export type * from "./daemon.js";
+export { daemonStarters, technologyPlanner, UnknownTechnologyError } from "./registry.js";
+export type * from "./technology.js";
 export type * from "./types.js";

@@ -1,10 +1,9 @@
-import type { Ieee8021xConfig } from "../config/schema.js";
-import type { Ipv4Address } from "../route/types.js";
+import type { InterfaceType, Ipv4Address } from "../route/types.js";
 
 /**
  * What a technology makes of one interface's validated configuration: pure
  * data, so the interface machine can reason about it and tests can read it.
- * The shell (`src/linux/interface-effects.ts`) carries it out.
+ * The shell (`src/linux/interface-commands.ts`, `interface-daemons.ts`) carries it out.
  */
 
 /** One step of bringing an interface up or down; each runs with a timeout. */
@@ -39,11 +38,14 @@ export interface TechnologyFile {
   mode: number;
 }
 
-/** A supervised program that runs while the interface is configured. */
-export type DaemonSpec =
-  | { kind: "udhcpc"; ifname: string; hostname?: string | undefined }
-  /** Wired 802.1X: authenticates the port; its config file is written when it starts. */
-  | { kind: "wpa_supplicant"; ifname: string; driver: "wired"; network: Ieee8021xConfig };
+/**
+ * A supervised program that runs while the interface is configured, as data:
+ * the starter its technology registers for `kind` runs it (see daemon.ts).
+ */
+export interface DaemonSpec {
+  kind: string;
+  ifname: string;
+}
 
 /** IPv4 settings of a configured interface, static or from a lease. */
 export interface Ipv4Settings {
@@ -67,4 +69,6 @@ export interface TechnologyPlan {
    * checker; `lan` is LAN-only (carrier and an address make it `lan`).
    */
   reaches: "internet" | "lan";
+  /** Where its default route ranks (wired before WiFi before mobile). */
+  routeClass: InterfaceType;
 }

@@ -11,7 +11,8 @@ export function hex(value: string): string {
   return Buffer.from(value, "utf8").toString("hex");
 }
 
-type Setting = [name: string, value: string | undefined];
+/** A network block's `name=value`, or (value undefined) nothing. */
+export type Setting = [name: string, value: string | undefined];
 
 /** The authentication server's certificate: signed by this CA, for this domain. */
 function serverCheck(network: { caCert: string; serverDomain?: string | undefined }): Setting[] {
@@ -37,7 +38,11 @@ function tunnelled(
   ];
 }
 
-function networkSettings(network: Ieee8021xConfig): Setting[] {
+/**
+ * The EAP method's settings, shared by wired 802.1X (this file) and WPA-EAP
+ * on WiFi (sent over the control socket, which reads values as the file does).
+ */
+export function eapSettings(network: Ieee8021xConfig): Setting[] {
   switch (network.eap) {
     case "md5":
       return [
@@ -67,7 +72,7 @@ export function wiredWpaSupplicantConf(network: Ieee8021xConfig): string {
     ["key_mgmt", "IEEE8021X"],
     // No dynamic WEP keys on a wire.
     ["eapol_flags", "0"],
-    ...networkSettings(network),
+    ...eapSettings(network),
   ];
   return [
     "# Written by statenet on every start of wpa_supplicant; changes are lost.",

@@ -85,8 +85,8 @@ describe("configuration file", () => {
       "interfaces.eth0.ipv4.method: must be dhcp, static or disabled",
     ],
     [
-      eth0({ type: "wifi" }),
-      "interfaces.eth0.type: unknown technology; must be one of ethernet, null",
+      eth0({ type: "wimax" }),
+      "interfaces.eth0.type: unknown technology; must be one of ethernet, wifi, null",
     ],
     [eth0({ type: "ethernet" }), "interfaces.eth0.ipv4: required (object)"],
     [

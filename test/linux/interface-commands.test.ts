@@ -90,6 +90,7 @@ describe("a plan's files", () => {
         files: [{ path, content: "network={}\n", mode: 0o600 }],
         daemons: [],
         reaches: "lan",
+        routeClass: "ethernet",
       };
       const context = { ip: createIpRunner(), runner: createCommandRunner() };
       await bringUp(context, plan, new AbortController().signal, 1_000);

@@ -7,13 +7,27 @@ import { createActor, setup } from "xstate";
 import type { DaemonsInput } from "../../machines/interface.js";
 import type { Ieee8021xConfig } from "../../src/config/schema.js";
 import type { ReportServer } from "../../src/dhcp/report-server.js";
+import type { UdhcpcDaemonSpec } from "../../src/dhcp/udhcpc-daemon.js";
 import { type CommandRunner, createCommandRunner } from "../../src/linux/command-runner.js";
 import { daemonRecordPath } from "../../src/linux/daemon-pids.js";
 import { interfaceDaemons } from "../../src/linux/interface-daemons.js";
 import { createIpRunner } from "../../src/linux/ip.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";
+import { BUILTIN_TECHNOLOGIES } from "../../src/technologies/builtin.js";
+import type { WiredSupplicantSpec } from "../../src/technologies/ethernet/plan.js";
+import { InterfaceRequests } from "../../src/technologies/interface-requests.js";
+import { daemonStarters } from "../../src/technologies/registry.js";
 import { waitUntil } from "../support/wait.js";
+
+const udhcpc: UdhcpcDaemonSpec = { kind: "udhcpc", ifname: "eth0", hostname: "not_a_name" };
+const wiredSupplicant = (network: Ieee8021xConfig): WiredSupplicantSpec => ({
+  kind: "wpa_supplicant",
+  ifname: "eth0",
+  driver: "wired",
+  network,
+});
+const starters = daemonStarters(BUILTIN_TECHNOLOGIES);
 
 it("reports a daemon that cannot start as the interface's failure instead of crashing", async () => {
   const server: ReportServer = {
@@ -21,26 +35,30 @@ it("reports a daemon that cannot start as the interface's failure instead of cra
     register: () => () => {},
     close: async () => {},
   };
-  const daemons = interfaceDaemons({
-    ip: createIpRunner({ netns: "sn-never-created" }),
-    runner: createCommandRunner({ netns: "sn-never-created" }),
-    dhcpServer: server,
-    handlerPath: "/nonexistent/handler",
-    configDir: "/nonexistent/wpa_supplicant",
-    pidDir: "/nonexistent/pids",
-    portChanged: () => {},
-    properties: new PropertyTable(),
-    logger: silentLogger(),
-    commandTimeoutMs: 1_000,
-    trackStop: () => {},
-  });
+  const daemons = interfaceDaemons(
+    {
+      ip: createIpRunner({ netns: "sn-never-created" }),
+      runner: createCommandRunner({ netns: "sn-never-created" }),
+      dhcpServer: server,
+      handlerPath: "/nonexistent/handler",
+      configDir: "/nonexistent/wpa_supplicant",
+      pidDir: "/nonexistent/pids",
+      portChanged: () => {},
+      properties: new PropertyTable(),
+      logger: silentLogger(),
+      commandTimeoutMs: 1_000,
+      trackStop: () => {},
+      requests: new InterfaceRequests(),
+    },
+    starters,
+  );
   const received: unknown[] = [];
   const host = setup({ actors: { daemons } }).createMachine({
     invoke: {
       src: "daemons",
       input: {
         ifname: "eth0",
-        daemons: [{ kind: "udhcpc", ifname: "eth0", hostname: "not_a_name" }],
+        daemons: [udhcpc],
       },
     },
     on: { "*": { actions: ({ event }) => received.push(event) } },
@@ -91,23 +109,27 @@ it("starts an interface's new wpa_supplicant only once the old one is gone, so i
   const properties = new PropertyTable();
   const ports: Array<boolean | undefined> = [];
   const stops: Array<Promise<void>> = [];
-  const daemons = interfaceDaemons({
-    ip: createIpRunner({ netns: "sn-not-used" }),
-    runner,
-    dhcpServer: { path: join(dir, "dhcp.sock"), register: () => () => {}, close: async () => {} },
-    handlerPath: "/nonexistent/handler",
-    configDir: join(dir, "wpa_supplicant"),
-    pidDir: join(dir, "pids"),
-    portChanged: (_ifname, authorized) => ports.push(authorized),
-    properties,
-    logger: silentLogger(),
-    commandTimeoutMs: 1_000,
-    trackStop: (stopping) => stops.push(stopping),
-  });
+  const daemons = interfaceDaemons(
+    {
+      ip: createIpRunner({ netns: "sn-not-used" }),
+      runner,
+      dhcpServer: { path: join(dir, "dhcp.sock"), register: () => () => {}, close: async () => {} },
+      handlerPath: "/nonexistent/handler",
+      configDir: join(dir, "wpa_supplicant"),
+      pidDir: join(dir, "pids"),
+      portChanged: (_ifname, authorized) => ports.push(authorized),
+      properties,
+      logger: silentLogger(),
+      commandTimeoutMs: 1_000,
+      trackStop: (stopping) => stops.push(stopping),
+      requests: new InterfaceRequests(),
+    },
+    starters,
+  );
   const md5 = (password: string): Ieee8021xConfig => ({ eap: "md5", identity: "user1", password });
   const supplicant = (network: Ieee8021xConfig): DaemonsInput => ({
     ifname: "eth0",
-    daemons: [{ kind: "wpa_supplicant", ifname: "eth0", driver: "wired", network }],
+    daemons: [wiredSupplicant(network)],
   });
   // A reconfigure: the old daemons' state is left and the new one's entered at once.
   const host = setup({ actors: { daemons } }).createMachine({

@@ -17,13 +17,14 @@ describe("SupervisedProcess", () => {
     supervised = undefined;
   });
 
-  const start = (script: string, events: string[], restartDelayMs = 50) => {
+  const start = (script: string, events: string[], restartDelayMs = 50, restartOnExit = true) => {
     let runs = 0;
     supervised = new SupervisedProcess({
       name: "test daemon",
       runner,
       logger: silentLogger(),
       restartDelayMs,
+      restartOnExit,
       start: () => {
         runs += 1;
         const run = runs;
@@ -46,6 +47,17 @@ describe("SupervisedProcess", () => {
     const daemon = start("echo hello; exit 3", events);
     await waitUntil("a restart", () => daemon.restarts >= 1 && events.includes("start 2"));
     expect(events.slice(0, 5)).toEqual(["start 1", "line hello", "ended 1", "exit 3", "start 2"]);
+  });
+
+  it("with restartOnExit off, a death is reported and nothing starts again", async () => {
+    const events: string[] = [];
+    const daemon = start("exit 4", events, 1, false);
+    await waitUntil("the exit report", () => events.includes("exit 4"));
+    // An absence is only seen over a window: this one is 200 times the restart delay.
+    await sleep(200);
+    await daemon.stop();
+    expect(events).toEqual(["start 1", "ended 1", "exit 4"]);
+    expect(daemon.restarts).toBe(0);
   });
 
   it("restart() replaces a running process at once, without an exit report or backoff", async () => {

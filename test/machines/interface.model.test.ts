@@ -10,6 +10,7 @@ import {
   interfaceMachine,
 } from "../../machines/interface.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
+import { builtinPlanner } from "../../src/technologies/builtin.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { hostChild } from "../model/host.js";
@@ -74,7 +75,13 @@ function serialize(snapshot: { value: unknown; context: InterfaceContext }): str
   return JSON.stringify([snapshot.value, config, pendingConfig, present]);
 }
 
-const input = { ifname: "eth0", config: DHCP, present: true, retryDelayMs: RETRY_DELAY_MS };
+const input = {
+  ifname: "eth0",
+  config: DHCP,
+  planner: builtinPlanner,
+  present: true,
+  retryDelayMs: RETRY_DELAY_MS,
+};
 
 /** The graph is walked without a parent to report to; the live actors have one. */
 const walkedMachine = interfaceMachine.provide({

@@ -28,6 +28,7 @@ import { type RouteManagerContext, routeManagerMachine } from "../../machines/ro
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import type { KernelRoutes } from "../../src/route/types.js";
 import { routeReportProblem } from "../../src/route/validate.js";
+import { builtinPlanner } from "../../src/technologies/builtin.js";
 import type { Ipv4Settings } from "../../src/technologies/types.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
@@ -95,6 +96,7 @@ function serialize(context: ManagerContext): string {
 const RESPAWN_DELAY_MS = 1_000;
 const input = {
   interfaces: { eth0: DHCP },
+  planner: builtinPlanner,
   links: { eth0: { present: true, lowerUp: true } },
   respawnDelayMs: RESPAWN_DELAY_MS,
   checkInternet: true,
@@ -509,6 +511,7 @@ describe("manager (root) machine, behaviours", () => {
     const live = startLiveActor(new CoverageRecorder(), {
       ...input,
       interfaces: { eth0: STATIC },
+      planner: builtinPlanner,
       ipv4: { eth0: LEASE },
     });
     await settle();
@@ -521,6 +524,7 @@ describe("manager (root) machine, behaviours", () => {
       gateway: LEASE.gateway,
       status: "lan",
       reason: "carrier up",
+      routeClass: "ethernet",
     });
     await live.perform({ type: "link.changed", ifname: "eth0", present: false, lowerUp: false });
     expect(routing()?.addresses).toEqual([]);
@@ -579,6 +583,7 @@ describe("manager (root) machine, connectivity timings", () => {
     const live = startLiveActor(new CoverageRecorder(), {
       ...input,
       interfaces: { eth0: withTimings(3_000) },
+      planner: builtinPlanner,
       connectivity: { intervalMs: 5_000, timeoutMs: 700 },
     });
     await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });

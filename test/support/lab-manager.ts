@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Lab } from "../../lab/namespace-lab.js";
 import type { ConfigInput } from "../../src/config/schema.js";
 import {
   createNetworkManager,
@@ -11,6 +10,8 @@ import {
 
 export interface LabManager {
   manager: NetworkManager;
+  /** The manager's tmpDir: its daemons' sockets, config files and pid records. */
+  runDir: string;
   /** Stops the manager and removes its files. */
   stop(): Promise<void>;
 }
@@ -20,7 +21,8 @@ export interface LabManager {
  * runtime files in a fresh temporary directory.
  */
 export async function startLabManager(
-  lab: Lab,
+  /** The namespace Lab, or any lab with a namespace for the device. */
+  lab: { deviceNs: string },
   config: Omit<ConfigInput, "resolvConf" | "tmpDir" | "stateDir">,
   options: Omit<NetworkManagerOptions, "config" | "netns"> = {},
   /** A directory of the test's that outlives this manager (a restart finds its state there). */
@@ -47,5 +49,5 @@ export async function startLabManager(
     await stop();
     throw error;
   }
-  return { manager, stop };
+  return { manager, stop, runDir: join(dir, "run") };
 }

@@ -1,5 +1,8 @@
-import type { EthernetConfig } from "../config/schema.js";
-import type { DaemonSpec, InterfaceCommand, Ipv4Settings, TechnologyPlan } from "./types.js";
+import type { Ipv4Config, StaticIpv4Config } from "../config/ipv4-schema.js";
+import type { UdhcpcDaemonSpec } from "../dhcp/udhcpc-daemon.js";
+import type { InterfaceCommand, Ipv4Settings, TechnologyPlan } from "./types.js";
+
+/** What every technology that carries IPv4 on a kernel link shares: the link and its addresses. */
 
 /** Commands that make any managed link usable for routing. */
 export function linkUpCommands(ifname: string): InterfaceCommand[] {
@@ -25,7 +28,7 @@ export function linkDownCommands(ifname: string): InterfaceCommand[] {
   ];
 }
 
-function staticSettings(ipv4: Extract<EthernetConfig["ipv4"], { method: "static" }>): Ipv4Settings {
+function staticSettings(ipv4: StaticIpv4Config): Ipv4Settings {
   return {
     addresses: [{ address: ipv4.address, prefixLength: ipv4.prefixLength }],
     gateway: ipv4.gateway,
@@ -34,16 +37,15 @@ function staticSettings(ipv4: Extract<EthernetConfig["ipv4"], { method: "static"
   };
 }
 
-/** Wired Ethernet (and anything configured like it): static, DHCP or no IPv4. */
-export function ethernetPlan(ifname: string, config: EthernetConfig): TechnologyPlan {
-  const { ipv4 } = config;
+/** The part of a plan that an `ipv4` block decides. */
+export type Ipv4Plan = Pick<TechnologyPlan, "up" | "down" | "staticIpv4" | "reaches"> & {
+  /** The DHCP client, when the addresses come from a lease; it runs after the link's own daemons. */
+  dhcpClient: UdhcpcDaemonSpec[];
+};
+
+/** A link brought up with static, leased or no IPv4 addresses. */
+export function ipv4LinkPlan(ifname: string, ipv4: Ipv4Config): Ipv4Plan {
   const staticIpv4 = ipv4.method === "static" ? staticSettings(ipv4) : undefined;
-  const daemons: DaemonSpec[] = [];
-  // Authentication first: a port that is not authorized passes no DHCP.
-  if (config.ieee8021x) {
-    daemons.push({ kind: "wpa_supplicant", ifname, driver: "wired", network: config.ieee8021x });
-  }
-  if (ipv4.method === "dhcp") daemons.push({ kind: "udhcpc", ifname, hostname: ipv4.hostname });
   return {
     up: [
       ...linkUpCommands(ifname),
@@ -51,9 +53,8 @@ export function ethernetPlan(ifname: string, config: EthernetConfig): Technology
       { kind: "ipv4_addresses", ifname, addresses: staticIpv4?.addresses ?? [] },
     ],
     down: linkDownCommands(ifname),
-    files: [],
-    daemons,
     staticIpv4,
     reaches: ipv4.method === "disabled" ? "lan" : "internet",
+    dhcpClient: ipv4.method === "dhcp" ? [{ kind: "udhcpc", ifname, hostname: ipv4.hostname }] : [],
   };
 }

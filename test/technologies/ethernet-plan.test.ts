@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { technologyPlan } from "../../src/technologies/index.js";
+import { ethernetPlan as technologyPlan } from "../../src/technologies/ethernet/plan.js";
+import { nullTechnology } from "../../src/technologies/null/index.js";
 
 const LINK_UP = [
   { kind: "sysctl", path: "net/ipv4/conf/eth0/ignore_routes_with_linkdown", value: "1" },
@@ -22,7 +23,15 @@ describe("ethernet technology", () => {
       daemons: [{ kind: "udhcpc", ifname: "eth0", hostname: "kiosk-7" }],
       staticIpv4: undefined,
       reaches: "internet",
+      routeClass: "ethernet",
     });
+  });
+
+  it("ranks by name only where the name says modem or WiFi: the link may be run by another program", () => {
+    const dhcp = { type: "ethernet" as const, ipv4: { method: "dhcp" as const } };
+    expect(technologyPlan("usb0", dhcp).routeClass).toBe("ethernet");
+    expect(technologyPlan("wwan0", dhcp).routeClass).toBe("mobile");
+    expect(technologyPlan("wlan0", dhcp).routeClass).toBe("wifi");
   });
 
   it("static: the address in the up commands, the settings reported once configured", () => {
@@ -97,12 +106,13 @@ describe("ethernet technology", () => {
 
 describe("null technology", () => {
   it("takes the interface down and runs nothing", () => {
-    expect(technologyPlan("eth0", { type: "null" })).toEqual({
+    expect(nullTechnology.plan("eth0", { type: "null" })).toEqual({
       up: LINK_DOWN,
       down: [],
       files: [],
       daemons: [],
       reaches: "lan",
+      routeClass: "unknown",
     });
   });
 });

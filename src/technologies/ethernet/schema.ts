@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { connectivitySchema } from "../../config/connectivity-schema.js";
+import { ipv4Schema } from "../../config/ipv4-schema.js";
+import { dhcpdSchema } from "../../dhcp-server/schema.js";
+import { checkDhcpServer } from "../../dhcp-server/server-plan.js";
+import { ieee8021xSchema } from "../../ieee8021x/schema.js";
+
+export const ethernetConfigSchema = z
+  .strictObject({
+    type: z.literal("ethernet"),
+    ipv4: ipv4Schema,
+    ieee8021x: ieee8021xSchema.optional(),
+    /** Serve addresses to the link's peers (VintageNet's `dhcpd`); needs a static address. */
+    dhcpd: dhcpdSchema.optional(),
+    connectivity: connectivitySchema.optional(),
+  })
+  .check(checkDhcpServer);
+
+export type EthernetConfig = z.infer<typeof ethernetConfigSchema>;

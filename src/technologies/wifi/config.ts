@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { connectivitySchema } from "../../config/connectivity-schema.js";
+import { ipv4Schema } from "../../config/ipv4-schema.js";
+import { dhcpdSchema } from "../../dhcp-server/schema.js";
+import { checkDhcpServer } from "../../dhcp-server/server-plan.js";
+import { wifiSettingsSchema } from "./schema.js";
+
+/** `{"type": "wifi", "wifi": {"networks": […]}, "ipv4": {…}}`, as VintageNetWiFi has it. */
+export const wifiConfigSchema = z
+  .strictObject({
+    type: z.literal("wifi"),
+    wifi: wifiSettingsSchema,
+    ipv4: ipv4Schema,
+    /** A DHCP server for the stations of an access point (or peers of an ad-hoc link). */
+    dhcpd: dhcpdSchema.optional(),
+    connectivity: connectivitySchema.optional(),
+  })
+  .check(checkDhcpServer);
+
+export type WifiConfig = z.infer<typeof wifiConfigSchema>;
