@@ -14,14 +14,17 @@ import {
 import { assertInterfaceName } from "../linux/interface-name.js";
 import type { RouteError } from "../linux/route-manager.js";
 import type { NetworkManagerInfo } from "../network-manager.js";
+import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
 import { readConfigFile } from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 import { controlDirectory } from "./run.js";
+import { terminalJson } from "./terminal-text.js";
+import { accessPointTable } from "./wifi-table.js";
 
 /**
  * The CLI commands that talk to a running daemon over its control socket:
- * info, get, subscribe, configure, deconfigure, reset, force-reset, reload. Human
- * output by default, JSON with --json.
+ * info, get, subscribe, configure, deconfigure, reset, force-reset, reload,
+ * wifi scan. Human output by default, JSON with --json.
  */
 
 export interface ControlCommandOptions {
@@ -34,6 +37,10 @@ export interface ControlCommandOptions {
 }
 
 class BadInput extends Error {}
+
+const REPLY_TIMEOUT_MS = 10_000;
+/** The daemon gives up on a scan after 30 s and says so: its words must arrive before the CLI gives up. */
+const SCAN_REPLY_TIMEOUT_MS = 45_000;
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -85,6 +92,8 @@ async function requestOf(command: string, args: readonly string[]): Promise<Cont
     case "reload":
       if (args.length > 0) throw new BadInput("reload takes no arguments");
       return { command: "reload" };
+    case "wifi scan":
+      return { command: "wifi_scan", ifname: oneInterface(args, command) };
     default:
       throw new BadInput(`unknown command "${command}"`);
   }
@@ -176,6 +185,8 @@ function show(
       return `${args[0]}: power cycle started`;
     case "reload":
       return describeReload(reply.result as ReloadResult);
+    case "wifi scan":
+      return accessPointTable(reply.result as AccessPoint[]);
     default:
       return "subscribed; changes follow (Ctrl-C ends)";
   }
@@ -193,12 +204,17 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
     process.stderr.write(`statenet: ${(error as Error).message}\n`);
     return EXIT_BAD_INPUT;
   }
-  const stream = controlStream(socketPath, request, (message) => {
-    const change = message as ControlChange;
-    print(
-      json ? JSON.stringify(change) : `${change.key.join("/")} = ${JSON.stringify(change.value)}`,
-    );
-  });
+  const stream = controlStream(
+    socketPath,
+    request,
+    (message) => {
+      const change = message as ControlChange;
+      print(
+        json ? JSON.stringify(change) : `${change.key.join("/")} = ${JSON.stringify(change.value)}`,
+      );
+    },
+    request.command === "wifi_scan" ? SCAN_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS,
+  );
   let reply: ControlReply;
   try {
     reply = await stream.reply;
@@ -216,7 +232,7 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
   }
   if (command !== "subscribe") {
     stream.close();
-    print(json ? JSON.stringify(reply.result ?? null) : show(command, args, reply));
+    print(json ? terminalJson(reply.result ?? null) : show(command, args, reply));
     return EXIT_OK;
   }
   if (!json) print(show(command, args, reply));

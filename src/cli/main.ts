@@ -36,6 +36,9 @@ Commands that ask the running daemon ([--config FILE | --socket PATH] [--json]):
   force-reset IFNAME                      power-cycle the interface's device now
   reload                                  re-read the daemon's configuration file
                                           (as SIGHUP does); says what changed
+  wifi scan IFNAME                        the access points IFNAME's WiFi hears,
+                                          strongest first (waits for the scan, up
+                                          to 30 s); exit 2 if IFNAME runs no WiFi
 
 Options:
   -h, --help       show this help
@@ -43,6 +46,14 @@ Options:
 `;
 
 class UsageError extends Error {}
+
+/**
+ * The protocol's commands the CLI spells as one word, with dashes
+ * (force-reset for force_reset); `wifi_<name>` ones are `wifi <name>`.
+ */
+const ONE_WORD_COMMANDS: readonly string[] = CONTROL_COMMANDS.filter(
+  (name) => !name.startsWith("wifi_"),
+);
 
 function version(): string {
   const url = new URL("../../package.json", import.meta.url);
@@ -66,10 +77,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
-  // The CLI spells the protocol's commands with dashes (force-reset for force_reset).
-  if ((CONTROL_COMMANDS as readonly string[]).includes(command.replaceAll("-", "_"))) {
+  if (ONE_WORD_COMMANDS.includes(command.replaceAll("-", "_"))) {
     return controlCommand(command, rest);
   }
+  if (command === "wifi") return wifiCommand(rest);
   if (command === "check") return checkCommand(rest);
   if (command === "inspect") return relayCommand(rest, "stately");
   if (command === "visualize") return relayCommand(rest, "visualizer");
@@ -160,6 +171,16 @@ function controlCommand(command: string, rest: readonly string[]): Promise<numbe
     socketPath: values.socket,
     json: values.json ?? false,
   });
+}
+
+function wifiCommand(rest: readonly string[]): Promise<number> {
+  const [name, ...args] = rest;
+  if (name !== "scan") {
+    throw new UsageError(
+      name === undefined ? "wifi needs a command: scan" : `unknown wifi command "${name}"`,
+    );
+  }
+  return controlCommand("wifi scan", args);
 }
 
 main(process.argv.slice(2)).then(

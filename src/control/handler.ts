@@ -1,15 +1,31 @@
 import type { ReloadResult } from "../config/reload.js";
+import { ConfigError } from "../config/validate.js";
 import type { NetworkManager } from "../network-manager.js";
 import { maskSecrets } from "../secrets.js";
+import { UnavailableRequestError } from "../technologies/interface-requests.js";
+import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
 import type { ControlChange } from "./protocol.js";
 import type { ControlHandler } from "./server.js";
+
+/** What the control socket asks of the network manager. */
+export type ControlledManager = Pick<
+  NetworkManager,
+  | "info"
+  | "get"
+  | "subscribe"
+  | "configure"
+  | "deconfigure"
+  | "resetToDefaults"
+  | "forceReset"
+  | "scan"
+>;
 
 /**
  * The daemon's answers to the control socket's requests; nothing secret goes
  * out. `reload` re-reads the configuration file the daemon was started with.
  */
 export function controlHandler(
-  manager: NetworkManager,
+  manager: ControlledManager,
   reload: () => Promise<ReloadResult>,
 ): ControlHandler {
   return async (request, session) => {
@@ -40,6 +56,22 @@ export function controlHandler(
         return manager.forceReset(request.ifname);
       case "reload":
         return reload();
+      case "wifi_scan":
+        return scan(manager, request.ifname);
     }
   };
+}
+
+/**
+ * An interface that runs no WiFi (Ethernet, not configured, down) is the
+ * client's mistake, not the daemon's: it fails as bad input naming the
+ * request's field, which the server replies with `code: "bad_input"`.
+ */
+async function scan(manager: ControlledManager, ifname: string): Promise<AccessPoint[]> {
+  try {
+    return await manager.scan(ifname);
+  } catch (error) {
+    if (!(error instanceof UnavailableRequestError)) throw error;
+    throw new ConfigError([{ path: "ifname", message: error.message }]);
+  }
 }

@@ -4,7 +4,10 @@ import { assertInterfaceName } from "../linux/interface-name.js";
  * The control socket's protocol: JSON lines, one request per line, one reply
  * line per request, in order; `subscribe` is then followed by one
  * `{"event":"change",…}` line per change until the client hangs up.
- * Requests carry an optional `id` that the reply repeats.
+ * Requests carry an optional `id` that the reply repeats. A request may take
+ * a while (`wifi_scan` waits for the scan's results, up to 30 s): the server
+ * works on every request as it arrives, so a slow one holds back only the
+ * replies after it on its own connection.
  */
 
 export const CONTROL_SOCKET_NAME = "control.sock";
@@ -21,8 +24,17 @@ export type ControlRequest = Id &
     | { command: "reset"; ifname: string }
     | { command: "force_reset"; ifname: string }
     | { command: "reload" }
+    | { command: "wifi_scan"; ifname: string }
   );
 
+/**
+ * `code` says the failure is the client's: `bad_request`, the line is no
+ * request; `bad_input`, a request to change (a configuration that does not
+ * validate, an interface that runs nothing serving it, as `wifi_scan` of an
+ * Ethernet one). Without a code, the request failed otherwise (the daemon's
+ * failure, or a refusal such as `deconfigure` of an interface nothing
+ * configures).
+ */
 export type ControlReply =
   | { id?: string | number; ok: true; result?: unknown }
   | { id?: string | number; ok: false; error: string; code?: "bad_request" | "bad_input" };
@@ -50,6 +62,7 @@ export const CONTROL_COMMANDS = [
   "reset",
   "force_reset",
   "reload",
+  "wifi_scan",
 ] as const;
 
 function stringList(value: unknown, field: string): string[] {
@@ -106,6 +119,7 @@ export function parseControlRequest(line: string): ControlRequest {
     case "deconfigure":
     case "reset":
     case "force_reset":
+    case "wifi_scan":
       return { ...withId, command, ifname: interfaceName(fields.ifname) };
     default:
       throw new ControlRequestError(`unknown command; known: ${CONTROL_COMMANDS.join(", ")}`);

@@ -48,6 +48,7 @@ const SAMPLES: unknown[] = [
   { id: 2, command: "reset", ifname: "wlan0" },
   { command: "force_reset", ifname: "wwan0" },
   { id: 3, command: "reload" },
+  { id: 4, command: "wifi_scan", ifname: "wlan0" },
 ];
 
 const requestLine = fc.oneof(
