@@ -4,13 +4,14 @@ import { MASK, SECRET_FIELDS } from "./secrets.js";
 
 export type { Logger } from "pino";
 
-/** Secrets may sit at any of the first few levels of a logged object. */
-const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [
-  field,
-  `*.${field}`,
-  `*.*.${field}`,
-  `*.*.*.${field}`,
-]);
+/**
+ * Secrets may sit at any of the first few levels of a logged object: a WiFi
+ * passphrase in a logged config is `config.wifi.networks.0.psk`, five down.
+ */
+const REDACT_DEPTH = 6;
+const REDACT_PATHS = SECRET_FIELDS.flatMap((field) =>
+  Array.from({ length: REDACT_DEPTH }, (_, depth) => `${"*.".repeat(depth)}${field}`),
+);
 
 export interface LoggerOptions {
   level?: string;

@@ -64,7 +64,8 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
   };
   const publishCurrentAp = async (bssid: string) => {
     const accessPoint = await session?.accessPoint(bssid);
-    publish("current_ap", accessPoint ?? { bssid });
+    // Still the same access point: a roam or a loss meanwhile has its own details.
+    if (accessPoint && lastBssid === bssid) publish("current_ap", accessPoint);
     await publishSignal();
   };
   const publishSignal = async () => {
@@ -125,6 +126,7 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
   let associated = false;
   let lastState: string | undefined;
   let lastEvent: unknown;
+  let lastBssid: string | undefined;
   const observe = (snapshot: WifiSnapshot) => {
     if (isStopped()) return;
     const state = wifiStateName(snapshot);
@@ -140,9 +142,15 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
       lastEvent = event;
     }
     if (spec.mode === "ap") publish("clients", clients);
-    if (!currentAp) {
-      properties.clear(key("current_ap"));
-      properties.clear(key("signal"));
+    if (currentAp?.bssid !== lastBssid) {
+      lastBssid = currentAp?.bssid;
+      if (currentAp) {
+        // What the event said, at once; the access point's details follow from BSS.
+        publish("current_ap", currentAp);
+      } else {
+        properties.clear(key("current_ap"));
+        properties.clear(key("signal"));
+      }
     }
     const nowAssociated = isAssociated(snapshot);
     if (nowAssociated !== associated) {
