@@ -264,9 +264,14 @@ function powerOptions(context: ManagerContext, ifname: string) {
   };
 }
 
-/** A configured interface wants its device powered, unless its config is `null`. */
-function powerRequest(config: InterfaceConfig | undefined) {
-  return { type: config && config.type !== "null" ? "power.on" : "power.off" } as const;
+/** A configured interface wants its device powered, unless its technology keeps it off (`null`). */
+function powerRequest(
+  context: ManagerContext,
+  ifname: string,
+  config: InterfaceConfig | undefined,
+) {
+  const on = config !== undefined && !context.planner(ifname, config).deviceOff;
+  return { type: on ? "power.on" : "power.off" } as const;
 }
 
 function routeManagerOptions(context: ManagerContext) {
@@ -342,7 +347,7 @@ export const managerMachine = setup({
         const { ifname, config } = event;
         const phase = context.phases[ifname];
         if (hasPowerManager(context, ifname)) {
-          enqueue.sendTo(powerActorId(ifname), powerRequest(config));
+          enqueue.sendTo(powerActorId(ifname), powerRequest(context, ifname, config));
         }
         if (phase === "stopping") {
           enqueue.assign({ pending: { ...context.pending, [ifname]: config } });
@@ -381,7 +386,7 @@ export const managerMachine = setup({
         const { [ifname]: _removed, ...configs } = context.configs;
         enqueue.assign({ configs });
         if (hasPowerManager(context, ifname)) {
-          enqueue.sendTo(powerActorId(ifname), powerRequest(undefined));
+          enqueue.sendTo(powerActorId(ifname), powerRequest(context, ifname, undefined));
         }
         const phase = context.phases[ifname];
         if (phase === "stopping") {
@@ -581,7 +586,9 @@ export const managerMachine = setup({
           // A fresh one starts at off: tell it what the interface's config wants.
           enqueue.spawnChild("powerManager", powerOptions(context, child.ifname));
           const config = context.configs[child.ifname];
-          if (config) enqueue.sendTo(powerActorId(child.ifname), powerRequest(config));
+          if (config) {
+            enqueue.sendTo(powerActorId(child.ifname), powerRequest(context, child.ifname, config));
+          }
           return;
         }
         if (child?.kind === "connectivity") {

@@ -71,4 +71,6 @@ export interface TechnologyPlan {
   reaches: "internet" | "lan";
   /** Where its default route ranks (wired before WiFi before mobile). */
   routeClass: InterfaceType;
+  /** The interface's device is kept off: a power manager powers it down. */
+  deviceOff?: true | undefined;
 }

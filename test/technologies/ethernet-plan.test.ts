@@ -113,6 +113,7 @@ describe("null technology", () => {
       daemons: [],
       reaches: "lan",
       routeClass: "unknown",
+      deviceOff: true,
     });
   });
 });

@@ -17,6 +17,7 @@ export const nullTechnology: Technology<typeof nullConfigSchema> = {
     daemons: [],
     reaches: "lan",
     routeClass: "unknown",
+    deviceOff: true,
   }),
   daemons: {},
 };
