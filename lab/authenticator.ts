@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { hex } from "../src/technologies/wpa-supplicant-conf.js";
+import { hex } from "../src/ieee8021x/wpa-supplicant-conf.js";
 import type { Lab, LabServer } from "./namespace-lab.js";
 import type { LabPki } from "./pki.js";
 

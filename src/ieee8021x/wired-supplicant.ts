@@ -7,8 +7,8 @@ import { assertInterfaceName } from "../linux/interface-name.js";
 import { assertMayChangeNetwork } from "../linux/network-namespace.js";
 import { SupervisedProcess } from "../linux/supervised-process.js";
 import type { Logger } from "../log.js";
-import { wiredWpaSupplicantConf } from "../technologies/wpa-supplicant-conf.js";
 import { type EapState, parseSupplicantLine } from "./supplicant-events.js";
+import { wiredWpaSupplicantConf } from "./wpa-supplicant-conf.js";
 
 /**
  * Keeps wpa_supplicant authenticating one wired port (802.1X): writes its

@@ -1,5 +1,5 @@
 import { pbkdf2Sync } from "node:crypto";
-import { eapSettings, hex, type Setting } from "../wpa-supplicant-conf.js";
+import { eapSettings, hex, type Setting } from "../../ieee8021x/wpa-supplicant-conf.js";
 import { isChannelFrequency } from "./radio.js";
 import type { WifiNetwork } from "./schema.js";
 

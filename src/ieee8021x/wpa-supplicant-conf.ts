@@ -1,4 +1,4 @@
-import type { Ieee8021xConfig } from "../config/schema.js";
+import type { Ieee8021xConfig } from "./schema.js";
 
 /**
  * wpa_supplicant's configuration for wired 802.1X. Every user-supplied value

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wiredWpaSupplicantConf } from "../../src/technologies/wpa-supplicant-conf.js";
+import { wiredWpaSupplicantConf } from "../../src/ieee8021x/wpa-supplicant-conf.js";
 
 const hex = (value: string) => Buffer.from(value, "utf8").toString("hex");
 
