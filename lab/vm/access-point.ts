@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { processExit, terminate } from "../../src/linux/terminate.js";
-import { pollUntil } from "./poll.js";
+import { pollUntil } from "../poll.js";
 
 /**
  * A hostapd access point on a radio of the VM lab, in a network namespace.

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { execa } from "execa";
-import { pollUntil } from "./poll.js";
+import { pollUntil } from "../poll.js";
 
 /**
  * mac80211_hwsim radios, for code running inside the VM lab: every radio is a

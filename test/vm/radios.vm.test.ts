@@ -7,6 +7,7 @@ import { channelFrequency } from "../../lab/vm/access-point.js";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
 import { RadioLab } from "../../lab/vm/radio-lab.js";
 import { listRadios, type Radio } from "../../lab/vm/radios.js";
+import { leaseOnce } from "../../lab/vm/station-lease.js";
 import { processExit, terminate } from "../../src/linux/terminate.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -148,28 +149,7 @@ describe("WiFi over mac80211_hwsim radios", () => {
       100,
     );
 
-    const hook = join(dir, "udhcpc.sh");
-    await writeFile(
-      hook,
-      '#!/bin/sh\ncase "$1" in bound|renew) ip addr add "$ip/$mask" dev "$interface" ;; esac\n',
-      { mode: 0o755 },
-    );
-    // -q: quit once leased; -n: fail rather than retry forever.
-    const dhcp = await lab.exec(staNs, "busybox", [
-      "udhcpc",
-      "-i",
-      staRadio.ifname,
-      "-s",
-      hook,
-      "-f",
-      "-q",
-      "-n",
-      "-t",
-      "20",
-      "-T",
-      "1",
-    ]);
-    expect(dhcp.exitCode).toBe(0);
+    await leaseOnce(lab, staNs, staRadio.ifname, dir);
     const { stdout } = await lab.exec(staNs, "ip", [
       "-j",
       "-4",

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
 import { RadioLab } from "../../lab/vm/radio-lab.js";
 import type { Radio } from "../../lab/vm/radios.js";
+import { leaseOnce } from "../../lab/vm/station-lease.js";
 import { processExit, terminate } from "../../src/linux/terminate.js";
 import type { NetworkManager } from "../../src/network-manager.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
@@ -119,28 +120,7 @@ describe("WiFi access point on mac80211_hwsim radios", () => {
         50,
       );
 
-      const hook = join(dir, "udhcpc.sh");
-      await writeFile(
-        hook,
-        '#!/bin/sh\ncase "$1" in bound|renew) ip addr add "$ip/$mask" dev "$interface" ;; esac\n',
-        { mode: 0o755 },
-      );
-      // -q: quit once leased; -n: fail rather than retry forever.
-      const dhcp = await lab.exec(stationNs, "busybox", [
-        "udhcpc",
-        "-i",
-        station.ifname,
-        "-s",
-        hook,
-        "-f",
-        "-q",
-        "-n",
-        "-t",
-        "30",
-        "-T",
-        "2",
-      ]);
-      expect(dhcp.exitCode).toBe(0);
+      await leaseOnce(lab, stationNs, station.ifname, dir);
       const leases = await waitUntil(
         "the lease among dhcpd/leases",
         () => {

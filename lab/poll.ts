@@ -1,6 +1,6 @@
 /**
  * Polls `check` until it returns something other than undefined or false;
- * fails naming `what` after `timeoutMs`. Timeouts in the VM lab are generous:
+ * fails naming `what` after `timeoutMs`. The VM lab's timeouts are generous:
  * under TCG everything runs 15 to 20 times slower than on the host.
  */
 export async function pollUntil<T>(
