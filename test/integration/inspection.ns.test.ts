@@ -103,7 +103,8 @@ describeAsRoot("statenet inspect (the relay)", () => {
     relay.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    await waitUntil("the relay's address", () => /ws:\/\/127\.0\.0\.1:\d+/.test(output));
+    // Printed once node has started the CLI: seconds on a loaded machine.
+    await waitUntil("the relay's address", () => /ws:\/\/127\.0\.0\.1:\d+/.test(output), 30_000);
     expect(output).toMatch(/statenet run --config FILE --inspect=ws:\/\/127\.0\.0\.1:\d+/);
     relay.kill("SIGTERM");
     expect((await relay).exitCode).toBe(0);

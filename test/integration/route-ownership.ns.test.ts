@@ -69,8 +69,14 @@ describeAsRoot("route ownership (the CLI daemon in a namespace)", () => {
       output += chunk.toString();
     });
     try {
-      await waitUntil("statenet's default route on eth0", async () =>
-        (await ip(["-4", "route", "show", "default", "dev", "eth0"])).stdout.includes("proto 222"),
+      // The daemon's first route waits for node to start it, seconds on a loaded machine.
+      await waitUntil(
+        "statenet's default route on eth0",
+        async () =>
+          (await ip(["-4", "route", "show", "default", "dev", "eth0"])).stdout.includes(
+            "proto 222",
+          ),
+        30_000,
       );
       await waitUntil("eth0's stale default route removed", async () =>
         (await ip(["-4", "route", "show", "default", "dev", "eth0"])).stdout

@@ -62,10 +62,15 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
     for (const { resolve } of scanWaiters) resolve(accessPoints);
     scanWaiters.clear();
   };
+  /** The access point whose details (from BSS) are published; a failed request is tried again. */
+  let detailed: string | undefined;
   const publishCurrentAp = async (bssid: string) => {
     const accessPoint = await session?.accessPoint(bssid);
     // Still the same access point: a roam or a loss meanwhile has its own details.
-    if (accessPoint && lastBssid === bssid) publish("current_ap", accessPoint);
+    if (accessPoint && lastBssid === bssid) {
+      publish("current_ap", accessPoint);
+      detailed = bssid;
+    }
     await publishSignal();
   };
   const publishSignal = async () => {
@@ -117,7 +122,10 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
       }),
       ping: fromPromise<boolean, PingInput>(async ({ input }) => {
         const answered = (await session?.ping(input.timeoutMs)) ?? false;
-        if (answered && associated) void publishSignal();
+        if (answered && lastBssid !== undefined) {
+          // A slow radio may have missed the details at association: each PING tries again.
+          void (detailed === lastBssid ? publishSignal() : publishCurrentAp(lastBssid));
+        }
         return answered;
       }),
     },
