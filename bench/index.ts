@@ -3,6 +3,7 @@ import { benchCarrierSwitch } from "./carrier-switch.js";
 import { benchRouteApply } from "./route-apply.js";
 import { report } from "./stats.js";
 import { benchUpstreamLoss } from "./upstream-loss.js";
+import { benchWifi } from "./wifi.js";
 
 // Benchmarks run only inside their own namespaces; never on this machine's networking.
 process.env.STATENET_REQUIRE_NETNS = "1";
@@ -16,3 +17,5 @@ if (unavailable) {
 await benchRouteApply();
 await benchCarrierSwitch();
 await benchUpstreamLoss();
+// In a VM with WiFi radios, or one line saying why not.
+await benchWifi();

@@ -43,6 +43,10 @@ export interface DaemonLabOptions {
   logLevel?: string;
   /** Connectivity timings for every uplink, written into each one's configuration. */
   connectivity?: Partial<ConnectivitySettings>;
+  /** More interfaces for the daemon's file beside the uplinks' (a WiFi radio the caller moves in with `prepare`). */
+  interfaces?: NonNullable<ConfigInput["interfaces"]>;
+  /** Runs once the lab is built, before the daemon starts: to put a radio into `lab.deviceNs`, say. */
+  prepare?: (lab: Lab) => Promise<void>;
 }
 
 /** The device of the demo and the benchmarks: wired and cellular on DHCP, WiFi static. */
@@ -191,6 +195,8 @@ export class DaemonLab {
           ...(ieee8021x && { ieee8021x: await switchPort(lab, ifname, ports) }),
         } as InterfaceConfig;
       }
+      Object.assign(interfaces, options.interfaces);
+      await options.prepare?.(lab);
       const config: ConfigInput = {
         interfaces,
         powerManagers,

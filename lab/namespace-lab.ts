@@ -53,6 +53,10 @@ export interface DhcpServerOptions {
   /** Default: the router's address. */
   nameServers?: string[];
   domain?: string;
+  /** Option 42. */
+  ntpServers?: string[];
+  /** Option 119, the domain search list. */
+  search?: string[];
 }
 
 /** A server the lab started (udhcpd, dnsmasq). */
@@ -517,21 +521,32 @@ function netmaskOf(prefixLength: number): string {
 /** The values go into a config file line by line: nothing may carry a newline or a stray word. */
 function dhcpServerProblem(options: DhcpServerOptions): string | undefined {
   const { rangeStart = 0, rangeEnd = 0, leaseSeconds = 0, nameServers = [], domain } = options;
+  const { ntpServers = [], search = [] } = options;
   const octet = (n: number) => Number.isInteger(n) && n >= 1 && n <= 254;
   if (!octet(rangeStart) || !octet(rangeEnd) || rangeStart > rangeEnd) {
     return `bad range .${rangeStart}-.${rangeEnd}`;
   }
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) return `bad lease ${leaseSeconds}`;
-  const badServer = nameServers.find((server) => !isIpv4Address(server));
-  if (badServer !== undefined) return `bad name server ${badServer}`;
-  if (domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(domain)) return `bad domain ${domain}`;
+  const badServer = [...nameServers, ...ntpServers].find((server) => !isIpv4Address(server));
+  if (badServer !== undefined) return `bad server ${badServer}`;
+  const badName = [...(domain === undefined ? [] : [domain]), ...search].find(
+    (name) => !/^[A-Za-z0-9.-]+$/.test(name),
+  );
+  if (badName !== undefined) return `bad domain ${badName}`;
   return undefined;
 }
 
 function udhcpdConfig(uplink: LabUplink, dir: string, options: DhcpServerOptions): string {
   const { rangeStart = 100, rangeEnd = 150, leaseSeconds = 3600, domain } = options;
+  const { ntpServers = [], search = [] } = options;
   const nameServers = options.nameServers ?? [uplink.routerAddress];
-  const problem = dhcpServerProblem({ rangeStart, rangeEnd, leaseSeconds, nameServers, domain });
+  const problem = dhcpServerProblem({
+    ...options,
+    rangeStart,
+    rangeEnd,
+    leaseSeconds,
+    nameServers,
+  });
   if (problem) throw new Error(`DHCP server for ${uplink.ifname}: ${problem}`);
   return [
     `interface ${uplink.routerIfname}`,
@@ -544,6 +559,8 @@ function udhcpdConfig(uplink: LabUplink, dir: string, options: DhcpServerOptions
     `option router ${uplink.routerAddress}`,
     ...(nameServers.length > 0 ? [`option dns ${nameServers.join(" ")}`] : []),
     ...(domain !== undefined ? [`option domain ${domain}`] : []),
+    ...(ntpServers.length > 0 ? [`option ntpsrv ${ntpServers.join(" ")}`] : []),
+    ...(search.length > 0 ? [`option search ${search.join(" ")}`] : []),
     `option lease ${leaseSeconds}`,
     "",
   ].join("\n");

@@ -6,8 +6,10 @@ import { actorError } from "./actor-events.js";
  * internet`. Fast to notice a loss (a failed check is confirmed at once with
  * parallel probes to several hosts) and slow to believe a recovery (several
  * good checks in a row, and a hold-down that grows each time the link flaps).
- * Probes are a promise actor the shell provides; every timer is a machine
- * delay, so a simulated clock drives it in tests.
+ * While only the LAN answers, the checks back off (the wait doubles up to a
+ * ceiling), as VintageNet's do, rather than probing a dead upstream at the
+ * same pace forever. Probes are a promise actor the shell provides; every
+ * timer is a machine delay, so a simulated clock drives it in tests.
  */
 
 export type ConnectivityStatus = "disconnected" | "lan" | "internet";
@@ -17,8 +19,13 @@ export interface ConnectivitySettings {
   intervalMs: number;
   /** A probe that has not connected by then has failed. */
   timeoutMs: number;
-  /** Between checks while only the LAN is reachable. */
+  /**
+   * After a failed check while only the LAN is reachable: the first wait
+   * before the next check; each further failure in a row doubles it.
+   */
   lanIntervalMs: number;
+  /** The most those doubling waits grow to (never less than lanIntervalMs). */
+  lanBackoffMaxMs: number;
   /** Between the good checks needed to return to `internet`. */
   recoveryIntervalMs: number;
   /** Consecutive good checks needed to return to `internet`. */
@@ -32,11 +39,16 @@ export interface ConnectivitySettings {
   dampingResetMs: number;
 }
 
-/** Defaults: an upstream loss moves the route within 15 s (8 + 2 + 2 s plus the route change). */
+/**
+ * Defaults: an upstream loss moves the route within 15 s (8 + 2 + 2 s plus the
+ * route change); while only the LAN answers, checks come after 5, 10, 20, then
+ * every 30 s (VintageNet: 10, 20, then every 30 s).
+ */
 export const DEFAULT_CONNECTIVITY: ConnectivitySettings = {
   intervalMs: 8_000,
   timeoutMs: 2_000,
   lanIntervalMs: 5_000,
+  lanBackoffMaxMs: 30_000,
   recoveryIntervalMs: 2_000,
   recoveryChecks: 3,
   confirmProbes: 3,
@@ -45,8 +57,50 @@ export const DEFAULT_CONNECTIVITY: ConnectivitySettings = {
   dampingResetMs: 600_000,
 };
 
-/** Metered mobile links are checked less often while healthy. */
-export const MOBILE_CONNECTIVITY: Partial<ConnectivitySettings> = { intervalMs: 60_000 };
+/**
+ * Metered mobile links are checked less often in every state: once a minute
+ * at `internet`, and at `lan` from 15 s backing off to 5 minutes, so a link
+ * stuck without the Internet costs less than a healthy one.
+ */
+export const MOBILE_CONNECTIVITY: Partial<ConnectivitySettings> = {
+  intervalMs: 60_000,
+  lanIntervalMs: 15_000,
+  lanBackoffMaxMs: 300_000,
+};
+
+/**
+ * With a power manager, checks are what pets its watchdog: each wait between
+ * checks that can pet it stays within half the watchdog's timeout, or a
+ * working device would be reset between two checks. Every check at
+ * `internet` pets; at `lan`, only with `petWhen: "lan"`.
+ */
+export function checkingWithinWatchdog(
+  settings: Partial<ConnectivitySettings>,
+  watchdogTimeoutMs: number,
+  petWhen: "internet" | "lan",
+): Partial<ConnectivitySettings> {
+  const limit = Math.max(1, Math.floor(watchdogTimeoutMs / 2));
+  const full = { ...DEFAULT_CONNECTIVITY, ...settings };
+  const within = (name: "intervalMs" | "lanIntervalMs" | "lanBackoffMaxMs") =>
+    full[name] > limit ? { [name]: limit } : {};
+  return {
+    ...settings,
+    ...within("intervalMs"),
+    ...(petWhen === "lan" ? { ...within("lanIntervalMs"), ...within("lanBackoffMaxMs") } : {}),
+  };
+}
+
+/**
+ * The wait after the `failures`-th failed check in a row at `lan`:
+ * lanIntervalMs, doubling with each further failure, up to lanBackoffMaxMs.
+ */
+export function lanBackoffMs(failures: number, settings: ConnectivitySettings): number {
+  const { lanIntervalMs, lanBackoffMaxMs } = settings;
+  const ceiling = Math.max(lanIntervalMs, lanBackoffMaxMs);
+  // Capped before it is computed: 2 ** a large count is Infinity.
+  const doublings = Math.min(Math.max(failures - 1, 0), 52);
+  return Math.min(lanIntervalMs * 2 ** doublings, ceiling);
+}
 
 export interface ProbeInput {
   ifname: string;
@@ -86,6 +140,8 @@ export interface CheckerContext {
   goodChecks: number;
   /** Failed checks in a row. */
   failedChecks: number;
+  /** Failed checks in a row at `lan` since it was entered or a check last succeeded there. */
+  lanFailures: number;
   /** Drops from `internet` to `lan` since the link was last stable. */
   flaps: number;
   /** Good checks in a row at `internet`; enough of them forget the flaps. */
@@ -214,7 +270,9 @@ export const connectivityCheckerMachine = setup({
       failedChecks: context.failedChecks + 1,
       lastReason: `probe failed: ${String(actorError(event))}`,
     })),
-    recordGood: assign({ goodChecks: ({ context }) => context.goodChecks + 1 }),
+    recordGood: assign({ goodChecks: ({ context }) => context.goodChecks + 1, lanFailures: 0 }),
+    backOff: assign({ lanFailures: ({ context }) => context.lanFailures + 1 }),
+    forgetBackOff: assign({ lanFailures: 0 }),
     forgetGood: assign({ goodChecks: 0 }),
     recordFlap: assign(({ context }) => {
       const flaps = context.flaps + 1;
@@ -263,8 +321,11 @@ export const connectivityCheckerMachine = setup({
   },
   delays: {
     interval: ({ context }) => context.settings.intervalMs,
+    // Quick while checks pass (recovery), backing off while they fail.
     lanInterval: ({ context }) =>
-      context.goodChecks > 0 ? context.settings.recoveryIntervalMs : context.settings.lanIntervalMs,
+      context.goodChecks > 0
+        ? context.settings.recoveryIntervalMs
+        : lanBackoffMs(context.lanFailures, context.settings),
     holdDown: ({ context }) => context.holdDownMs,
   },
 }).createMachine({
@@ -277,6 +338,7 @@ export const connectivityCheckerMachine = setup({
     settings: { ...DEFAULT_CONNECTIVITY, ...input.settings },
     goodChecks: 0,
     failedChecks: 0,
+    lanFailures: 0,
     flaps: 0,
     stableChecks: 0,
     holdDownMs: 0,
@@ -297,7 +359,7 @@ export const connectivityCheckerMachine = setup({
       },
     },
     lan: {
-      entry: [report("lan"), details("lan")],
+      entry: ["forgetBackOff", report("lan"), details("lan")],
       initial: "deciding",
       on: {
         "link.changed": {
@@ -331,12 +393,12 @@ export const connectivityCheckerMachine = setup({
               },
               {
                 target: "waiting",
-                actions: [recordFailure, "forgetGood", unreachable, details("lan")],
+                actions: [recordFailure, "forgetGood", "backOff", unreachable, details("lan")],
               },
             ],
             onError: {
               target: "waiting",
-              actions: ["recordProbeError", "forgetGood", unreachable, details("lan")],
+              actions: ["recordProbeError", "forgetGood", "backOff", unreachable, details("lan")],
             },
           },
         },

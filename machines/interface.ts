@@ -7,8 +7,9 @@ import { actorErrorMessage } from "./actor-events.js";
 /**
  * One configured interface, VintageNet's lifecycle: configuring → configured,
  * retrying after a failure, reconfiguring on a new config, and waiting while
- * the interface is absent. Effects (commands, files, daemons) are actors the
- * shell provides; leaving a state cancels what it started.
+ * the interface is absent (after its down steps, when it vanished while up).
+ * Effects (commands, files, daemons) are actors the shell provides; leaving a
+ * state cancels what it started.
  */
 
 export interface InterfaceInput {
@@ -78,6 +79,21 @@ export interface DaemonsInput {
   daemons: DaemonSpec[];
 }
 
+/**
+ * A plan that does nothing to the interface (the `null` technology): statenet
+ * lists the interface but neither configures it nor decides its routes, so
+ * someone else may manage it.
+ */
+export function leavesInterfaceAlone(plan: TechnologyPlan): boolean {
+  return (
+    plan.up.length === 0 &&
+    plan.down.length === 0 &&
+    plan.files.length === 0 &&
+    plan.daemons.length === 0 &&
+    plan.staticIpv4 === undefined
+  );
+}
+
 const DEFAULT_RETRY_DELAY_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
@@ -106,7 +122,8 @@ const commandsInput = ({ context }: { context: InterfaceContext }): CommandsInpu
 
 /**
  * While configuring, configured or retrying: a new config takes the old one
- * down first, and an interface that vanishes is waited for.
+ * down first, and so does an interface that vanishes (its daemons stop, its
+ * files go) before it is waited for.
  */
 const whileUp = {
   // Only a new plan takes the interface down; other settings (connectivity timings) just apply.
@@ -114,7 +131,11 @@ const whileUp = {
     { guard: "changesPlan", target: "reconfiguring", actions: "holdConfig" },
     { actions: "adoptConfig" },
   ],
-  "link.present": { guard: "vanished", target: "waitingForInterface", actions: "setPresence" },
+  "link.present": {
+    guard: "vanished",
+    target: "reconfiguring",
+    actions: ["setPresence", "holdCurrentConfig"],
+  },
   "interface.restart": { target: "reconfiguring", actions: "holdCurrentConfig" },
 } as const;
 
@@ -189,6 +210,7 @@ export const interfaceMachine = setup({
   },
   guards: {
     isPresent: ({ context }) => context.present,
+    isAbsent: ({ context }) => !context.present,
     appeared: ({ event }) => event.type === "link.present" && event.present,
     vanished: ({ event }) => event.type === "link.present" && !event.present,
     changesPlan: ({ context, event }) =>
@@ -284,10 +306,11 @@ export const interfaceMachine = setup({
         input: commandsInput,
         onDone: { target: "starting", actions: "adoptPending" },
         // The old config may be half gone already; the new one starts regardless.
-        onError: {
-          target: "starting",
-          actions: [reportCommandError("down"), "adoptPending"],
-        },
+        onError: [
+          // Commands on a link that is gone cannot but fail: nothing worth an error.
+          { guard: "isAbsent", target: "starting", actions: ["recordError", "adoptPending"] },
+          { target: "starting", actions: [reportCommandError("down"), "adoptPending"] },
+        ],
       },
       on: {
         "config.changed": { actions: "holdConfig" },
@@ -308,10 +331,10 @@ export const interfaceMachine = setup({
         src: "bringDown",
         input: commandsInput,
         onDone: "stopped",
-        onError: {
-          target: "stopped",
-          actions: reportCommandError("down"),
-        },
+        onError: [
+          { guard: "isAbsent", target: "stopped", actions: "recordError" },
+          { target: "stopped", actions: reportCommandError("down") },
+        ],
       },
       on: {
         "interface.stop": {},

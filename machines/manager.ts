@@ -8,11 +8,17 @@ import {
   type CheckerReport,
   type ConnectivitySettings,
   type ConnectivityStatus,
+  checkingWithinWatchdog,
   connectivityCheckerMachine,
   MOBILE_CONNECTIVITY,
 } from "./connectivity-checker.js";
-import { type InterfaceReport, interfaceMachine } from "./interface.js";
-import { type PowerReport, type PowerSettings, powerManagerMachine } from "./power-manager.js";
+import { type InterfaceReport, interfaceMachine, leavesInterfaceAlone } from "./interface.js";
+import {
+  DEFAULT_POWER_SETTINGS,
+  type PowerReport,
+  type PowerSettings,
+  powerManagerMachine,
+} from "./power-manager.js";
 import {
   type InterfaceRouting,
   type RouteManagerEvent,
@@ -58,7 +64,8 @@ export interface ManagerInput {
   respawnDelayMs?: number;
   /**
    * Check Internet reachability of the interfaces whose technology can reach
-   * it (needs `internetHosts`); without, working links are `lan`.
+   * it (the shell says so unless `internetHosts` is `[]`); without, working
+   * links are `lan`.
    */
   checkInternet?: boolean;
   /** Overrides of the checker's timings for every interface. */
@@ -197,12 +204,19 @@ function routeClassOf(context: ManagerContext, ifname: string): InterfaceType {
   return config ? context.planner(ifname, config).routeClass : interfaceTypeFromName(ifname);
 }
 
-/** Timings, most specific last: the type's defaults, the manager's, the interface's config. */
+/**
+ * Timings, most specific last: the type's defaults, the manager's, the
+ * interface's config; then kept often enough for a power manager's watchdog.
+ */
 function checkerSettings(context: ManagerContext, ifname: string): Partial<ConnectivitySettings> {
   const config = context.configs[ifname];
   const mobile = routeClassOf(context, ifname) === "mobile" ? MOBILE_CONNECTIVITY : {};
   const own = config && "connectivity" in config ? config.connectivity : undefined;
-  return { ...mobile, ...context.connectivity, ...own };
+  const settings = { ...mobile, ...context.connectivity, ...own };
+  const power = context.powerManagers[ifname];
+  if (!power) return settings;
+  const watchdogMs = power.settings?.watchdogTimeoutMs ?? DEFAULT_POWER_SETTINGS.watchdogTimeoutMs;
+  return checkingWithinWatchdog(settings, watchdogMs, power.petWhen ?? "internet");
 }
 
 function checkerOptions(context: ManagerContext, ifname: string) {
@@ -215,17 +229,31 @@ function checkerOptions(context: ManagerContext, ifname: string) {
 }
 
 /**
+ * Whether routing decides the interface's routes: configured by a plan that
+ * does something, or on its way out. One left alone (null) is someone
+ * else's, default routes included.
+ */
+function routesManaged(context: ManagerContext, ifname: string): boolean {
+  const config = context.configs[ifname];
+  if (config) return !leavesInterfaceAlone(context.planner(ifname, config));
+  return context.phases[ifname] !== undefined;
+}
+
+/**
  * Status before addresses: the route manager then computes the routes once,
  * with the right metric, instead of publishing a passing "disconnected".
  */
 function routeEventsFor(context: ManagerContext, ifname: string): RouteManagerEvent[] {
   const settings = context.ipv4[ifname];
-  const known = context.configs[ifname] || context.phases[ifname] || settings;
-  // Neither configured nor running: routing forgets it.
-  if (!known) return [{ type: "route.remove_interface", ifname }];
+  // Addresses statenet set keep their routes until they go, whatever the config says now.
+  if (!settings && !routesManaged(context, ifname)) {
+    return [{ type: "route.remove_interface", ifname }];
+  }
   if (!settings) {
+    const link = connectionOf(context.links[ifname] ?? NO_LINK);
+    const reason = link.status === "disconnected" ? link.reason : "no IPv4 address";
     return [
-      { type: "route.set_connection", ifname, status: "disconnected", reason: "no IPv4 address" },
+      { type: "route.set_connection", ifname, status: "disconnected", reason },
       { type: "route.clear_addresses", ifname },
     ];
   }
@@ -355,6 +383,8 @@ export const managerMachine = setup({
         }
         const configs = { ...context.configs, [ifname]: config };
         enqueue.assign({ configs });
+        // Routing learns of it now: a configured interface is `disconnected` until it works.
+        enqueue.raise({ type: "routing.sync", ifname });
         if (phase === "running") {
           enqueue.sendTo(interfaceActorId(ifname), { type: "config.changed", config });
           if (context.checkers[ifname]) {

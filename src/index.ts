@@ -39,6 +39,7 @@ export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-
 export { createLogger, type Logger } from "./log.js";
 export {
   createNetworkManager,
+  type InfoOptions,
   type InProcessPowerManager,
   NetworkManager,
   type NetworkManagerInfo,
@@ -52,6 +53,8 @@ export {
   type PropertyKey,
   type PropertyListener,
   PropertyTable,
+  type PropertyTimestamp,
+  type TimestampedValue,
 } from "./properties/property-table.js";
 export { computeRoutes } from "./route/calculator.js";
 export { defaultMetric } from "./route/default-metric.js";

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Actor, createActor, fromPromise } from "xstate";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
-import { interfaceMachine } from "../machines/interface.js";
+import { interfaceMachine, leavesInterfaceAlone } from "../machines/interface.js";
 import {
   type LinkReport,
   type ManagerMachine,
@@ -19,7 +19,13 @@ import {
 } from "./config/config-source.js";
 import { unreadableFiles } from "./config/named-files.js";
 import { planReload, type ReloadResult } from "./config/reload.js";
-import type { Config, ConfigInput, InterfaceConfig } from "./config/schema.js";
+import {
+  type Config,
+  type ConfigInput,
+  type InterfaceConfig,
+  LOOPBACK_INTERFACE,
+  LOOPBACK_REFUSAL,
+} from "./config/schema.js";
 import { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
@@ -47,7 +53,11 @@ import {
   type InProcessPowerManager,
   NoPowerManagerError,
 } from "./power/power-managers.js";
-import { type PropertyListener, PropertyTable } from "./properties/property-table.js";
+import {
+  type PropertyListener,
+  PropertyTable,
+  type TimestampedValue,
+} from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import { maskSecrets, secretValues } from "./secrets.js";
 import { BUILTIN_TECHNOLOGIES, builtinPlanner } from "./technologies/builtin.js";
@@ -136,7 +146,14 @@ export interface InterfaceInfo {
   configSource: ConfigSourceInfo | undefined;
 }
 
+export interface InfoOptions {
+  /** false: configurations with their secrets (passphrases, keys) in clear. Default true. */
+  redact?: boolean;
+}
+
 export interface NetworkManagerInfo {
+  /** Every link the kernel has, `lo` included (`all_interfaces`). */
+  allInterfaces: unknown;
   availableInterfaces: unknown;
   connection: unknown;
   nameServers: unknown;
@@ -278,7 +295,7 @@ export class NetworkManager {
       // Nothing checks the interfaces, so nothing pets their watchdogs but the app.
       this.#logger.warn(
         { interfaces: [...power.implementations.keys()] },
-        "power managers without internetHosts: only petWatchdog() keeps their devices from being reset",
+        "power managers with internetHosts: [] (no checks): only petWatchdog() keeps their devices from being reset",
       );
     }
   }
@@ -479,6 +496,7 @@ export class NetworkManager {
         routes: this.#options.routes,
         retryDelayMs: this.#options.retryDelayMs,
         commandTimeoutMs,
+        // Left out, internetHosts is the default list; only an explicit [] turns checks off.
         checkInternet: this.#config.internetHosts.length > 0,
         connectivity: this.#options.connectivity,
         powerManagers: this.#powerOptions,
@@ -604,6 +622,9 @@ export class NetworkManager {
    */
   configure(ifname: string, input: unknown, options: ConfigureOptions = {}): Promise<void> {
     assertInterfaceName(ifname);
+    if (ifname === LOOPBACK_INTERFACE) {
+      throw new ConfigError([{ path: `interfaces.${ifname}`, message: LOOPBACK_REFUSAL }]);
+    }
     const config = parseInterfaceConfig(ifname, input);
     const unreadable = unreadableFiles(ifname, config);
     if (unreadable.length > 0) throw new ConfigError(unreadable);
@@ -708,12 +729,21 @@ export class NetworkManager {
     return (await this.#requests.call(ifname, WIFI_SCAN_REQUEST)) as AccessPoint[];
   }
 
+  /** Interfaces statenet configures: not those it only lists and leaves alone (null). */
   configuredInterfaces(): string[] {
-    return [...this.#configs.keys()].sort();
+    return [...this.#configs]
+      .filter(([ifname, config]) => !leavesInterfaceAlone(builtinPlanner(ifname, config)))
+      .map(([ifname]) => ifname)
+      .sort();
   }
 
   get(key: readonly string[]): unknown {
     return this.properties.get(key);
+  }
+
+  /** The value with when it was set (monotonic ms, see PropertyTimestamp); undefined when unset. */
+  getWithTimestamp(key: readonly string[]): TimestampedValue | undefined {
+    return this.properties.getWithTimestamp(key);
   }
 
   getByPrefix(prefix: readonly string[]) {
@@ -728,7 +758,13 @@ export class NetworkManager {
     return this.properties.subscribe(prefix, listener);
   }
 
-  info(): NetworkManagerInfo {
+  /**
+   * Everything at a glance. Secrets in the configurations are masked unless
+   * `redact: false` (VintageNet's option of the same name), which is for
+   * debugging on the device itself.
+   */
+  info(options: InfoOptions = {}): NetworkManagerInfo {
+    const redact = options.redact ?? true;
     const interfaces: Record<string, InterfaceInfo> = {};
     const names = new Set([
       ...this.#configs.keys(),
@@ -743,7 +779,7 @@ export class NetworkManager {
         present: get("present"),
         lowerUp: get("lower_up"),
         addresses: get("addresses"),
-        config: maskSecrets(this.#configs.get(ifname)),
+        config: redact ? maskSecrets(this.#configs.get(ifname)) : this.#configs.get(ifname),
         configSource: this.#sources.info(ifname, this.#configs.get(ifname)),
       };
       const eap = this.properties.get(["interface", ifname, "eap", "state"]);
@@ -757,6 +793,7 @@ export class NetworkManager {
       }
     }
     return {
+      allInterfaces: this.properties.get(["all_interfaces"]),
       availableInterfaces: this.properties.get(["available_interfaces"]),
       connection: this.properties.get(["connection"]),
       nameServers: this.properties.get(["name_servers"]),

@@ -10,6 +10,7 @@ import {
   type ControlChange,
   type ControlReply,
   type ControlRequest,
+  type TimestampedReply,
 } from "../control/protocol.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
 import type { RouteError } from "../linux/route-manager.js";
@@ -34,6 +35,10 @@ export interface ControlCommandOptions {
   configPath?: string | undefined;
   socketPath?: string | undefined;
   json: boolean;
+  /** `info --show-secrets`: configurations with their secrets; root only (see SecretsRefusedError). */
+  showSecrets?: boolean | undefined;
+  /** `get --timestamp`: the value with when it was set and how long ago. */
+  withTimestamp?: boolean | undefined;
 }
 
 class BadInput extends Error {}
@@ -67,14 +72,36 @@ async function configArgument(args: readonly string[]): Promise<unknown> {
   }
 }
 
-async function requestOf(command: string, args: readonly string[]): Promise<ControlRequest> {
+/**
+ * The daemon decides (only a root daemon knows its callers are root); this
+ * says so before anything is sent, where the answer is sure to be no.
+ */
+function assertMayShowSecrets(): void {
+  if (process.geteuid?.() !== 0) throw new BadInput("--show-secrets needs root");
+}
+
+async function requestOf(
+  options: ControlCommandOptions,
+  command: string,
+  args: readonly string[],
+): Promise<ControlRequest> {
+  if (options.showSecrets && command !== "info") {
+    throw new BadInput("--show-secrets is an option of info only");
+  }
+  if (options.withTimestamp && command !== "get") {
+    throw new BadInput("--timestamp is an option of get only");
+  }
   switch (command) {
     case "info":
       if (args.length > 0) throw new BadInput("info takes no arguments");
-      return { command: "info" };
+      if (!options.showSecrets) return { command: "info" };
+      assertMayShowSecrets();
+      return { command: "info", redact: false };
     case "get":
       if (args.length === 0) throw new BadInput("get needs a KEY");
-      return { command: "get", key: keyOf(args) };
+      return options.withTimestamp
+        ? { command: "get", key: keyOf(args), withTimestamp: true }
+        : { command: "get", key: keyOf(args) };
     case "subscribe":
       return { command: "subscribe", prefix: keyOf(args) };
     case "configure":
@@ -165,16 +192,38 @@ function showInfo(info: NetworkManagerInfo): string {
   return lines.join("\n");
 }
 
+/** The value, then since when it holds: the daemon's stamp means nothing here, its age does. */
+function showTimestamped(reply: TimestampedReply | null): string {
+  if (reply === null) return "null";
+  return `${JSON.stringify(reply.value, null, 2)}\n(set ${describeAge(reply.ageMs)} ago)`;
+}
+
+/** 850 ms, 12.3 s, 4 min 05 s, 3 h 02 min, 2 d 5 h: as VintageNet's info says "since". */
+export function describeAge(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.floor(ms / 1_000);
+  const pad = (value: number) => String(value).padStart(2, "0");
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s`;
+  if (seconds < 86_400) {
+    return `${Math.floor(seconds / 3_600)} h ${pad(Math.floor(seconds / 60) % 60)} min`;
+  }
+  return `${Math.floor(seconds / 86_400)} d ${Math.floor(seconds / 3_600) % 24} h`;
+}
+
 function show(
   command: string,
   args: readonly string[],
+  request: ControlRequest,
   reply: ControlReply & { ok: true },
 ): string {
   switch (command) {
     case "info":
       return showInfo(reply.result as NetworkManagerInfo);
     case "get":
-      return JSON.stringify(reply.result ?? null, null, 2);
+      return "withTimestamp" in request && request.withTimestamp
+        ? showTimestamped(reply.result as TimestampedReply | null)
+        : JSON.stringify(reply.result ?? null, null, 2);
     case "configure":
       return `${args[0]}: configured`;
     case "deconfigure":
@@ -197,7 +246,7 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
   let request: ControlRequest;
   let socketPath: string;
   try {
-    request = await requestOf(command, args);
+    request = await requestOf(options, command, args);
     socketPath = options.socketPath ?? (await socketOf(options.configPath));
   } catch (error) {
     // Bad arguments, an unreadable @FILE or configuration file: nothing was sent.
@@ -232,10 +281,10 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
   }
   if (command !== "subscribe") {
     stream.close();
-    print(json ? terminalJson(reply.result ?? null) : show(command, args, reply));
+    print(json ? terminalJson(reply.result ?? null) : show(command, args, request, reply));
     return EXIT_OK;
   }
-  if (!json) print(show(command, args, reply));
+  if (!json) print(show(command, args, request, reply));
   // Streams until Ctrl-C or the daemon goes away.
   const interrupted = new Promise<void>((resolve) => {
     process.on("SIGINT", () => resolve());

@@ -26,9 +26,11 @@ Commands:
   visualize [--port N]                    the same relay, showing the offline visualizer
 
 Commands that ask the running daemon ([--config FILE | --socket PATH] [--json]):
-  info                                    every interface: type, state, connection,
-                                          addresses, config (secrets masked), power
-  get KEY                                 one property, e.g. interface/eth0/state
+  info [--show-secrets]                   every interface: type, state, connection,
+                                          addresses, config (secrets masked unless
+                                          --show-secrets: root only), power
+  get KEY [--timestamp]                   one property, e.g. interface/eth0/state
+                                          (--timestamp: and how long ago it was set)
   subscribe [PREFIX]                      property changes until Ctrl-C
   configure IFNAME JSON|@FILE             apply and save a configuration
   deconfigure IFNAME                      stop managing it (saved)
@@ -159,6 +161,8 @@ function controlCommand(command: string, rest: readonly string[]): Promise<numbe
       config: { type: "string", short: "c" },
       socket: { type: "string" },
       json: { type: "boolean" },
+      "show-secrets": { type: "boolean" },
+      timestamp: { type: "boolean" },
     },
     allowPositionals: true,
     strict: true,
@@ -170,6 +174,8 @@ function controlCommand(command: string, rest: readonly string[]): Promise<numbe
     configPath: values.config,
     socketPath: values.socket,
     json: values.json ?? false,
+    showSecrets: values["show-secrets"],
+    withTimestamp: values.timestamp,
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_INTERNET_HOSTS } from "../connectivity/default-internet-hosts.js";
 import { BUILTIN_TECHNOLOGIES } from "../technologies/builtin.js";
 import type { Technology } from "../technologies/technology.js";
 import { absolutePath, count, interfaceName, ipv4Address, milliseconds } from "./fields.js";
@@ -72,9 +73,27 @@ export const powerManagerSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * The loopback interface carries the device's own traffic as the kernel sets
+ * it up: statenet never configures it (not even to leave it alone with null).
+ */
+export const LOOPBACK_INTERFACE = "lo";
+export const LOOPBACK_REFUSAL = "the loopback interface is never managed";
+
+const configurableInterfaceName = interfaceName.check((context) => {
+  if (context.value !== LOOPBACK_INTERFACE) return;
+  context.issues.push({ code: "custom", input: context.value, message: LOOPBACK_REFUSAL });
+});
+
 export const configSchema = z.strictObject({
-  interfaces: z.record(interfaceName, interfaceConfigSchema).default({}),
-  internetHosts: z.array(internetHostSchema).default([]),
+  interfaces: z.record(configurableInterfaceName, interfaceConfigSchema).default({}),
+  /**
+   * Left out: DEFAULT_INTERNET_HOSTS (public DNS services, as VintageNet's
+   * default). `[]`: no Internet checks at all; working links stay `lan`.
+   */
+  internetHosts: z
+    .array(internetHostSchema)
+    .default(() => DEFAULT_INTERNET_HOSTS.map((target) => ({ ...target }))),
   powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
   additionalNameServers: z.array(ipv4Address).default([]),
   resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),

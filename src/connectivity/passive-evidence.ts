@@ -1,10 +1,11 @@
+import { isIP, SocketAddress } from "node:net";
 import type { CommandRunner } from "../linux/command-runner.js";
 
 /**
  * Passive evidence of connectivity: the kernel's TCP counters (`ss -tin`) of
- * the device's own connections. Data flowing both ways to an off-link host
- * proves the uplink works without sending a probe; a connection that only
- * retransmits is a hint to check now.
+ * the device's own connections, IPv4 and IPv6. Data flowing both ways to an
+ * off-link host proves the uplink works without sending a probe; a
+ * connection that only retransmits is a hint to check now.
  */
 
 export interface TcpSocketInfo {
@@ -109,8 +110,13 @@ export function parseSsTcp(text: string): TcpSocketInfo[] {
 
 const grew = (now: number | undefined, before: number | undefined) => (now ?? 0) > (before ?? 0);
 
+/** One spelling per IPv6 address (`2001:db8:0::10` is `2001:db8::10`); anything else as it is. */
+function canonicalAddress(address: string): string {
+  return isIP(address) === 6 ? new SocketAddress({ address, family: "ipv6" }).address : address;
+}
+
 /**
- * Compares two readings for the interface with `sourceAddress`:
+ * Compares two readings for the interface with `sourceAddress` (IPv4 or IPv6):
  * - "seen": a socket from that address to an off-link host has both sent and
  *   received new bytes;
  * - "stalled": none has, but one retransmitted while receiving nothing;
@@ -124,9 +130,10 @@ export function trafficEvidence(
   isOffLink: (remote: string) => boolean,
 ): TrafficEvidence {
   const before = new Map(previous.map((socket) => [`${socket.local} ${socket.remote}`, socket]));
+  const source = canonicalAddress(sourceAddress);
   let stalled = false;
   for (const socket of current) {
-    if (endpointAddress(socket.local) !== sourceAddress) continue;
+    if (canonicalAddress(endpointAddress(socket.local)) !== source) continue;
     if (!isOffLink(endpointAddress(socket.remote))) continue;
     const old = before.get(`${socket.local} ${socket.remote}`);
     const received = grew(socket.bytesReceived, old?.bytesReceived);

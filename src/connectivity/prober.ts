@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { ProbeResult } from "../../machines/connectivity-checker.js";
 import { terminate } from "../linux/terminate.js";
 import type { Logger } from "../log.js";
+import { assertLabProbeRequest, labOnly, PublicProbeRefusedError } from "./lab-address-guard.js";
 import { type ProbeRequest, probeTcp } from "./tcp-probe.js";
 
 /**
@@ -36,10 +37,37 @@ export type HelperReply = { id: number; result: ProbeResult } | { id: number; er
 
 export function createProber(options: ProberOptions): Prober {
   const { netns, logger } = options;
-  if (netns === undefined) {
-    return { probe: (request, signal) => probeTcp(request, signal), close: async () => {} };
-  }
-  return new NamespaceProber(netns, logger);
+  const prober: Prober =
+    netns === undefined
+      ? { probe: (request, signal) => probeTcp(request, signal), close: async () => {} }
+      : new NamespaceProber(netns, logger);
+  return refusingPublicAddresses(prober, logger);
+}
+
+/**
+ * Under STATENET_REQUIRE_NETNS=1 (tests, demos, benchmarks), a probe toward
+ * an address outside the lab ranges fails with PublicProbeRefusedError here,
+ * before it reaches a helper, and is logged as an error: a forgotten
+ * `internetHosts` must fail loudly, not probe the Internet from a lab.
+ */
+function refusingPublicAddresses(prober: Prober, logger: Logger): Prober {
+  const refused = (error: unknown) => {
+    if (error instanceof PublicProbeRefusedError) {
+      logger.error({ target: error.target }, error.message);
+    }
+    return Promise.reject(error);
+  };
+  return {
+    probe: (request, signal) => {
+      try {
+        assertLabProbeRequest(request);
+      } catch (error) {
+        return refused(error);
+      }
+      return prober.probe(request, signal).catch(refused);
+    },
+    close: () => prober.close(),
+  };
 }
 
 /**
@@ -124,8 +152,12 @@ class NamespaceProber implements Prober {
     const { args, cwd } = helperCommand();
     const child = spawn("ip", ["netns", "exec", this.#netns, process.execPath, ...args], {
       cwd,
-      // Nothing of the manager's environment (NODE_OPTIONS, test runner flags) leaks in.
-      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      // Nothing of the manager's environment (NODE_OPTIONS, test runner flags) leaks in,
+      // but the lab-only guard: names the helper resolves are checked there.
+      env: {
+        PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        ...(labOnly() ? { STATENET_REQUIRE_NETNS: "1" } : {}),
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
@@ -161,6 +193,10 @@ class NamespaceProber implements Prober {
     }
     const pending = this.#pending.get(reply.id);
     if (!pending) return; // Cancelled or already failed.
+    if ("error" in reply) {
+      // probeTcp rejects only for a refused lab-only address (or a bug): say so loudly.
+      this.#logger.error({ netns: this.#netns }, `probe helper: ${reply.error}`);
+    }
     pending.settle(
       "result" in reply ? reply.result : { ok: false, detail: `probe error: ${reply.error}` },
     );

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { Resolver } from "node:dns/promises";
 import { isIP, Socket } from "node:net";
 import type { ProbeResult } from "../../machines/connectivity-checker.js";
+import { assertLabAddress, assertLabProbeRequest } from "./lab-address-guard.js";
 
 /**
  * The Internet check: TCP connects to a few hosts, bound to the interface's
@@ -102,14 +103,18 @@ class ProbeRun {
         resolve(this.#failure(reasons));
       }, timeoutMs);
       targets.forEach((target, index) => {
-        const attempt = this.#attempt(target).then((outcome) => {
-          if (outcome.reachable) {
-            resolve(this.#success(target, outcome));
-            return;
-          }
-          reasons.set(index, outcome.reason);
-          if (reasons.size === targets.length) resolve(this.#failure(reasons));
-        });
+        const attempt = this.#attempt(target).then(
+          (outcome) => {
+            if (outcome.reachable) {
+              resolve(this.#success(target, outcome));
+              return;
+            }
+            reasons.set(index, outcome.reason);
+            if (reasons.size === targets.length) resolve(this.#failure(reasons));
+          },
+          // A lab-only refusal (PublicProbeRefusedError) fails the whole probe.
+          reject,
+        );
         this.#attempts.push(attempt);
       });
     });
@@ -141,7 +146,10 @@ class ProbeRun {
     return { ok: false, detail: `nothing reachable from ${sourceAddress}: ${each.join("; ")}` };
   }
 
-  /** Never rejects: every error becomes the target's reason. */
+  /**
+   * Every error becomes the target's reason, but for PublicProbeRefusedError:
+   * a name that resolved outside the lab ranges while lab-only.
+   */
   async #attempt(target: ProbeTarget): Promise<Outcome> {
     let address: string;
     try {
@@ -150,6 +158,7 @@ class ProbeRun {
       return { reachable: false, reason: `name not resolved (${errorCode(error)})` };
     }
     if (this.#disposed) return { reachable: false, reason: "cancelled" };
+    if (address !== target.host) assertLabAddress(address, `${label(target)} (${address})`);
     const { ifname } = this.#request;
     if (ifname !== undefined) {
       const wrongWay = await this.#awaitEgress(address, ifname);
@@ -234,11 +243,15 @@ class ProbeRun {
  * success (the first one wins and stops the rest); a timeout, an unreachable
  * route or an unresolved name is that target's failure. Every socket, query
  * and timer is gone when the promise settles; `signal` cancels it all and
- * rejects with the signal's reason.
+ * rejects with the signal's reason. Under STATENET_REQUIRE_NETNS=1 an address
+ * outside the lab ranges rejects with PublicProbeRefusedError before any
+ * packet goes to it.
  */
 export async function probeTcp(request: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> {
   signal?.throwIfAborted();
   if (request.targets.length === 0) return { ok: false, detail: "no probe targets" };
+  // Tests, demos and benchmarks: nothing leaves for the Internet (see lab-address-guard).
+  assertLabProbeRequest(request);
   const probe = new ProbeRun(request);
   try {
     return await probe.run(signal);

@@ -1,7 +1,7 @@
+import { BlockList, isIP } from "node:net";
 import type { CommandRunner } from "../linux/command-runner.js";
 import type { LinkAddress } from "../linux/link-state.js";
 import type { Logger } from "../log.js";
-import { isIpv4Address, networkOf } from "../route/ipv4.js";
 import {
   readTcpSockets,
   type TcpSocketInfo,
@@ -18,7 +18,7 @@ import {
 
 export interface WatchedInterface {
   ifname: string;
-  /** The interface's IPv4 addresses: sockets bound to them went out through it. */
+  /** The interface's IPv4 and IPv6 addresses: sockets bound to them went out through it. */
   addresses: readonly LinkAddress[];
 }
 
@@ -34,24 +34,47 @@ export interface TrafficWatcherOptions {
 
 export const DEFAULT_TRAFFIC_SAMPLE_MS = 2_000;
 
-/** Evidence for one interface: any of its addresses with traffic counts; seen beats stalled. */
+/** Peers that prove nothing about an uplink whatever the interface: loopback, link-local, multicast. */
+const NEVER_OFF_LINK: ReadonlyArray<[string, number, "ipv4" | "ipv6"]> = [
+  ["127.0.0.0", 8, "ipv4"],
+  ["169.254.0.0", 16, "ipv4"],
+  ["::1", 128, "ipv6"],
+  ["fe80::", 10, "ipv6"],
+  ["ff00::", 8, "ipv6"],
+];
+
+/**
+ * Whether a peer lies beyond the interface: not on one of its own subnets
+ * (IPv4 or IPv6 prefixes), nor loopback, link-local or multicast.
+ */
+function offLinkOf(addresses: readonly LinkAddress[]): (remote: string) => boolean {
+  const onLink = new BlockList();
+  for (const [network, prefix, family] of NEVER_OFF_LINK) onLink.addSubnet(network, prefix, family);
+  for (const { family, address, prefixLength } of addresses) {
+    const [version, bits, type] =
+      family === "inet" ? ([4, 32, "ipv4"] as const) : ([6, 128, "ipv6"] as const);
+    // addSubnet throws on what the kernel never reports; such an entry is skipped, not fatal.
+    const valid = Number.isInteger(prefixLength) && prefixLength >= 0 && prefixLength <= bits;
+    if (isIP(address) === version && valid) onLink.addSubnet(address, prefixLength, type);
+  }
+  return (remote) => {
+    const family = isIP(remote);
+    return family !== 0 && !onLink.check(remote, family === 4 ? "ipv4" : "ipv6");
+  };
+}
+
+/**
+ * Evidence for one interface: any of its addresses, IPv4 or IPv6, with
+ * traffic counts; seen beats stalled.
+ */
 export function evidenceFor(
   previous: readonly TcpSocketInfo[],
   current: readonly TcpSocketInfo[],
   addresses: readonly LinkAddress[],
 ): TrafficEvidence {
-  const ipv4 = addresses.filter((address) => address.family === "inet");
-  // Its own subnets and loopback prove nothing about the uplink.
-  const isOffLink = (remote: string) =>
-    isIpv4Address(remote) &&
-    !remote.startsWith("127.") &&
-    ipv4.every(
-      (address) =>
-        networkOf(remote, address.prefixLength) !==
-        networkOf(address.address, address.prefixLength),
-    );
+  const isOffLink = offLinkOf(addresses);
   let result: TrafficEvidence = "none";
-  for (const { address } of ipv4) {
+  for (const { address } of addresses) {
     const evidence = trafficEvidence(previous, current, address, isOffLink);
     if (evidence === "seen") return "seen";
     if (evidence === "stalled") result = "stalled";

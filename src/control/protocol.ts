@@ -16,8 +16,17 @@ type Id = { id?: string | number };
 
 export type ControlRequest = Id &
   (
-    | { command: "info" }
-    | { command: "get"; key: string[] }
+    | {
+        command: "info";
+        /** false shows secrets; only to a caller known to be root (see server.ts). */
+        redact?: boolean;
+      }
+    | {
+        command: "get";
+        key: string[];
+        /** true: a TimestampedReply instead of the bare value. */
+        withTimestamp?: boolean;
+      }
     | { command: "subscribe"; prefix: string[] }
     | { command: "configure"; ifname: string; config: unknown }
     | { command: "deconfigure"; ifname: string }
@@ -39,11 +48,26 @@ export type ControlReply =
   | { id?: string | number; ok: true; result?: unknown }
   | { id?: string | number; ok: false; error: string; code?: "bad_request" | "bad_input" };
 
-/** A property change streamed to a subscriber. */
+/**
+ * A property change streamed to a subscriber, with the daemon's monotonic
+ * stamps (PropertyTimestamp): comparable with each other and with `get`'s,
+ * within one run of the daemon. `oldTimestamp` is null for a new key.
+ */
 export interface ControlChange {
   event: "change";
   key: string[];
   value: unknown;
+  oldTimestamp: number | null;
+  newTimestamp: number;
+}
+
+/** `get` with `withTimestamp`: null when the key is unset. */
+export interface TimestampedReply {
+  value: unknown;
+  /** When the value was set, on the daemon's monotonic clock (PropertyTimestamp). */
+  timestamp: number;
+  /** How long ago that was when the daemon answered: what a person wants to know. */
+  ageMs: number;
 }
 
 export class ControlRequestError extends Error {
@@ -64,6 +88,12 @@ export const CONTROL_COMMANDS = [
   "reload",
   "wifi_scan",
 ] as const;
+
+function optionalBoolean(value: unknown, field: string): { [name: string]: boolean } {
+  if (value === undefined) return {};
+  if (typeof value !== "boolean") throw new ControlRequestError(`${field} must be true or false`);
+  return { [field]: value };
+}
 
 function stringList(value: unknown, field: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
@@ -107,10 +137,16 @@ export function parseControlRequest(line: string): ControlRequest {
   const withId = id === undefined ? {} : { id };
   switch (command) {
     case "info":
+      return { ...withId, command, ...optionalBoolean(fields.redact, "redact") };
     case "reload":
       return { ...withId, command };
     case "get":
-      return { ...withId, command, key: stringList(fields.key, "key") };
+      return {
+        ...withId,
+        command,
+        key: stringList(fields.key, "key"),
+        ...optionalBoolean(fields.withTimestamp, "withTimestamp"),
+      };
     case "subscribe":
       return { ...withId, command, prefix: stringList(fields.prefix, "prefix") };
     case "configure":

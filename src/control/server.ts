@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import type net from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { ConfigError } from "../config/validate.js";
@@ -22,6 +23,22 @@ import {
 export interface ControlSession {
   push(message: object): void;
   onClose(cleanup: () => void): void;
+  /** The caller is certainly root (see `onlyRootConnects`); false when that cannot be known. */
+  readonly callerIsRoot: boolean;
+}
+
+/**
+ * Whether every process that can connect to a socket with these file
+ * attributes is root. Node cannot ask the kernel for the peer's uid
+ * (SO_PEERCRED), but connect(2) on a UNIX socket needs write permission on
+ * its file: with the file 0600 (and the directory 0700, see
+ * private-socket.ts) only its owner gets in, and root, whom permissions do
+ * not stop. So when the owner is root, every caller is root; when it is
+ * another user, a caller is that user or root, and which one cannot be told:
+ * then false, the safe answer.
+ */
+export function onlyRootConnects(file: { uid: number; mode: number }): boolean {
+  return file.uid === 0 && (file.mode & 0o077) === 0;
 }
 
 export type ControlHandler = (
@@ -39,19 +56,36 @@ export interface ControlServerOptions {
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const MAX_CONNECTIONS = 16;
 
-export function createControlServer(options: ControlServerOptions): Promise<PrivateSocket> {
+export async function createControlServer(options: ControlServerOptions): Promise<PrivateSocket> {
   const log = options.logger.child({ component: "control-socket" });
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  return listenPrivateSocket({
+  // Read from the socket file once it has its mode; a connection in the moment
+  // before gets false, so it is refused what needs root, never wrongly trusted.
+  let callerIsRoot = false;
+  const socket = await listenPrivateSocket({
     dir: options.dir,
     name: CONTROL_SOCKET_NAME,
     logger: log,
     maxConnections: MAX_CONNECTIONS,
-    onConnection: (socket) => serve(socket, options.handle, log, maxLineBytes),
+    onConnection: (connection) =>
+      serve(connection, options.handle, log, maxLineBytes, callerIsRoot),
   });
+  try {
+    callerIsRoot = onlyRootConnects(await lstat(socket.path));
+  } catch (error) {
+    await socket.close();
+    throw error;
+  }
+  return socket;
 }
 
-function serve(socket: net.Socket, handle: ControlHandler, log: Logger, maxLineBytes: number) {
+function serve(
+  socket: net.Socket,
+  handle: ControlHandler,
+  log: Logger,
+  maxLineBytes: number,
+  callerIsRoot: boolean,
+) {
   socket.on("error", (error) => log.debug({ err: error }, "control connection failed"));
   const decoder = new StringDecoder("utf8");
   let pending = "";
@@ -68,6 +102,7 @@ function serve(socket: net.Socket, handle: ControlHandler, log: Logger, maxLineB
     for (const cleanup of cleanups.splice(0)) cleanup();
   });
   const session: ControlSession = {
+    callerIsRoot,
     push: (message) => send(message),
     onClose: (cleanup) => {
       if (socket.destroyed) cleanup();

@@ -1,30 +1,77 @@
 import { isDnsName } from "../config/dns-name.js";
 import { assertInterfaceName, InvalidInterfaceNameError } from "../linux/interface-name.js";
-import { isIpv4Address } from "../route/ipv4.js";
+import {
+  classfulPrefixLength,
+  isHostAddress,
+  isIpv4Address,
+  netmaskOf,
+  netmaskPrefixLength,
+} from "../route/ipv4.js";
+import { leaseOptions } from "./lease-options.js";
 
 /**
  * What a DHCP client reported, checked. The values come from a DHCP server on
- * the network, so every field is untrusted: a report with one bad field is
- * rejected as a whole rather than half-applied.
+ * the network, so every field is untrusted. What statenet applies (address,
+ * prefix, routers, name servers, domain, lease time, server) must be right, or
+ * the report is rejected as a whole rather than half-applied; what it only
+ * publishes is left out field by field when malformed (and named in `ignored`).
  */
+export interface DhcpLease {
+  address: string;
+  prefixLength: number;
+  /** The server sent no subnet mask: the prefix is the address class's, as `ifconfig` assumes. */
+  subnetAssumed?: true;
+  routers: string[];
+  nameServers: string[];
+  domain?: string;
+  leaseSeconds?: number;
+  serverId?: string;
+  /** Option 28; the address gets its subnet's broadcast address all the same. */
+  broadcast?: string;
+  /** Option 119, the domain search list. */
+  search?: string[];
+  /** Option 42. */
+  ntpServers?: string[];
+  /** Option 26, the link's MTU. */
+  mtu?: number;
+  /** Option 58 (T1): when to renew. */
+  renewalSeconds?: number;
+  /** Option 59 (T2): when to ask any server. */
+  rebindingSeconds?: number;
+  /** Option 12, the name the server gives the device. */
+  hostname?: string;
+  /** Option 252, where the web proxy configuration is. */
+  wpad?: string;
+  /**
+   * Options asked for (`dhcpRequestOptions`) that have no field above, by
+   * udhcpc's name: its text for options it knows, hex for `opt<code>`.
+   */
+  requested?: Record<string, string>;
+  /** udhcpc variables whose malformed value was left out (never a field statenet applies). */
+  ignored?: string[];
+}
+
 export type DhcpEvent =
   | { kind: "deconfig" | "leasefail" | "nak"; ifname: string }
-  | {
-      kind: "bound" | "renew";
-      ifname: string;
-      address: string;
-      prefixLength: number;
-      routers: string[];
-      nameServers: string[];
-      domain?: string;
-      leaseSeconds?: number;
-      serverId?: string;
-    };
+  | ({ kind: "bound" | "renew"; ifname: string } & DhcpLease);
 
 export type DhcpEventKind = DhcpEvent["kind"];
 
 /** An event that carries a lease: the address to put on the interface and what came with it. */
 export type DhcpLeaseEvent = Extract<DhcpEvent, { kind: "bound" | "renew" }>;
+
+/** What `interface/<if>/dhcp_options` shows of a lease: everything the server gave, parsed. */
+export type DhcpOptions = Omit<DhcpLease, "ignored"> & { netmask?: string };
+
+export function dhcpOptionsOf(event: DhcpLeaseEvent): DhcpOptions {
+  const { kind: _kind, ifname: _ifname, ignored: _ignored, ...lease } = event;
+  return lease.subnetAssumed ? lease : { ...lease, netmask: netmaskOf(lease.prefixLength) };
+}
+
+export interface DhcpReportOptions {
+  /** udhcpc variables of the options asked for with `-O`, to pass on as `requested`. */
+  requested?: readonly string[];
+}
 
 export class DhcpReportError extends Error {
   constructor(
@@ -55,30 +102,36 @@ const MAX_LEASE_SECONDS = 0xffff_ffff;
 /**
  * Turns the variables a udhcpc script receives (plus `event`, the script's
  * first argument) into a DhcpEvent; throws DhcpReportError naming the first
- * bad field.
+ * bad field that statenet would apply.
  */
-export function parseDhcpReport(report: Readonly<Record<string, string>>): DhcpEvent {
+export function parseDhcpReport(
+  report: Readonly<Record<string, string>>,
+  options: DhcpReportOptions = {},
+): DhcpEvent {
   const kind = report.event;
   const ifname = parseInterface(report.interface);
   if (isNoAddressEvent(kind)) return { kind, ifname };
   if (!isLeaseEvent(kind)) {
     throw new DhcpReportError("event", kind, "not one of deconfig, bound, renew, leasefail, nak");
   }
+  const address = parseHostAddress("ip", report.ip);
+  const prefixLength = parsePrefixLength(report);
   const event: DhcpLeaseEvent = {
     kind,
     ifname,
-    address: parseHostAddress("ip", report.ip),
-    prefixLength: parsePrefixLength(report),
+    address,
+    prefixLength: prefixLength ?? classfulPrefixLength(address),
     routers: parseAddressList("router", report.router),
     nameServers: parseAddressList("dns", report.dns),
   };
+  if (prefixLength === undefined) event.subnetAssumed = true;
   const domain = optional(report.domain);
   if (domain !== undefined) event.domain = parseDomain(domain);
   const lease = optional(report.lease);
   if (lease !== undefined) event.leaseSeconds = parseLease(lease);
   const serverId = optional(report.serverid);
   if (serverId !== undefined) event.serverId = parseHostAddress("serverid", serverId);
-  return event;
+  return Object.assign(event, leaseOptions(report, options.requested ?? []));
 }
 
 function isNoAddressEvent(kind: string | undefined): kind is "deconfig" | "leasefail" | "nak" {
@@ -111,10 +164,7 @@ function parseInterface(value: string | undefined): string {
 function parseHostAddress(field: string, value: string | undefined): string {
   if (value === undefined || value === "") throw new DhcpReportError(field, value, "missing");
   if (!isIpv4Address(value)) throw new DhcpReportError(field, value, "not an IPv4 address");
-  const first = Number(value.split(".")[0]);
-  if (first === 0 || first === 127 || first >= 224) {
-    throw new DhcpReportError(field, value, "not a unicast host address");
-  }
+  if (!isHostAddress(value)) throw new DhcpReportError(field, value, "not a unicast host address");
   return value;
 }
 
@@ -125,9 +175,10 @@ function parseAddressList(field: string, value: string | undefined): string[] {
 
 /**
  * udhcpc gives both `subnet` (dotted) and `mask` (prefix length, computed from
- * subnet); either is enough, and when both are given they must agree.
+ * subnet); either is enough, and when both are given they must agree. Neither:
+ * the server sent no subnet mask (undefined).
  */
-function parsePrefixLength(report: Readonly<Record<string, string>>): number {
+function parsePrefixLength(report: Readonly<Record<string, string>>): number | undefined {
   const mask = optional(report.mask);
   const subnet = optional(report.subnet);
   const fromMask = mask === undefined ? undefined : parseMaskLength(mask);
@@ -135,9 +186,7 @@ function parsePrefixLength(report: Readonly<Record<string, string>>): number {
   if (fromMask !== undefined && fromSubnet !== undefined && fromMask !== fromSubnet) {
     throw new DhcpReportError("subnet", subnet, `does not match mask ${fromMask}`);
   }
-  const prefixLength = fromMask ?? fromSubnet;
-  if (prefixLength === undefined) throw new DhcpReportError("subnet", undefined, "missing");
-  return prefixLength;
+  return fromMask ?? fromSubnet;
 }
 
 /** A host address needs a prefix of at least one bit. */
@@ -151,12 +200,8 @@ function parseMaskLength(value: string): number {
 
 function parseSubnet(value: string): number {
   if (!isIpv4Address(value)) throw new DhcpReportError("subnet", value, "not a dotted netmask");
-  const bits = value
-    .split(".")
-    .map((octet) => Number(octet).toString(2).padStart(8, "0"))
-    .join("");
-  const length = bits.indexOf("0") === -1 ? 32 : bits.indexOf("0");
-  if (length === 0 || bits.slice(length).includes("1")) {
+  const length = netmaskPrefixLength(value);
+  if (length === undefined || length === 0) {
     throw new DhcpReportError("subnet", value, "not a contiguous netmask");
   }
   return length;

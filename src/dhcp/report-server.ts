@@ -1,6 +1,7 @@
 import type net from "node:net";
 import { listenPrivateSocket, SocketServerError } from "../linux/private-socket.js";
 import type { Logger } from "../log.js";
+import { REPORTED_VARIABLES } from "./handler-script.js";
 
 /**
  * The manager's end of the udhcpc handler: a UNIX stream socket that accepts
@@ -22,7 +23,8 @@ const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
 const DEFAULT_READ_TIMEOUT_MS = 2_000;
 /** Only a handful of interfaces run udhcpc; a flood must not exhaust descriptors. */
 const MAX_CONNECTIONS = 64;
-const MAX_ENV_ENTRIES = 64;
+/** The handler forwards its named variables and at most one `opt<code>` per option code. */
+export const MAX_ENV_ENTRIES = REPORTED_VARIABLES.length + 256;
 const MAX_TOKEN_LENGTH = 128;
 const EVENT_NAME = /^[a-z]{1,32}$/;
 

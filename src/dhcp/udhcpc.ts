@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { isDnsName } from "../config/dns-name.js";
 import type { CommandRunner } from "../linux/command-runner.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
 import { assertMayChangeNetwork } from "../linux/network-namespace.js";
@@ -8,6 +7,12 @@ import type { Logger } from "../log.js";
 import { SOCKET_ENV, TOKEN_ENV } from "./handler-script.js";
 import { type DhcpEvent, DhcpReportError, parseDhcpReport } from "./lease-event.js";
 import type { ReportServer } from "./report-server.js";
+import {
+  type DhcpRequestOption,
+  dhcpOptionCode,
+  isDhcpHostname,
+  udhcpcVariableOf,
+} from "./udhcpc-options.js";
 
 /**
  * Keeps one busybox udhcpc running for an interface (a SupervisedProcess)
@@ -35,6 +40,8 @@ export interface UdhcpcOptions {
   ifname: string;
   /** Sent as DHCP option 12, so the server (and its DNS) can name the device. */
   hostname?: string;
+  /** Options to ask for beyond the usual ones; what the server sends of them comes as `requested`. */
+  requestOptions?: readonly DhcpRequestOption[] | undefined;
   runner: CommandRunner;
   server: ReportServer;
   /** The wrapper written by installHandler. */
@@ -81,7 +88,15 @@ export interface UdhcpcArgumentOptions {
   ifname: string;
   handlerPath: string;
   hostname?: string | undefined;
+  requestOptions?: readonly DhcpRequestOption[] | undefined;
 }
+
+/**
+ * Asked for on top of what udhcpc asks for itself (subnet, router, dns,
+ * hostname, domain, broadcast and, in 1.35, ntpsrv): the search list and the
+ * MTU, and the NTP servers whatever the build.
+ */
+const ALWAYS_REQUESTED: readonly DhcpRequestOption[] = ["search", "ntpsrv", "mtu"];
 
 /** udhcpc's command line; every flag has its reason. */
 export function udhcpcArguments(options: UdhcpcArgumentOptions): string[] {
@@ -102,13 +117,8 @@ export function udhcpcArguments(options: UdhcpcArgumentOptions): string[] {
     // After a failed attempt, retry in 3 s rather than 20 s; without -n it retries forever.
     "-A",
     "3",
-    // Ask for the search list, NTP servers and MTU along with the usual options.
-    "-O",
-    "search",
-    "-O",
-    "ntpsrv",
-    "-O",
-    "mtu",
+    // Every option once, by number: udhcpc takes both, and a number never depends on its build.
+    ...requestedCodes(options.requestOptions ?? []).flatMap((code) => ["-O", String(code)]),
   ];
   // No -R: a stopped udhcpc keeps its lease, so a restart asks for the same address.
   if (options.hostname !== undefined) {
@@ -118,9 +128,33 @@ export function udhcpcArguments(options: UdhcpcArgumentOptions): string[] {
   return args;
 }
 
+/** The codes of the options to ask for, the usual ones first, each once; throws on one udhcpc would exit on. */
+function requestedCodes(requestOptions: readonly DhcpRequestOption[]): number[] {
+  const codes = [...ALWAYS_REQUESTED, ...requestOptions].map((option) => {
+    const code = dhcpOptionCode(option);
+    if (code === undefined) {
+      throw new UdhcpcOptionError(
+        "requestOptions",
+        `${JSON.stringify(option)} is neither an option name udhcpc knows nor a number 1..254`,
+      );
+    }
+    return code;
+  });
+  return [...new Set(codes)];
+}
+
+/** The script variables of the options asked for with `requestOptions`. */
+export function requestedVariables(requestOptions: readonly DhcpRequestOption[]): string[] {
+  return requestedCodes(requestOptions).map(udhcpcVariableOf);
+}
+
 function assertHostname(hostname: string): void {
-  if (!isDnsName(hostname))
-    throw new UdhcpcOptionError("hostname", `${JSON.stringify(hostname)} is not a DNS name`);
+  if (!isDhcpHostname(hostname)) {
+    throw new UdhcpcOptionError(
+      "hostname",
+      `${JSON.stringify(hostname)} is not a host name DHCP clients send`,
+    );
+  }
 }
 
 export function startUdhcpc(options: UdhcpcOptions): Udhcpc {
@@ -140,9 +174,12 @@ class UdhcpcSupervisor implements Udhcpc {
   #bound = false;
   /** Events reach onEvent one at a time and in order, the supervisor's own deconfig included. */
   #events: Promise<void> = Promise.resolve();
+  /** Script variables of the options asked for, passed on as the lease's `requested`. */
+  readonly #requested: readonly string[];
 
   constructor(options: UdhcpcOptions, args: string[]) {
     this.#options = options;
+    this.#requested = requestedVariables(options.requestOptions ?? []);
     this.#log = options.logger.child({ component: "udhcpc", ifname: options.ifname });
     this.#process = new SupervisedProcess({
       name: "udhcpc",
@@ -203,7 +240,7 @@ class UdhcpcSupervisor implements Udhcpc {
     if (this.#process.stopping) return;
     let event: DhcpEvent;
     try {
-      event = parseDhcpReport(report);
+      event = parseDhcpReport(report, { requested: this.#requested });
     } catch (error) {
       if (!(error instanceof DhcpReportError)) throw error;
       this.#log.warn({ err: error, field: error.field }, "ignored a bad DHCP report");

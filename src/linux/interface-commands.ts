@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { subnetBroadcast } from "../route/ipv4.js";
 import type { Ipv4Address } from "../route/types.js";
 import type { InterfaceCommand, TechnologyPlan } from "../technologies/types.js";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -40,7 +41,21 @@ export function describeCommand(command: InterfaceCommand): string {
 
 interface IpAddrJson {
   ifname?: string;
-  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
+  addr_info?: Array<{
+    family?: string;
+    local?: string;
+    prefixlen?: number;
+    scope?: string;
+    broadcast?: string;
+    valid_life_time?: number;
+  }>;
+}
+
+/** An address as the kernel holds it: what converging compares with what is wanted. */
+export interface KernelIpv4Address extends Ipv4Address {
+  broadcast?: string | undefined;
+  /** Seconds left; absent or INFINITE_LIFETIME for an address that lasts. */
+  validLifetime?: number | undefined;
 }
 
 /** The kernel's lifetimes are 32 bits; all ones is its "forever", as it is a DHCP lease's. */
@@ -51,29 +66,77 @@ function lifetimeOptions(seconds: number | undefined): string {
   return ` valid_lft ${seconds} preferred_lft ${seconds}`;
 }
 
+const keyOf = (address: Ipv4Address) => `${address.address}/${address.prefixLength}`;
+
 /**
  * `ip -batch` lines that make the interface's global IPv4 addresses exactly
- * `addresses`. With a lifetime every one of them is replaced, present or not:
- * that is how a renewed lease restarts the kernel's countdown.
+ * `addresses`, each with its subnet's broadcast address. With a lifetime every
+ * one of them is replaced, present or not: that is how a renewed lease
+ * restarts the kernel's countdown; without, an address the kernel would let
+ * run out (a lease's, now static) is made to last.
  */
 export function addressChanges(
   ifname: string,
-  current: readonly Ipv4Address[],
+  current: readonly KernelIpv4Address[],
   addresses: readonly Ipv4Address[],
   lifetimeSeconds?: number,
 ): string[] {
-  const key = (address: Ipv4Address) => `${address.address}/${address.prefixLength}`;
-  const wanted = new Set(addresses.map(key));
-  const have = new Set(current.map(key));
+  const wanted = new Set(addresses.map(keyOf));
+  const have = new Map(current.map((address) => [keyOf(address), address]));
   const lifetime = lifetimeOptions(lifetimeSeconds);
+  const lasts = lifetime === "";
+  const put = (address: Ipv4Address) => {
+    const broadcast = subnetBroadcast(address.address, address.prefixLength);
+    const brd = broadcast === undefined ? "" : ` broadcast ${broadcast}`;
+    return `addr replace ${keyOf(address)} dev ${ifname} noprefixroute${brd}${lifetime}`;
+  };
+  const fixes: string[] = [];
+  const puts: string[] = [];
+  for (const address of addresses) {
+    const existing = have.get(keyOf(address));
+    if (!existing) puts.push(put(address));
+    else if (existing.broadcast !== subnetBroadcast(address.address, address.prefixLength)) {
+      fixes.push(...rebroadcast(ifname, address, current, put(address)));
+    } else if (!lasts || (existing.validLifetime ?? INFINITE_LIFETIME) < INFINITE_LIFETIME) {
+      puts.push(put(address));
+    }
+  }
   return [
+    // Corrections before additions: a new address in the subnet would otherwise become
+    // its primary while the corrected one is away.
+    ...fixes,
     // Add before delete: the interface is never without an address it should have.
-    ...addresses
-      .filter((address) => lifetimeSeconds !== undefined || !have.has(key(address)))
-      .map((address) => `addr replace ${key(address)} dev ${ifname} noprefixroute${lifetime}`),
+    ...puts,
     ...current
-      .filter((address) => !wanted.has(key(address)))
-      .map((address) => `addr del ${key(address)} dev ${ifname}`),
+      .filter((address) => !wanted.has(keyOf(address)))
+      .map((address) => `addr del ${keyOf(address)} dev ${ifname}`),
+  ];
+}
+
+/**
+ * Lines that give a present address its broadcast address. `replace` keeps
+ * the old one (the kernel only updates an existing address's lifetimes), so
+ * the address is deleted and added again. While it is away, a twin with
+ * another prefix length holds the same local address: the kernel then keeps
+ * the routes whose source it is (it flushes those only once the address is
+ * gone from the interface), and connections bound to it never notice.
+ */
+function rebroadcast(
+  ifname: string,
+  address: Ipv4Address,
+  current: readonly KernelIpv4Address[],
+  putLine: string,
+): string[] {
+  const swap = [`addr del ${keyOf(address)} dev ${ifname}`, putLine];
+  const held = current.some(
+    (other) => other.address === address.address && keyOf(other) !== keyOf(address),
+  );
+  if (held) return swap;
+  const twin = `${address.address}/${address.prefixLength === 32 ? 31 : 32}`;
+  return [
+    `addr add ${twin} dev ${ifname} noprefixroute`,
+    ...swap,
+    `addr del ${twin} dev ${ifname}`,
   ];
 }
 
@@ -81,7 +144,7 @@ async function currentIpv4Addresses(
   ip: IpRunner,
   ifname: string,
   signal: AbortSignal,
-): Promise<Ipv4Address[]> {
+): Promise<KernelIpv4Address[]> {
   const links = await ip.json<IpAddrJson[]>(["-4", "addr", "show", "dev", ifname], signal);
   return links.flatMap((link) =>
     (link.addr_info ?? []).flatMap((info) =>
@@ -89,7 +152,14 @@ async function currentIpv4Addresses(
       info.scope === "global" &&
       info.local &&
       info.prefixlen !== undefined
-        ? [{ address: info.local, prefixLength: info.prefixlen }]
+        ? [
+            {
+              address: info.local,
+              prefixLength: info.prefixlen,
+              broadcast: info.broadcast,
+              validLifetime: info.valid_life_time,
+            },
+          ]
         : [],
     ),
   );

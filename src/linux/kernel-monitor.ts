@@ -2,10 +2,12 @@ import { readdir, readFile, readlink } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isDeepStrictEqual } from "node:util";
 import { execa, type ResultPromise } from "execa";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
 import { endedByGroupStop, GROUP_SIGNAL_GRACE_MS } from "./group-signal.js";
+import { isInterfaceName } from "./interface-name.js";
 import type { IpRunner } from "./ip.js";
 import {
   type LinkChange,
@@ -19,7 +21,8 @@ import {
  * Watches the kernel's links and addresses. `ip monitor` lines are only a
  * trigger: its text format is not stable, so every burst of lines leads to a
  * fresh `ip -j` dump, which is diffed against the last one. Published as
- * `interface/<ifname>/...` properties and through `onChange`.
+ * `interface/<ifname>/...` properties and through `onChange`, and the names
+ * of every link as `all_interfaces`.
  */
 
 export interface KernelMonitorOptions {
@@ -56,6 +59,20 @@ const SUBSCRIBE_TIMEOUT_MS = 500;
 const OVERRUN = "No buffer space available";
 const NETLINK_ROUTE = "0";
 
+/**
+ * Every link's name in a `ip -j link show` dump, sorted: `lo` too, which
+ * statenet never manages and so leaves out of its link states, as VintageNet's
+ * `all_interfaces` lists it.
+ */
+export function allInterfaceNames(linkDump: unknown): string[] {
+  if (!Array.isArray(linkDump)) return [];
+  const names = linkDump.flatMap((entry: unknown) => {
+    const ifname = (entry as { ifname?: unknown } | null)?.ifname;
+    return typeof ifname === "string" && isInterfaceName(ifname) ? [ifname] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
 export function createKernelMonitor(options: KernelMonitorOptions): KernelMonitor {
   return new LinuxKernelMonitor(options);
 }
@@ -81,6 +98,8 @@ class LinuxKernelMonitor implements KernelMonitor {
   #phase: "new" | "running" | "stopped" = "new";
   #stopping: Promise<void> | undefined;
   #links: ReadonlyMap<string, LinkState> = new Map();
+  /** `all_interfaces` as last published; undefined before the first dump. */
+  #allInterfaces: string[] | undefined;
   #child: ResultPromise | undefined;
   #lastStderr = "";
   #debounceTimer: NodeJS.Timeout | undefined;
@@ -290,8 +309,11 @@ class LinuxKernelMonitor implements KernelMonitor {
     const next = parseLinkStates(links, addresses);
     const changes = linkChanges(this.#links, next);
     this.#links = next;
-    if (changes.length === 0) return;
-    this.#publish(changes, next);
+    const names = allInterfaceNames(links);
+    const namesChanged = !isDeepStrictEqual(names, this.#allInterfaces);
+    this.#allInterfaces = names;
+    if (changes.length === 0 && !namesChanged) return;
+    this.#publish(changes, next, namesChanged ? names : undefined);
     this.#log.debug(
       {
         changed: changes.map((change) => change.ifname),
@@ -312,10 +334,16 @@ class LinuxKernelMonitor implements KernelMonitor {
     return error instanceof Error ? error : new Error(String(error));
   }
 
-  #publish(changes: LinkChange[], links: ReadonlyMap<string, LinkState>): void {
-    this.#properties?.putMany(
-      changes.flatMap((change) => linkProperties(change.ifname, links.get(change.ifname))),
-    );
+  #publish(
+    changes: LinkChange[],
+    links: ReadonlyMap<string, LinkState>,
+    allInterfaces: string[] | undefined,
+  ): void {
+    this.#properties?.putMany([
+      ...(allInterfaces ? [[["all_interfaces"], allInterfaces] as const] : []),
+      ...changes.flatMap((change) => linkProperties(change.ifname, links.get(change.ifname))),
+    ]);
+    if (changes.length === 0) return;
     try {
       this.#onChange?.(changes, links);
     } catch (error) {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { InterfaceConfig } from "../config/schema.js";
 import { ConfigError, parseInterfaceConfig } from "../config/validate.js";
 import { writeFileAtomic } from "../linux/atomic-write.js";
-import { isInterfaceName } from "../linux/interface-name.js";
+import { assertInterfaceName, isInterfaceName } from "../linux/interface-name.js";
 import { seal, unseal } from "./sealed-file.js";
 
 /**
@@ -12,6 +12,11 @@ import { seal, unseal } from "./sealed-file.js";
  * that a power cut leaves the old file or the new one. A file that does not
  * open, parse or validate is moved aside (`….bad-<time>`), never deleted,
  * and reported.
+ *
+ * Every method refuses a name that is not an interface name (empty, `..`,
+ * `/`, anything `assertInterfaceName` refuses) with
+ * InvalidInterfaceNameError before it touches the disk: the name becomes a
+ * path, and the store must not trust its callers to have checked it.
  */
 
 const SUFFIX = ".config";
@@ -50,6 +55,7 @@ export class ConfigStore {
   }
 
   fileOf(ifname: string): string {
+    assertInterfaceName(ifname);
     return join(this.#dir, `${ifname}${SUFFIX}`);
   }
 
@@ -58,6 +64,7 @@ export class ConfigStore {
    * restart. Resolves with the time it records (ISO).
    */
   async save(ifname: string, config: InterfaceConfig | null): Promise<string> {
+    const file = this.fileOf(ifname);
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     await chmod(this.#dir, 0o700);
     const document: SavedDocument = {
@@ -67,7 +74,7 @@ export class ConfigStore {
       config,
     };
     const sealed = seal(Buffer.from(JSON.stringify(document), "utf8"), this.#key, ifname);
-    await writeFileAtomic(this.fileOf(ifname), sealed, 0o600);
+    await writeFileAtomic(file, sealed, 0o600);
     return document.savedAt;
   }
 
@@ -88,7 +95,8 @@ export class ConfigStore {
 
   /**
    * One interface's saved configuration (undefined: nothing saved); throws
-   * saying why it cannot be used.
+   * saying why it cannot be used (InvalidInterfaceNameError for a name that
+   * is none).
    */
   async load(ifname: string): Promise<SavedConfig | undefined> {
     let sealed: Buffer;

@@ -8,21 +8,38 @@ export const ANY = "*";
 /** As the last segment of a `match` pattern, matches any number of remaining segments. */
 export const REST = "**";
 
+/**
+ * When a value was set: monotonic milliseconds (`performance.now()` unless the
+ * table was given another clock), as VintageNet stamps its properties with
+ * `System.monotonic_time()`. Monotonic, not wall-clock, because the clock of
+ * a device without a battery-backed RTC jumps when NTP first sets it: a
+ * difference of two stamps is a true duration ("connected for 3 min"), and
+ * stamps order changes. A stamp is no date, and means nothing outside the
+ * process that made it (it starts near 0 at each start).
+ */
+export type PropertyTimestamp = number;
+
 export interface PropertyChange<V = unknown> {
   key: PropertyKey;
   old: V | undefined;
   new: V | undefined;
-  /** Monotonic milliseconds of the previous value; undefined when the key is new. */
-  oldTimestamp: number | undefined;
-  /** Monotonic milliseconds of this change. */
-  newTimestamp: number;
+  /** When the old value was set (VintageNet's `old_timestamp`); undefined when the key is new. */
+  oldTimestamp: PropertyTimestamp | undefined;
+  /** When this change happened (`new_timestamp`), also for a value cleared. */
+  newTimestamp: PropertyTimestamp;
+}
+
+/** A value and when it was set; a put of a deep-equal value keeps the earlier stamp. */
+export interface TimestampedValue<V = unknown> {
+  value: V;
+  timestamp: PropertyTimestamp;
 }
 
 export type PropertyListener = (change: PropertyChange) => void;
 
 export interface PropertyTableOptions {
-  /** Monotonic clock in milliseconds. Defaults to `performance.now()`. */
-  now?: () => number;
+  /** Monotonic clock in milliseconds (see PropertyTimestamp). Defaults to `performance.now()`. */
+  now?: () => PropertyTimestamp;
   /** Called when a listener throws; the table and the other listeners carry on. */
   onListenerError?: (error: unknown, change: PropertyChange) => void;
 }
@@ -30,7 +47,7 @@ export interface PropertyTableOptions {
 interface Entry {
   key: PropertyKey;
   value: unknown;
-  timestamp: number;
+  timestamp: PropertyTimestamp;
 }
 
 interface Subscription {
@@ -81,7 +98,7 @@ export class PropertyTable {
   readonly #subscriptions = new Set<Subscription>();
   readonly #queue: PropertyChange[] = [];
   #delivering = false;
-  readonly #now: () => number;
+  readonly #now: () => PropertyTimestamp;
   readonly #onListenerError: (error: unknown, change: PropertyChange) => void;
 
   constructor(options: PropertyTableOptions = {}) {
@@ -91,6 +108,12 @@ export class PropertyTable {
 
   get<V = unknown>(key: PropertyKey): V | undefined {
     return this.#entries.get(flatten(key))?.value as V | undefined;
+  }
+
+  /** The value with the time it was set (VintageNet's `fetch_with_timestamp`); undefined when unset. */
+  getWithTimestamp<V = unknown>(key: PropertyKey): TimestampedValue<V> | undefined {
+    const entry = this.#entries.get(flatten(key));
+    return entry && { value: entry.value as V, timestamp: entry.timestamp };
   }
 
   /** Every property under `prefix` (wildcards allowed), sorted by key. */

@@ -43,6 +43,17 @@ export type Ipv4Plan = Pick<TechnologyPlan, "up" | "down" | "staticIpv4" | "reac
   dhcpClient: UdhcpcDaemonSpec[];
 };
 
+/**
+ * What a link with this IPv4 can reach: without addresses, or with static
+ * ones and no gateway, nothing beyond the LAN, so no connectivity check
+ * (it could never succeed); carrier and the address make it `lan`.
+ */
+function reachOf(ipv4: Ipv4Config): TechnologyPlan["reaches"] {
+  if (ipv4.method === "disabled") return "lan";
+  if (ipv4.method === "static" && ipv4.gateway === undefined) return "lan";
+  return "internet";
+}
+
 /** A link brought up with static, leased or no IPv4 addresses. */
 export function ipv4LinkPlan(ifname: string, ipv4: Ipv4Config): Ipv4Plan {
   const staticIpv4 = ipv4.method === "static" ? staticSettings(ipv4) : undefined;
@@ -54,7 +65,17 @@ export function ipv4LinkPlan(ifname: string, ipv4: Ipv4Config): Ipv4Plan {
     ],
     down: linkDownCommands(ifname),
     staticIpv4,
-    reaches: ipv4.method === "disabled" ? "lan" : "internet",
-    dhcpClient: ipv4.method === "dhcp" ? [{ kind: "udhcpc", ifname, hostname: ipv4.hostname }] : [],
+    reaches: reachOf(ipv4),
+    dhcpClient:
+      ipv4.method === "dhcp"
+        ? [
+            {
+              kind: "udhcpc",
+              ifname,
+              hostname: ipv4.hostname,
+              requestOptions: ipv4.dhcpRequestOptions,
+            },
+          ]
+        : [],
   };
 }

@@ -63,6 +63,7 @@ function fakeManager(): ControlledManager {
   return {
     info: unused,
     get: unused,
+    getWithTimestamp: unused,
     subscribe: unused,
     configure: unused,
     deconfigure: unused,

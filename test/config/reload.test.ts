@@ -37,7 +37,9 @@ describe("reloading the configuration file", () => {
   });
 
   it("needs a restart for internetHosts that come or go: checkers start and stop with them", () => {
-    const without = parseConfig({});
+    // [] turns the checks off; left out, the default hosts are checked.
+    const without = parseConfig({ internetHosts: [] });
+    expect(planReload(without, parseConfig({}), new Set()).needsRestart).toEqual(["internetHosts"]);
     const withHosts = parseConfig({ internetHosts: [host("a.example")] });
     expect(planReload(without, withHosts, new Set()).needsRestart).toEqual(["internetHosts"]);
     expect(planReload(withHosts, without, new Set()).needsRestart).toEqual(["internetHosts"]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isDnsName } from "../../src/config/dns-name.js";
 import { configJsonSchema } from "../../src/config/json-schema.js";
 import { ConfigError, parseConfig, parseInterfaceConfig } from "../../src/config/validate.js";
+import { DEFAULT_INTERNET_HOSTS } from "../../src/connectivity/default-internet-hosts.js";
 
 const example = {
   interfaces: {
@@ -55,13 +56,30 @@ describe("configuration file", () => {
   it("fills in defaults", () => {
     expect(parseConfig({})).toEqual({
       interfaces: {},
-      internetHosts: [],
+      internetHosts: DEFAULT_INTERNET_HOSTS,
       powerManagers: {},
       additionalNameServers: [],
       resolvConf: "/var/run/statenet/resolv.conf",
       stateDir: "/var/lib/statenet",
       tmpDir: "/var/run/statenet",
     });
+  });
+
+  it("checks VintageNet's default hosts when internetHosts is left out, and none when it is []", () => {
+    const { internetHosts } = parseConfig({});
+    // Large anycast DNS services of different operators, each on TCP port 53.
+    expect(internetHosts.map(({ host }) => host)).toEqual([
+      "1.1.1.1",
+      "8.8.8.8",
+      "9.9.9.9",
+      "208.67.222.222",
+      "156.154.70.5",
+    ]);
+    expect(internetHosts.every(({ port }) => port === 53)).toBe(true);
+    // Each parse gets its own copy: changing one configuration's list changes no other.
+    internetHosts.pop();
+    expect(parseConfig({}).internetHosts).toHaveLength(5);
+    expect(parseConfig({ internetHosts: [] }).internetHosts).toEqual([]);
   });
 
   it.each([
@@ -79,7 +97,10 @@ describe("configuration file", () => {
       staticIpv4({ nameServers: ["192.0.2.1", "dns"] }),
       'interfaces.eth0.ipv4.nameServers.1: not an IPv4 address: "dns"',
     ],
-    [staticIpv4({ netmask: "255.255.255.0" }), "interfaces.eth0.ipv4: unknown key(s): netmask"],
+    [
+      staticIpv4({ netmask: "255.255.255.0" }),
+      "interfaces.eth0.ipv4.netmask: give prefixLength or netmask, not both",
+    ],
     [
       eth0({ type: "ethernet", ipv4: { method: "auto" } }),
       "interfaces.eth0.ipv4.method: must be dhcp, static or disabled",
@@ -114,6 +135,14 @@ describe("configuration file", () => {
     [
       withConnectivity({ holdDownBaseMs: 20_000, holdDownMaxMs: 10_000 }),
       "interfaces.eth0.connectivity.holdDownMaxMs: must not be less than holdDownBaseMs",
+    ],
+    [
+      withConnectivity({ lanIntervalMs: 20_000, lanBackoffMaxMs: 10_000 }),
+      "interfaces.eth0.connectivity.lanBackoffMaxMs: must not be less than lanIntervalMs",
+    ],
+    [
+      withConnectivity({ lanBackoffMaxMs: 50 }),
+      "interfaces.eth0.connectivity.lanBackoffMaxMs: must be at least 100 ms",
     ],
     [
       withConnectivity({ interval: 1000 }),

@@ -7,7 +7,7 @@ import {
   trafficEvidence,
 } from "../../src/connectivity/passive-evidence.js";
 import { fakeRunner } from "../support/fake-runner.js";
-import { ESTABLISHED, RETRANSMITTING_WITH_STATE } from "../support/ss-output.js";
+import { ESTABLISHED, IPV6_ESTABLISHED, RETRANSMITTING_WITH_STATE } from "../support/ss-output.js";
 
 const EXTERNAL = "203.0.113.53";
 const offLink = (remote: string) => !remote.startsWith("192.0.2.");
@@ -76,6 +76,20 @@ describe("parseSsTcp", () => {
     expect(endpointAddress("192.0.2.10:6000")).toBe("192.0.2.10");
   });
 
+  it("reads an IPv6 socket as ss prints it", () => {
+    expect(parseSsTcp(IPV6_ESTABLISHED)).toEqual([
+      {
+        local: "[2001:db8:1::10]:36673",
+        remote: "[2001:db8:99::53]:443",
+        bytesSent: 6,
+        bytesReceived: 6,
+        bytesAcked: 7,
+        lastSndMs: 24,
+        lastRcvMs: 24,
+      },
+    ]);
+  });
+
   it("ignores empty output and lines it cannot read", () => {
     expect(parseSsTcp("")).toEqual([]);
     expect(parseSsTcp("\t bytes_sent:3\nnonsense\n")).toEqual([]);
@@ -122,6 +136,43 @@ describe("trafficEvidence", () => {
     expect(trafficEvidence(previous, [otherSource], "192.0.2.10", offLink)).toBe("none");
     expect(trafficEvidence(previous, [onLink], "192.0.2.10", offLink)).toBe("none");
     expect(trafficEvidence(previous, previous, "192.0.2.10", offLink)).toBe("none");
+  });
+});
+
+describe("trafficEvidence over IPv6", () => {
+  const v6 = (overrides: Partial<TcpSocketInfo> = {}) =>
+    socket({ local: "[2001:db8:1::10]:40000", remote: "[2001:db8:99::53]:443", ...overrides });
+  const v6OffLink = (remote: string) => !remote.startsWith("2001:db8:1:");
+
+  it("is seen when an IPv6 socket from the address both sent and received", () => {
+    const now = v6({ bytesSent: 150, bytesReceived: 180 });
+    expect(trafficEvidence([v6()], [now], "2001:db8:1::10", v6OffLink)).toBe("seen");
+  });
+
+  it("is stalled when an IPv6 socket only retransmits", () => {
+    const stuck = v6({ bytesSent: 300, retrans: 3 });
+    expect(trafficEvidence([v6()], [stuck], "2001:db8:1::10", v6OffLink)).toBe("stalled");
+  });
+
+  it("matches the source address however it is spelled", () => {
+    const now = v6({ bytesSent: 150, bytesReceived: 180 });
+    expect(trafficEvidence([v6()], [now], "2001:0DB8:1:0:0::10", v6OffLink)).toBe("seen");
+    expect(trafficEvidence([v6()], [now], "2001:db8:1::11", v6OffLink)).toBe("none");
+  });
+
+  it("reads ss's own IPv6 output end to end", () => {
+    const [seen] = parseSsTcp(IPV6_ESTABLISHED);
+    expect(trafficEvidence([], parseSsTcp(IPV6_ESTABLISHED), "2001:db8:1::10", v6OffLink)).toBe(
+      "seen",
+    );
+    expect(
+      trafficEvidence(
+        [seen as TcpSocketInfo],
+        [seen as TcpSocketInfo],
+        "2001:db8:1::10",
+        v6OffLink,
+      ),
+    ).toBe("none");
   });
 });
 

@@ -49,9 +49,70 @@ describe("evidenceFor", () => {
     expect(evidenceFor(before, [stuck, socket("198.51.100.7:443", 300)], ETH0)).toBe("seen");
   });
 
-  it("has no evidence for an interface without IPv4 addresses", () => {
+  it("has no evidence for an interface without IPv4 addresses from IPv4 sockets", () => {
     const inet6Only = ETH0.filter((address) => address.family === "inet6");
     expect(evidenceFor([], [socket("203.0.113.53:443", 100)], inet6Only)).toBe("none");
+  });
+});
+
+describe("evidenceFor over IPv6", () => {
+  const WLAN0: LinkAddress[] = [
+    { family: "inet", address: "198.51.100.10", prefixLength: 24 },
+    { family: "inet6", address: "2001:db8:1::10", prefixLength: 64 },
+    { family: "inet6", address: "fe80::10", prefixLength: 64 },
+  ];
+  const v6 = (local: string, remote: string, bytes: number, retrans = 0): TcpSocketInfo => ({
+    local,
+    remote,
+    bytesSent: bytes,
+    bytesReceived: bytes,
+    retrans,
+  });
+  const from = "[2001:db8:1::10]:40000";
+
+  it("counts IPv6 traffic to a host beyond the interface's prefix", () => {
+    const before = [v6(from, "[2001:db8:99::53]:443", 100)];
+    const after = [v6(from, "[2001:db8:99::53]:443", 200)];
+    expect(evidenceFor(before, after, WLAN0)).toBe("seen");
+    // An interface with only IPv6 addresses has evidence too.
+    const inet6Only = WLAN0.filter((address) => address.family === "inet6");
+    expect(evidenceFor(before, after, inet6Only)).toBe("seen");
+  });
+
+  it("reports an IPv6 connection that only retransmits as stalled", () => {
+    const before = [v6(from, "[2001:db8:99::53]:443", 100)];
+    const stuck = { ...v6(from, "[2001:db8:99::53]:443", 100), bytesSent: 150, retrans: 2 };
+    expect(evidenceFor(before, [stuck], WLAN0)).toBe("stalled");
+  });
+
+  it("ignores IPv6 peers on its own prefix, link-local, loopback and multicast", () => {
+    const peers = [
+      [from, "[2001:db8:1::1]:22"],
+      ["[fe80::10]:40001", "[fe80::1]:22"],
+      ["[::1]:40002", "[::1]:80"],
+      [from, "[ff02::fb]:5353"],
+    ];
+    const before = peers.map(([local, remote]) => v6(local as string, remote as string, 100));
+    const after = peers.map(([local, remote]) => v6(local as string, remote as string, 200));
+    expect(evidenceFor(before, after, WLAN0)).toBe("none");
+  });
+
+  it("ignores IPv4 link-local peers", () => {
+    const local = "198.51.100.10:40000";
+    const before = [v6(local, "169.254.1.1:80", 100)];
+    const after = [v6(local, "169.254.1.1:80", 200)];
+    expect(evidenceFor(before, after, WLAN0)).toBe("none");
+  });
+
+  it("skips an address it cannot use instead of failing the sample", () => {
+    const broken: LinkAddress[] = [
+      { family: "inet6", address: "192.0.2.10", prefixLength: 64 },
+      { family: "inet", address: "192.0.2.10", prefixLength: 40 },
+      ...WLAN0,
+    ];
+    const before = [v6(from, "[2001:db8:99::53]:443", 100)];
+    const after = [v6(from, "[2001:db8:99::53]:443", 200)];
+    expect(evidenceFor(before, after, broken)).toBe("seen");
   });
 });
 
@@ -69,6 +130,32 @@ describe("TrafficWatcher", () => {
     });
     return { runner, reads: () => reads };
   }
+
+  it("reads IPv6 sockets from ss's output like IPv4 ones", async () => {
+    vi.useFakeTimers();
+    const local = "[2001:db8:1::10]:40000";
+    const { runner } = readingsRunner([
+      [{ ...socket("[2001:db8:99::53]:443", 100), local }],
+      [{ ...socket("[2001:db8:99::53]:443", 200), local }],
+    ]);
+    const evidence: string[] = [];
+    const watcher = new TrafficWatcher({
+      runner,
+      logger: silentLogger(),
+      sampleMs: 1_000,
+      watched: () => [
+        {
+          ifname: "wlan0",
+          addresses: [{ family: "inet6", address: "2001:db8:1::10", prefixLength: 64 }],
+        },
+      ],
+      onEvidence: (ifname, seen) => evidence.push(`${ifname} ${seen}`),
+    });
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(evidence).toEqual(["wlan0 seen"]);
+    await watcher.stop();
+  });
 
   it("samples only while an interface is watched, and reports what changed between samples", async () => {
     vi.useFakeTimers();

@@ -45,6 +45,7 @@ function fakeManager(scan: ControlledManager["scan"]): FakeManager {
       return INFO;
     },
     get: unused,
+    getWithTimestamp: unused,
     subscribe: unused,
     configure: unused,
     deconfigure: unused,
@@ -59,7 +60,7 @@ function fakeManager(scan: ControlledManager["scan"]): FakeManager {
 }
 
 const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reload here"));
-const session: ControlSession = { push: () => {}, onClose: () => {} };
+const session: ControlSession = { push: () => {}, onClose: () => {}, callerIsRoot: false };
 
 /** A promise the test settles. */
 function deferred<T>() {

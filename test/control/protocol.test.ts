@@ -38,3 +38,29 @@ describe("wifi_scan requests", () => {
     expect((thrown as Error).message.startsWith(message)).toBe(true);
   });
 });
+
+describe("info and get options", () => {
+  it("info takes redact and get withTimestamp, as booleans; absent, they are absent", () => {
+    expect(parseControlRequest('{"command":"info"}')).toEqual({ command: "info" });
+    expect(parseControlRequest('{"command":"info","redact":false}')).toEqual({
+      command: "info",
+      redact: false,
+    });
+    expect(parseControlRequest('{"command":"get","key":["connection"]}')).toEqual({
+      command: "get",
+      key: ["connection"],
+    });
+    expect(
+      parseControlRequest('{"id":3,"command":"get","key":["connection"],"withTimestamp":true}'),
+    ).toEqual({ id: 3, command: "get", key: ["connection"], withTimestamp: true });
+  });
+
+  it.each([
+    ['{"command":"info","redact":"false"}', "redact must be true or false"],
+    ['{"command":"info","redact":0}', "redact must be true or false"],
+    ['{"command":"get","key":["a"],"withTimestamp":1}', "withTimestamp must be true or false"],
+    ['{"command":"get","key":["a"],"withTimestamp":null}', "withTimestamp must be true or false"],
+  ])("refuses %s naming the field", (line, message) => {
+    expect(() => parseControlRequest(line)).toThrow(new ControlRequestError(message));
+  });
+});

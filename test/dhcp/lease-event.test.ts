@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DhcpReportError, parseDhcpReport } from "../../src/dhcp/lease-event.js";
+import {
+  type DhcpLeaseEvent,
+  DhcpReportError,
+  dhcpOptionsOf,
+  parseDhcpReport,
+} from "../../src/dhcp/lease-event.js";
 import { BOUND } from "../support/udhcpc-report.js";
 
 function rejection(report: Record<string, string>): DhcpReportError {
@@ -102,7 +107,6 @@ describe("parseDhcpReport", () => {
     ["subnet", { subnet: "0.0.0.0" }],
     ["subnet", { subnet: "255.255.255" }],
     ["subnet", { subnet: "255.255.0.0" }],
-    ["subnet", { subnet: "", mask: "" }],
     ["router", { router: "192.0.2.1 192.0.2.300" }],
     ["router", { router: "gateway" }],
     ["router", { router: "192.0.2.1,192.0.2.2" }],
@@ -137,5 +141,147 @@ describe("parseDhcpReport", () => {
     const error = rejection({ ...BOUND, domain: `x\n${"y".repeat(500)}` });
     expect(error.message).not.toContain("\n");
     expect(error.message.length).toBeLessThan(200);
+  });
+});
+
+/** What udhcpc gave its script for a lease from the lab's udhcpd asked for more (busybox 1.35). */
+const RICH_BOUND: Readonly<Record<string, string>> = {
+  ...BOUND,
+  lease: "600",
+  broadcast: "192.0.2.255",
+  search: "lab.test corp.test",
+  ntpsrv: "192.0.2.1 192.0.2.2",
+  mtu: "1400",
+  opt58: "0000012c",
+  opt59: "0000020d",
+  hostname: "kiosk-7",
+  wpad: "http://wpad.lab.test/wpad.dat",
+  opt224: "0102ab",
+  tftp: "boot.lab.test",
+  siaddr: "192.0.2.1",
+};
+
+function lease(report: Record<string, string>, requested?: string[]): DhcpLeaseEvent {
+  const event = parseDhcpReport(report, { requested });
+  if (event.kind !== "bound" && event.kind !== "renew") throw new Error(`no lease: ${event.kind}`);
+  return event;
+}
+
+describe("a lease without a subnet mask", () => {
+  const { subnet: _subnet, mask: _mask, ...withoutSubnet } = BOUND;
+
+  it.each([
+    ["10.1.2.3", 8],
+    ["172.16.5.4", 16],
+    ["192.0.2.133", 24],
+  ])("gets %s the address class's prefix, /%i, and says it was assumed", (ip, prefixLength) => {
+    expect(lease({ ...withoutSubnet, ip })).toMatchObject({
+      address: ip,
+      prefixLength,
+      subnetAssumed: true,
+    });
+  });
+
+  it("counts empty subnet and mask variables as not sent", () => {
+    expect(lease({ ...BOUND, subnet: "", mask: "" })).toMatchObject({
+      prefixLength: 24,
+      subnetAssumed: true,
+    });
+  });
+
+  it("is not assumed when the server sent one", () => {
+    expect(lease(BOUND).subnetAssumed).toBeUndefined();
+  });
+});
+
+describe("what a lease gave beyond the address", () => {
+  it("parses every option statenet publishes", () => {
+    expect(lease(RICH_BOUND)).toEqual({
+      kind: "bound",
+      ifname: "eth0",
+      address: "192.0.2.133",
+      prefixLength: 24,
+      routers: ["192.0.2.1"],
+      nameServers: ["192.0.2.1", "192.0.2.2"],
+      domain: "lab.test",
+      leaseSeconds: 600,
+      serverId: "192.0.2.1",
+      broadcast: "192.0.2.255",
+      search: ["lab.test", "corp.test"],
+      ntpServers: ["192.0.2.1", "192.0.2.2"],
+      mtu: 1400,
+      renewalSeconds: 300,
+      rebindingSeconds: 525,
+      hostname: "kiosk-7",
+      wpad: "http://wpad.lab.test/wpad.dat",
+    });
+  });
+
+  it("passes on the options asked for that have no field, as udhcpc gave them", () => {
+    expect(lease(RICH_BOUND, ["opt224", "tftp", "sipsrv", "ntpsrv", "opt58"]).requested).toEqual({
+      opt224: "0102ab",
+      tftp: "boot.lab.test",
+    });
+    // Not asked for: not passed on, whatever the server sent.
+    expect(lease(RICH_BOUND, ["search"]).requested).toBeUndefined();
+  });
+
+  it("takes a root dot off search domains", () => {
+    expect(lease({ ...BOUND, search: "lab.test. corp.test." }).search).toEqual([
+      "lab.test",
+      "corp.test",
+    ]);
+  });
+
+  it.each([
+    ["search", "lab.test evil\nnameserver"],
+    ["search", "lab..test"],
+    ["ntpsrv", "192.0.2.1 ntp.lab.test"],
+    ["ntpsrv", "127.0.0.1"],
+    ["mtu", "67"],
+    ["mtu", "65536"],
+    ["mtu", "1500x"],
+    ["opt58", "12c"],
+    ["opt59", "zzzzzzzz"],
+    ["hostname", "-rf"],
+    ["hostname", "kiosk 7"],
+    ["wpad", "http://wpad lab"],
+    ["broadcast", "192.0.2.256"],
+  ])("leaves out a malformed %s (%j), names it, and keeps the lease", (variable, value) => {
+    const event = lease({ ...RICH_BOUND, [variable]: value });
+    expect(event.ignored).toEqual([variable]);
+    expect(event.address).toBe("192.0.2.133");
+    const field = {
+      search: "search",
+      ntpsrv: "ntpServers",
+      mtu: "mtu",
+      opt58: "renewalSeconds",
+      opt59: "rebindingSeconds",
+      hostname: "hostname",
+      wpad: "wpad",
+      broadcast: "broadcast",
+    }[variable] as keyof DhcpLeaseEvent;
+    expect(event[field]).toBeUndefined();
+  });
+
+  it("leaves out a requested option with a value that is not udhcpc's", () => {
+    const event = lease({ ...RICH_BOUND, opt224: "xyz", tftp: "boot\u001b[2J" }, [
+      "opt224",
+      "tftp",
+    ]);
+    expect(event.requested).toBeUndefined();
+    expect(event.ignored).toEqual(["opt224", "tftp"]);
+  });
+
+  it("publishes everything but what it ignored, with the netmask", () => {
+    const event = lease({ ...RICH_BOUND, mtu: "1" }, ["opt224"]);
+    const { kind: _kind, ifname: _ifname, ignored: _ignored, ...given } = event;
+    expect(dhcpOptionsOf(event)).toEqual({ ...given, netmask: "255.255.255.0" });
+    const { subnet: _subnet, mask: _mask, ...withoutSubnet } = BOUND;
+    expect(dhcpOptionsOf(lease({ ...withoutSubnet, ip: "10.1.2.3" }))).toMatchObject({
+      prefixLength: 8,
+      subnetAssumed: true,
+    });
+    expect(dhcpOptionsOf(lease({ ...withoutSubnet, ip: "10.1.2.3" })).netmask).toBeUndefined();
   });
 });

@@ -18,10 +18,14 @@ import {
   HANDLER_SCRIPT_NAME,
   handlerWrapper,
   installHandler,
+  REPORTED_VARIABLES,
   shellQuote,
 } from "../../src/dhcp/handler-script.js";
 import {
   createReportServer,
+  MAX_ENV_ENTRIES,
+  parseReportLine,
+  ReportRejection,
   type ReportServer,
   ReportServerError,
 } from "../../src/dhcp/report-server.js";
@@ -339,6 +343,24 @@ function runHandler(wrapper: string, env: Record<string, string>, event = "bound
   });
 }
 
+describe("a report line's variables", () => {
+  const line = (count: number) =>
+    JSON.stringify({
+      token: "tok",
+      event: "bound",
+      env: Object.fromEntries(Array.from({ length: count }, (_, index) => [`v${index}`, "x"])),
+    });
+
+  it("may be all the handler can forward: every named variable and every option code", () => {
+    expect(REPORTED_VARIABLES.length + 254).toBeLessThanOrEqual(MAX_ENV_ENTRIES);
+    expect(Object.keys(parseReportLine(line(MAX_ENV_ENTRIES)).env)).toHaveLength(MAX_ENV_ENTRIES);
+  });
+
+  it("are refused beyond that", () => {
+    expect(() => parseReportLine(line(MAX_ENV_ENTRIES + 1))).toThrow(ReportRejection);
+  });
+});
+
 describe("udhcpc handler script", () => {
   const udhcpcEnv = {
     interface: "eth0",
@@ -369,7 +391,7 @@ describe("udhcpc handler script", () => {
     expect(() => shellQuote("a\0b")).toThrow(TypeError);
   });
 
-  it("reports the event and udhcpc's lease variables, nothing else, and exits 0 on ok", async () => {
+  it("reports the event and udhcpc's lease and option variables, nothing else, and exits 0 on ok", async () => {
     const { server } = await startServer();
     // A directory name sh would split or expand if it were not quoted.
     const wrapper = await installHandler(join(freshDir(), "it's $HOME"));
@@ -377,17 +399,22 @@ describe("udhcpc handler script", () => {
     server.register("tok", async (received) => {
       seen.push(received);
     });
+    // Options udhcpc has a name for, and one it has not (in hex).
+    const options = { ntpsrv: "192.0.2.1", search: "lab.test", opt224: "0102ab" };
     const run = await runHandler(wrapper, {
       ...udhcpcEnv,
+      ...options,
       PATH: process.env.PATH ?? "",
       SECRET_OF_THE_MANAGER: "do-not-leak",
+      option: "not udhcpc's",
+      opt1234: "not an option code",
       STATENET_DHCP_SOCKET: server.path,
       STATENET_DHCP_TOKEN: "tok",
     });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     console.log(`handler round trip: ${run.ms} ms`);
-    const { opt53: _opt53, siaddr: _siaddr, ...forwarded } = udhcpcEnv;
-    expect(seen).toEqual([{ ...forwarded, event: "bound" }]);
+    const { siaddr: _siaddr, ...forwarded } = udhcpcEnv;
+    expect(seen).toEqual([{ ...forwarded, ...options, event: "bound" }]);
   });
 
   it("exits 0 and says why when the token is wrong", async () => {

@@ -36,7 +36,9 @@ import {
 
 const SAMPLES: unknown[] = [
   { id: 1, command: "info" },
+  { command: "info", redact: false },
   { id: "a", command: "get", key: ["interface", "eth0", "connection"] },
+  { command: "get", key: ["connection"], withTimestamp: true },
   { command: "subscribe", prefix: ["interface"] },
   {
     id: 7,
@@ -72,6 +74,9 @@ function expectSane(request: ControlRequest): void {
   if ("key" in request) for (const part of request.key) expect(typeof part).toBe("string");
   if ("prefix" in request) for (const part of request.prefix) expect(typeof part).toBe("string");
   if (request.command === "configure") expect(request.config).not.toBeUndefined();
+  for (const flag of ["redact", "withTimestamp"]) {
+    if (flag in request) expect(typeof (request as Record<string, unknown>)[flag]).toBe("boolean");
+  }
 }
 
 function check(line: string): void {

@@ -8,6 +8,7 @@ import { isDnsName } from "../../src/config/dns-name.js";
 import { type DhcpEvent, DhcpReportError, parseDhcpReport } from "../../src/dhcp/lease-event.js";
 import {
   createReportServer,
+  MAX_ENV_ENTRIES,
   parseReportLine,
   ReportRejection,
   type ReportServer,
@@ -39,6 +40,9 @@ import {
 const FIELDS = Object.keys(BOUND);
 const EVENTS = ["bound", "renew", "deconfig", "leasefail", "nak"];
 const REPORT_ERROR_FIELDS = new Set(FIELDS);
+/** Variables statenet only publishes, and options asked for that are passed on as given. */
+const PUBLISHED = ["broadcast", "search", "ntpsrv", "mtu", "opt58", "opt59", "hostname", "wpad"];
+const REQUESTED = ["opt224", "tftp", "sipsrv", "mtu"];
 
 function isHostAddress(value: string): boolean {
   const first = Number(value.split(".")[0]);
@@ -66,17 +70,45 @@ function expectSafeEvent(event: DhcpEvent): void {
     expect(event.leaseSeconds).toBeGreaterThanOrEqual(1);
     expect(event.leaseSeconds).toBeLessThanOrEqual(0xffff_ffff);
   }
+  // What is only published is well-formed too: it ends up in properties and on terminals.
+  if (event.broadcast !== undefined) expect(isIpv4Address(event.broadcast)).toBe(true);
+  for (const name of event.search ?? []) expect(isDnsName(name)).toBe(true);
+  for (const address of event.ntpServers ?? []) expect(isHostAddress(address)).toBe(true);
+  if (event.mtu !== undefined) {
+    expect(Number.isInteger(event.mtu)).toBe(true);
+    expect(event.mtu).toBeGreaterThanOrEqual(68);
+    expect(event.mtu).toBeLessThanOrEqual(0xffff);
+  }
+  for (const seconds of [event.renewalSeconds, event.rebindingSeconds]) {
+    if (seconds === undefined) continue;
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThanOrEqual(0xffff_ffff);
+  }
+  if (event.hostname !== undefined)
+    expect(event.hostname).toMatch(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/);
+  if (event.wpad !== undefined) expect(event.wpad).toMatch(/^[\x21-\x7e]+$/);
+  for (const [variable, value] of Object.entries(event.requested ?? {})) {
+    expect(REQUESTED).toContain(variable);
+    expect(value).toMatch(variable.startsWith("opt") ? /^[0-9a-fA-F]+$/ : /^[\x20-\x7e]+$/);
+  }
+  for (const variable of event.ignored ?? [])
+    expect([...PUBLISHED, ...REQUESTED]).toContain(variable);
+  if (event.subnetAssumed !== undefined) expect(event.subnetAssumed).toBe(true);
 }
 
 /** Parses; a rejection must be a DhcpReportError naming a known variable on one short line. */
 function checkReport(report: Record<string, string>): DhcpEvent | undefined {
-  const event = parsedOrRejected(() => parseDhcpReport(report), DhcpReportError);
+  const event = parsedOrRejected(
+    () => parseDhcpReport(report, { requested: REQUESTED }),
+    DhcpReportError,
+  );
   if (event) {
     expectSafeEvent(event);
     return event;
   }
   try {
-    parseDhcpReport(report);
+    parseDhcpReport(report, { requested: REQUESTED });
   } catch (error) {
     const { field, message } = error as DhcpReportError;
     expect(REPORT_ERROR_FIELDS.has(field)).toBe(true);
@@ -122,6 +154,31 @@ describe("parseDhcpReport (fuzzed)", () => {
         fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), anyText), anyText),
         (report) => {
           checkReport(report);
+        },
+      ),
+      { numRuns: RUNS.many },
+    );
+  });
+
+  it("keeps a lease whatever the options it only publishes hold", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(...PUBLISHED, ...REQUESTED),
+          fc.oneof(
+            anyText,
+            mutatedText([
+              "lab.test corp.test",
+              "192.0.2.1 192.0.2.2",
+              "1400",
+              "0000012c",
+              "0102ab",
+            ]),
+          ),
+        ),
+        (options) => {
+          const event = checkReport({ ...BOUND, ...options });
+          expect(event).toMatchObject({ kind: "bound", address: BOUND.ip });
         },
       ),
       { numRuns: RUNS.many },
@@ -194,7 +251,7 @@ function expectWellFormed(line: string): void {
   expect(message.token.length).toBeLessThanOrEqual(128);
   expect(message.event).toMatch(/^[a-z]{1,32}$/);
   const entries = Object.entries(message.env);
-  expect(entries.length).toBeLessThanOrEqual(64);
+  expect(entries.length).toBeLessThanOrEqual(MAX_ENV_ENTRIES);
   for (const [, value] of entries) expect(typeof value).toBe("string");
   // What the server does with it next.
   checkReport({ ...message.env, event: message.event });

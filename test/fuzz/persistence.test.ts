@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/validate.js";
+import { InvalidInterfaceNameError, isInterfaceName } from "../../src/linux/interface-name.js";
 import { ConfigStore } from "../../src/persistence/config-store.js";
 import { KEY_BYTES, SealedFileError, seal, unseal } from "../../src/persistence/sealed-file.js";
 import {
@@ -24,6 +25,8 @@ import {
  * configuration or throws SealedFileError, ConfigError, or a plain Error
  * saying why the document is unusable (loadAll reports its message) —
  * never a TypeError or other accident of reading an unexpected shape.
+ * Every method refuses a name that is not an interface name with
+ * InvalidInterfaceNameError, and keeps every other inside its directory.
  */
 
 const KEY = randomBytes(KEY_BYTES);
@@ -115,6 +118,39 @@ describe("ConfigStore.load (fuzzed)", () => {
     }
     expect((error as Error).message).not.toBe("");
   }
+
+  it("refuses every name that is not an interface name and stores every one that is, in its directory", async () => {
+    const before = await readdir(dir);
+    // A directory of its own, holding one file that no name may reach.
+    const own = await mkdtemp(join(dir, "names-"));
+    const namesStore = new ConfigStore({ dir: own, key: KEY });
+    await writeFile(join(own, "canary"), "");
+    const names = fc.oneof(
+      anyText,
+      fc.stringMatching(/^[A-Za-z0-9_.@/:-]{0,17}$/),
+      fc.constantFrom("..", ".", "", "../eth0", "eth0/..", "/", "__proto__"),
+    );
+    await fc.assert(
+      fc.asyncProperty(names, async (name) => {
+        if (!isInterfaceName(name)) {
+          await expect(namesStore.save(name, null)).rejects.toThrow(InvalidInterfaceNameError);
+          await expect(namesStore.load(name)).rejects.toThrow(InvalidInterfaceNameError);
+          await expect(namesStore.has(name)).rejects.toThrow(InvalidInterfaceNameError);
+          await expect(namesStore.remove(name)).rejects.toThrow(InvalidInterfaceNameError);
+          return;
+        }
+        expect(dirname(namesStore.fileOf(name))).toBe(own);
+        await namesStore.save(name, null);
+        expect((await namesStore.load(name))?.config).toBeNull();
+        await namesStore.remove(name);
+        expect(await namesStore.has(name)).toBe(false);
+      }),
+      { numRuns: RUNS.some },
+    );
+    // Nothing written elsewhere, nothing left behind, the canary untouched.
+    expect(await readdir(own)).toEqual(["canary"]);
+    expect((await readdir(dir)).sort()).toEqual([...before, basename(own)].sort());
+  }, 30_000);
 
   it("answers any sealed document with a usable configuration or a reportable error", async () => {
     await fc.assert(

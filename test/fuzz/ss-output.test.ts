@@ -7,7 +7,7 @@ import {
 } from "../../src/connectivity/passive-evidence.js";
 import { evidenceFor } from "../../src/connectivity/traffic-watcher.js";
 import type { LinkAddress } from "../../src/linux/link-state.js";
-import { ESTABLISHED, RETRANSMITTING_WITH_STATE } from "../support/ss-output.js";
+import { ESTABLISHED, IPV6_ESTABLISHED, RETRANSMITTING_WITH_STATE } from "../support/ss-output.js";
 import { anyText, longLine, mutatedText, RUNS } from "./arbitraries.js";
 
 /**
@@ -26,7 +26,7 @@ const IPV6_SOCKETS = [
   "ESTAB 0 0 [2001:db8::10]:5002 [2001:db8::1]:443",
   "",
 ].join("\n");
-const SAMPLES = [ESTABLISHED, RETRANSMITTING_WITH_STATE, IPV6_SOCKETS];
+const SAMPLES = [ESTABLISHED, RETRANSMITTING_WITH_STATE, IPV6_SOCKETS, IPV6_ESTABLISHED];
 
 const FIELDS = new Set([
   "local",
@@ -95,9 +95,17 @@ const output = fc.oneof(
       ),
       { maxLength: 6 },
     )
-    .map(
-      (counters) =>
-        `0 0 192.0.2.10:5000 203.0.113.53:443\n\t ${counters.map(([name, value]) => `${name}:${value}`).join(" ")}\n`,
+    .chain((counters) =>
+      fc
+        .constantFrom(
+          "0 0 192.0.2.10:5000 203.0.113.53:443",
+          "0 0 [2001:db8::10]:5000 [2001:db8:99::53]:443",
+          "ESTAB 0 0 [2001:db8::10%wlan0]:5000 [2001:db8:99::53]:443",
+        )
+        .map(
+          (socketLine) =>
+            `${socketLine}\n\t ${counters.map(([name, value]) => `${name}:${value}`).join(" ")}\n`,
+        ),
     ),
 );
 
@@ -116,6 +124,47 @@ describe("parseSsTcp (fuzzed)", () => {
       fc.property(output, output, (before, after) => {
         const evidence = evidenceFor(parseSsTcp(before), parseSsTcp(after), ADDRESSES);
         expect(["seen", "stalled", "none"]).toContain(evidence);
+      }),
+      { numRuns: RUNS.some },
+    );
+  });
+
+  it("draws the same evidence from IPv6 sockets as from IPv4 ones that moved alike", () => {
+    /** One socket's counters in two readings; absent before: a new socket. */
+    const movement = fc.record({
+      peer: fc.integer({ min: 1, max: 4 }),
+      before: fc.option(fc.tuple(fc.nat(1_000), fc.nat(1_000), fc.nat(5)), { nil: undefined }),
+      after: fc.tuple(fc.nat(1_000), fc.nat(1_000), fc.nat(5)),
+    });
+    /** The first two peers are beyond the interface, the others on its own subnet or prefix. */
+    const families = {
+      ipv4: (index: number, peer: number) => ({
+        local: `192.0.2.10:${5_000 + index}`,
+        remote: peer <= 2 ? `203.0.113.${peer}:443` : `192.0.2.${peer}:443`,
+      }),
+      ipv6: (index: number, peer: number) => ({
+        local: `[2001:db8::10]:${5_000 + index}`,
+        remote: peer <= 2 ? `[2001:db8:99::${peer}]:443` : `[2001:db8::${peer}]:443`,
+      }),
+    };
+    fc.assert(
+      fc.property(fc.array(movement, { maxLength: 6 }), (movements) => {
+        const [v4, v6] = (["ipv4", "ipv6"] as const).map((family) => {
+          const before: TcpSocketInfo[] = [];
+          const after: TcpSocketInfo[] = [];
+          movements.forEach(({ peer, before: old, after: now }, index) => {
+            const ends = families[family](index, peer);
+            const counters = ([sent, received, retrans]: [number, number, number]) => ({
+              bytesSent: sent,
+              bytesReceived: received,
+              retrans,
+            });
+            if (old) before.push({ ...ends, ...counters(old) });
+            after.push({ ...ends, ...counters(now) });
+          });
+          return evidenceFor(before, after, ADDRESSES);
+        });
+        expect(v6).toBe(v4);
       }),
       { numRuns: RUNS.some },
     );

@@ -68,6 +68,8 @@ describeAsRoot(
         netns: lab.deviceNs,
         config: {
           interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } }, wlan0: STATIC_WLAN0 },
+          // No checks: links are `lan` (the default hosts are public).
+          internetHosts: [],
           resolvConf: join(dir, "resolv.conf"),
           tmpDir: join(dir, "run"),
           stateDir: join(dir, "state"),

@@ -11,6 +11,8 @@ const TIMINGS = {
   intervalMs: 500,
   timeoutMs: 300,
   lanIntervalMs: 300,
+  // A mobile link backs off to 5 minutes at lan by default: the modem must be seen back quickly.
+  lanBackoffMaxMs: 1_000,
   recoveryIntervalMs: 200,
   holdDownBaseMs: 0,
 };

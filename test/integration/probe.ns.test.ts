@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Actor, waitFor } from "xstate";
 import { Lab, type LabUplink } from "../../lab/namespace-lab.js";
 import type { RouteManagerMachine } from "../../machines/route-manager.js";
+import { PublicProbeRefusedError } from "../../src/connectivity/lab-address-guard.js";
 import {
   readTcpSockets,
   type TcpSocketInfo,
@@ -197,6 +198,28 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
         from(eth0, { ...named, ifname: "wlan0", targets: [{ host: "internet.test", port: 53 }] }),
       );
       expect(elsewhere.detail).toContain("name server routed via eth0, not wlan0");
+    } finally {
+      await dnsmasq.stop();
+    }
+  });
+
+  it("refuses public addresses (STATENET_REQUIRE_NETNS), before the helper and inside it", async () => {
+    const literal = prober.probe(from(eth0, { targets: [{ host: "1.1.1.1", port: 53 }] }));
+    await expect(literal).rejects.toBeInstanceOf(PublicProbeRefusedError);
+    // A name is resolved in the helper: the helper refuses what it resolves to.
+    const dnsmasq = await lab.startNameServer("eth0", { "public.test": "1.1.1.1" });
+    try {
+      const named = await prober.probe(
+        from(eth0, {
+          nameServers: [eth0.routerAddress],
+          ifname: "eth0",
+          targets: [{ host: "public.test", port: 53 }],
+        }),
+      );
+      expect(named.ok).toBe(false);
+      expect(named.detail).toContain(
+        "PublicProbeRefusedError: refusing to probe public.test:53 (1.1.1.1)",
+      );
     } finally {
       await dnsmasq.stop();
     }

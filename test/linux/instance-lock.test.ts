@@ -85,6 +85,7 @@ describe("the instance lock", () => {
     const lock = await takeInstanceLock(join(dir, "run"));
     const manager = createNetworkManager({
       config: {
+        internetHosts: [],
         tmpDir: join(dir, "run"),
         stateDir: join(dir, "state"),
         resolvConf: join(dir, "resolv.conf"),

@@ -8,6 +8,8 @@ import {
   type ConnectivityStatus,
   connectivityCheckerMachine,
   DEFAULT_CONNECTIVITY,
+  lanBackoffMs,
+  MOBILE_CONNECTIVITY,
   type ProbeInput,
   type ProbeResult,
 } from "../../machines/connectivity-checker.js";
@@ -101,7 +103,9 @@ function startLiveChecker(
   const delays: Record<string, (context: CheckerContext) => number> = {
     "xstate.after.holdDown.connectivity.lan.holdingDown": (context) => context.holdDownMs,
     "xstate.after.lanInterval.connectivity.lan.waiting": (context) =>
-      context.goodChecks > 0 ? settings.recoveryIntervalMs : settings.lanIntervalMs,
+      context.goodChecks > 0
+        ? settings.recoveryIntervalMs
+        : lanBackoffMs(context.lanFailures, settings),
     "xstate.after.interval.connectivity.internet.waiting": () => settings.intervalMs,
   };
 
@@ -335,6 +339,118 @@ describe("connectivity checker: passive evidence and new timings", () => {
       ...DEFAULT_CONNECTIVITY,
       intervalMs: 1_000,
     });
+    live.stop();
+  });
+});
+
+describe("connectivity checker: backoff while only the LAN answers", () => {
+  type Live = ReturnType<typeof startLiveChecker>;
+  const probes = (live: Live) => live.probe.calls.length;
+
+  /** Settles the running probe; at `lan` the checker then waits for its next check. */
+  async function answer(live: Live, ok: boolean): Promise<void> {
+    live.probe.current().resolve(ok ? OK : FAILED);
+    await settle();
+  }
+
+  /** Asserts the next probe starts exactly `waitMs` after now: not a millisecond earlier. */
+  async function expectNextProbeAfter(live: Live, waitMs: number): Promise<void> {
+    const before = probes(live);
+    live.clock.increment(waitMs - 1);
+    await settle();
+    expect(probes(live)).toBe(before);
+    live.clock.increment(1);
+    await settle();
+    expect(probes(live)).toBe(before + 1);
+  }
+
+  /** The waits the schedule should give: lanIntervalMs, doubling up to the ceiling. */
+  function expectedWaits(settings: ConnectivitySettings, count: number): number[] {
+    const ceiling = Math.max(settings.lanIntervalMs, settings.lanBackoffMaxMs);
+    const waits = [settings.lanIntervalMs];
+    while (waits.length < count) waits.push(Math.min(2 * (waits.at(-1) as number), ceiling));
+    return waits;
+  }
+
+  /** Starts at `lan` (its first probe running) and fails `count` checks in a row, checking each wait. */
+  async function failAtLan(live: Live, settings: ConnectivitySettings, count: number) {
+    for (const wait of expectedWaits(settings, count)) {
+      await answer(live, false);
+      await expectNextProbeAfter(live, wait);
+    }
+  }
+
+  it("waits 5, 10, 20, then 30 s between failed checks by default (VintageNet: 10, 20, 30 s)", async () => {
+    expect(expectedWaits(DEFAULT_CONNECTIVITY, 6)).toEqual([
+      5_000, 10_000, 20_000, 30_000, 30_000, 30_000,
+    ]);
+    const live = startLiveChecker(new CoverageRecorder(), DEFAULT_CONNECTIVITY);
+    await settle();
+    expect(live.actor.getSnapshot().value).toEqual({ lan: "probing" });
+    await failAtLan(live, DEFAULT_CONNECTIVITY, 6);
+    expect(live.actor.getSnapshot().context.lanFailures).toBe(6);
+    live.stop();
+  });
+
+  it("follows any lanIntervalMs and ceiling: doubling, never above the ceiling nor below the interval", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 100, max: 60_000 }),
+        fc.integer({ min: 100, max: 600_000 }),
+        fc.integer({ min: 1, max: 12 }),
+        async (lanIntervalMs, lanBackoffMaxMs, count) => {
+          const settings = { ...DEFAULT_CONNECTIVITY, lanIntervalMs, lanBackoffMaxMs };
+          const live = startLiveChecker(new CoverageRecorder(), settings);
+          await settle();
+          await failAtLan(live, settings, count);
+          live.stop();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("starts the backoff over after a good check, and on each new stay at lan", async () => {
+    const settings = DEFAULT_CONNECTIVITY;
+    const live = startLiveChecker(new CoverageRecorder(), settings);
+    await settle();
+    await failAtLan(live, settings, 3);
+    // Something answered: the recovery checks come quickly, and a failure among them waits the
+    // first wait again.
+    await answer(live, true);
+    await expectNextProbeAfter(live, settings.recoveryIntervalMs);
+    await failAtLan(live, settings, 2);
+    // The link goes and comes back: a new stay at lan, probed at once, backing off from the start.
+    live.actor.send({ type: "link.changed", usable: false, reason: "carrier lost" });
+    await settle();
+    const before = probes(live);
+    live.actor.send({ type: "link.changed", usable: true, reason: "carrier up" });
+    await settle();
+    expect(probes(live)).toBe(before + 1);
+    await failAtLan(live, settings, 2);
+    live.stop();
+  });
+
+  it("keeps a mobile link at lan cheaper than a mobile link at internet", async () => {
+    const mobile = { ...DEFAULT_CONNECTIVITY, ...MOBILE_CONNECTIVITY };
+    expect(expectedWaits(mobile, 7)).toEqual([
+      15_000, 30_000, 60_000, 120_000, 240_000, 300_000, 300_000,
+    ]);
+    const live = startLiveChecker(new CoverageRecorder(), mobile);
+    await settle();
+    const hour = 3_600_000;
+    const started = live.clock.now();
+    let failures = 0;
+    while (live.clock.now() - started < hour) {
+      failures += 1;
+      await answer(live, false);
+      live.clock.increment(lanBackoffMs(failures, mobile));
+      await settle();
+    }
+    // The first hour at lan (the worst: the backoff still growing) against an hour at internet.
+    const atLan = probes(live);
+    expect(atLan).toBeLessThanOrEqual(hour / mobile.intervalMs / 3);
+    expect(lanBackoffMs(Number.MAX_SAFE_INTEGER, mobile)).toBe(300_000);
     live.stop();
   });
 });

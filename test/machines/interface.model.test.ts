@@ -8,6 +8,7 @@ import {
   type InterfaceReport,
   type InterfaceStateName,
   interfaceMachine,
+  leavesInterfaceAlone,
 } from "../../machines/interface.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import { builtinPlanner } from "../../src/technologies/builtin.js";
@@ -43,6 +44,7 @@ const environmentEvents: AnyEvent[] = [
   { type: "config.changed", config: DHCP },
   { type: "config.changed", config: STATIC },
   { type: "config.changed", config: DHCP_TIMED },
+  { type: "config.changed", config: { type: "null" } },
   { type: "link.present", present: false },
   { type: "link.present", present: true },
   { type: "interface.stop" },
@@ -124,6 +126,7 @@ function startLiveActor(recorder: CoverageRecorder) {
     sendBack: (e: InterfaceEvent) => void;
   }> = [];
   const published: InterfaceStateName[] = [];
+  const errors: Array<{ stage: string; message: string }> = [];
   const clock = new SimulatedClock();
   const machine = interfaceMachine.provide({
     actors: {
@@ -137,7 +140,10 @@ function startLiveActor(recorder: CoverageRecorder) {
         };
       }),
     },
-    actions: { publishState: (_, { state }) => published.push(state) },
+    actions: {
+      publishState: (_, { state }) => published.push(state),
+      reportError: (_, { stage, message }) => errors.push({ stage, message }),
+    },
   });
   // The interface reports to its parent, so it runs under a host that records the reports.
   const {
@@ -190,6 +196,7 @@ function startLiveActor(recorder: CoverageRecorder) {
     bringDown,
     daemonRuns,
     published,
+    errors,
     reports,
     perform,
     clock,
@@ -223,6 +230,10 @@ describeEveryEdge("interface machine, every path of its graph on a live actor", 
       expect(runningUp[0]?.input.plan.daemons.length).toBe(
         context.config.type === "ethernet" && context.config.ipv4.method === "dhcp" ? 1 : 0,
       );
+      // A null config is brought up with nothing to do: the interface is left alone.
+      expect(leavesInterfaceAlone(runningUp[0]?.input.plan ?? context.plan)).toBe(
+        context.config.type === "null",
+      );
     }
     // The parent learns of every address change, and that addresses are gone when not configured.
     const lastAddressReport = live.reports
@@ -236,6 +247,35 @@ describeEveryEdge("interface machine, every path of its graph on a live actor", 
       expect(live.reports.at(-1)).toEqual({ type: "interface.stopped", ifname: "eth0" });
     }
   },
+});
+
+describe("interface machine, a null config", () => {
+  it("plans nothing at all: no commands, files or daemons, so the interface is left alone", () => {
+    const plan = builtinPlanner("usb0", { type: "null" });
+    expect(plan).toMatchObject({ up: [], down: [], files: [], daemons: [] });
+    expect(leavesInterfaceAlone(plan)).toBe(true);
+    expect(leavesInterfaceAlone(builtinPlanner("eth0", DHCP))).toBe(false);
+    expect(leavesInterfaceAlone(builtinPlanner("eth0", STATIC))).toBe(false);
+    const disabledConfig: InterfaceConfig = { type: "ethernet", ipv4: { method: "disabled" } };
+    const disabled = builtinPlanner("eth0", disabledConfig);
+    expect(leavesInterfaceAlone(disabled)).toBe(false);
+  });
+
+  it("is configured with nothing to run once the old config is down", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "config.changed", config: { type: "null" } });
+    // The Ethernet config statenet brought up goes down first, as VintageNet does.
+    expect(live.bringDown.current().input.plan.down.length).toBeGreaterThan(0);
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    const up = live.bringUp.current().input.plan;
+    expect([up.up, up.files, up.daemons]).toEqual([[], [], []]);
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    expect(live.actor.getSnapshot().value).toBe("configured");
+    expect(live.daemonRuns.at(-1)?.input.daemons).toEqual([]);
+    expect(live.reports.at(-1)).toEqual({ type: "interface.ipv4_cleared", ifname: "eth0" });
+    live.host.stop();
+  });
 });
 
 describe("interface machine, behaviours", () => {
@@ -275,12 +315,79 @@ describe("interface machine, behaviours", () => {
     live.host.stop();
   });
 
-  it("cancels running up commands when the interface vanishes", async () => {
+  it("cancels running up commands when the interface vanishes, and takes down what they did", async () => {
     const live = startLiveActor(new CoverageRecorder());
     const up = live.bringUp.current();
     await live.perform({ type: "link.present", present: false });
     expect(up.signal.aborted).toBe(true);
+    expect(live.actor.getSnapshot().value).toBe("reconfiguring");
+    expect(live.bringDown.current().input.plan).toEqual(up.input.plan);
+    await live.perform({ type: "xstate.done.actor.bringDown" });
     expect(live.actor.getSnapshot().value).toBe("waitingForInterface");
+    live.host.stop();
+  });
+
+  it("runs the down steps of an interface that vanishes while configured, then waits for it and configures it again", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    const daemons = live.daemonRuns.at(-1);
+    await live.perform({ type: "link.present", present: false });
+    // Daemons stop at once; the down steps run for the config that was up.
+    expect(daemons?.stopped).toBe(true);
+    expect(live.reports.at(-1)).toEqual({ type: "interface.ipv4_cleared", ifname: "eth0" });
+    expect(live.bringDown.current().input.plan.daemons).toEqual(daemons?.input.daemons);
+    // On a missing link they fail: the interface waits regardless, with no error report.
+    await live.perform({
+      type: "xstate.error.actor.bringDown",
+      error: new Error('Cannot find device "eth0"'),
+    });
+    expect(live.actor.getSnapshot().value).toBe("waitingForInterface");
+    expect(live.published).toEqual([
+      "configuring",
+      "configured",
+      "reconfiguring",
+      "waiting_for_interface",
+    ]);
+    expect(live.errors).toEqual([]);
+    expect(live.actor.getSnapshot().context.lastError).toBe('Cannot find device "eth0"');
+    await live.perform({ type: "link.present", present: true });
+    expect(live.actor.getSnapshot().value).toBe("configuring");
+    expect(live.bringUp.calls).toHaveLength(2);
+    expect(live.actor.getSnapshot().context.config).toEqual(DHCP);
+    live.host.stop();
+  });
+
+  it("configures an interface that comes back while its down steps still run", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "link.present", present: false });
+    await live.perform({ type: "link.present", present: true });
+    expect(live.actor.getSnapshot().value).toBe("reconfiguring");
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    expect(live.actor.getSnapshot().value).toBe("configuring");
+    live.host.stop();
+  });
+
+  it("reports down steps that fail on a link that is there", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "xstate.done.actor.bringUp" });
+    await live.perform({ type: "config.changed", config: STATIC });
+    await live.perform({ type: "xstate.error.actor.bringDown", error: new Error("ip: timed out") });
+    expect(live.errors).toEqual([{ stage: "down", message: "ip: timed out" }]);
+    await live.perform({ type: "interface.stop" });
+    await live.perform({ type: "xstate.error.actor.bringDown", error: new Error("ip: timed out") });
+    expect(live.errors).toHaveLength(2);
+    live.host.stop();
+  });
+
+  it("stops an absent interface without reporting the down steps' failures", async () => {
+    const live = startLiveActor(new CoverageRecorder());
+    await live.perform({ type: "link.present", present: false });
+    await live.perform({ type: "xstate.done.actor.bringDown" });
+    await live.perform({ type: "interface.stop" });
+    await live.perform({ type: "xstate.error.actor.bringDown", error: new Error("no device") });
+    expect(live.actor.getSnapshot().value).toBe("stopped");
+    expect(live.errors).toEqual([]);
     live.host.stop();
   });
 

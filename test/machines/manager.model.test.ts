@@ -26,7 +26,7 @@ import {
 import { type PowerCallInput, powerManagerMachine } from "../../machines/power-manager.js";
 import { type RouteManagerContext, routeManagerMachine } from "../../machines/route-manager.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
-import type { KernelRoutes } from "../../src/route/types.js";
+import type { DefaultRouteEntry, KernelRoutes, RouteChange } from "../../src/route/types.js";
 import { routeReportProblem } from "../../src/route/validate.js";
 import { builtinPlanner } from "../../src/technologies/builtin.js";
 import type { Ipv4Settings } from "../../src/technologies/types.js";
@@ -211,7 +211,12 @@ const paths = [
     .map((path) => ({ ...path, input })),
 ];
 
-function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = input) {
+function startLiveActor(
+  recorder: CoverageRecorder,
+  startInput: ManagerInput = input,
+  /** What the route manager reads from the kernel. */
+  kernel: KernelRoutes = { owned: [], foreign: [] },
+) {
   // Up commands never finish, so interfaces report only what the test makes them report.
   const bringUp = controlledPromise<void, CommandsInput>();
   const bringDown = controlledPromise<void, CommandsInput>();
@@ -230,6 +235,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
   const removed: string[] = [];
   const childErrors: string[] = [];
   const checkersStopped: string[] = [];
+  const applied: RouteChange[] = [];
   const machine = managerMachine.provide({
     actors: {
       interface: interfaceMachine.provide({
@@ -274,8 +280,10 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
       }),
       routeManager: routeManagerMachine.provide({
         actors: {
-          readKernel: fromPromise(async (): Promise<KernelRoutes> => ({ owned: [], foreign: [] })),
-          applyChanges: fromPromise(async () => {}),
+          readKernel: fromPromise(async (): Promise<KernelRoutes> => structuredClone(kernel)),
+          applyChanges: fromPromise(async ({ input: { changes } }) => {
+            applied.push(...changes);
+          }),
         },
         guards: {
           // Checked for every report in every state: the place for a fault.
@@ -374,6 +382,7 @@ function startLiveActor(recorder: CoverageRecorder, startInput: ManagerInput = i
     childErrors,
     checkersStopped,
     delivered,
+    applied,
     stop: () => actor.stop(),
   };
 }
@@ -591,6 +600,51 @@ describe("manager (root) machine, connectivity timings", () => {
     live.stop();
   });
 
+  it("gives a mobile interface the gentler schedule, at internet and at lan", async () => {
+    const live = startLiveActor(new CoverageRecorder(), {
+      ...input,
+      interfaces: { wwan0: DHCP },
+      links: { wwan0: { present: true, lowerUp: true } },
+      powerManagers: {},
+    });
+    await live.perform({ type: "interface.ipv4", ifname: "wwan0", settings: LEASE });
+    const settings = (
+      live.child(checkerActorId("wwan0"))?.getSnapshot().context as CheckerContext | undefined
+    )?.settings;
+    expect(settings).toMatchObject({
+      intervalMs: 60_000,
+      lanIntervalMs: 15_000,
+      lanBackoffMaxMs: 300_000,
+    });
+    live.stop();
+  });
+
+  it("checks within half a power manager's watchdog: at internet always, at lan with petWhen lan", async () => {
+    const settingsWith = async (petWhen: "internet" | "lan") => {
+      const live = startLiveActor(new CoverageRecorder(), {
+        ...input,
+        interfaces: { eth0: withTimings(60_000) },
+        powerManagers: { eth0: { petWhen, settings: { watchdogTimeoutMs: 20_000 } } },
+      });
+      await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+      const settings = checkerSettings(live);
+      live.stop();
+      return settings;
+    };
+    // Every check at internet pets the watchdog; a 60 s interval would miss a 20 s one.
+    expect(await settingsWith("internet")).toMatchObject({
+      intervalMs: 10_000,
+      lanIntervalMs: 5_000,
+      lanBackoffMaxMs: 30_000,
+    });
+    // With petWhen lan, the checks at lan pet it too: their backoff stops at the same limit.
+    expect(await settingsWith("lan")).toMatchObject({
+      intervalMs: 10_000,
+      lanIntervalMs: 5_000,
+      lanBackoffMaxMs: 10_000,
+    });
+  });
+
   it("hands a changed configuration's timings to the running checker", async () => {
     const live = startLiveActor(new CoverageRecorder());
     await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
@@ -689,6 +743,93 @@ describe("manager (root) machine, power managers", () => {
     await live.perform({ type: "child.respawn" });
     expect(live.child(POWER)).not.toBe(first);
     expect(toPower(live).at(-1)).toBe("power.on");
+    live.stop();
+  });
+});
+
+describe("manager (root) machine, interfaces statenet leaves alone or cannot find", () => {
+  const NULL: InterfaceConfig = { type: "null" };
+  /** Someone else's default route on usb0. */
+  const FOREIGN: DefaultRouteEntry = {
+    kind: "default_route",
+    ifname: "usb0",
+    gateway: "203.0.113.1",
+    metric: 0,
+    table: "main",
+  };
+  const routing = (live: ReturnType<typeof startLiveActor>) => {
+    const routeManager = live.child(ROUTE_MANAGER_ID);
+    if (!routeManager) throw new Error("no route manager");
+    return (routeManager.getSnapshot().context as RouteManagerContext).interfaces;
+  };
+
+  it("leaves a null interface out of routing: its foreign default route is not claimed", async () => {
+    const live = startLiveActor(
+      new CoverageRecorder(),
+      { ...input, interfaces: { eth0: DHCP, usb0: NULL }, powerManagers: {} },
+      { owned: [], foreign: [FOREIGN] },
+    );
+    await settle();
+    expect(Object.keys(routing(live))).toEqual(["eth0"]);
+    const routeContext = live.child(ROUTE_MANAGER_ID)?.getSnapshot().context as RouteManagerContext;
+    expect(routeContext.foreign).toEqual([FOREIGN]);
+    expect(live.applied.filter((change) => JSON.stringify(change).includes("usb0"))).toEqual([]);
+    // It still has an interface actor, configured with nothing to do.
+    expect(live.child(interfaceActorId("usb0"))).toBeDefined();
+    live.stop();
+  });
+
+  it("claims the interface's routes once it gets a config that manages it, and lets go under null", async () => {
+    const live = startLiveActor(
+      new CoverageRecorder(),
+      { ...input, interfaces: { usb0: NULL }, powerManagers: {} },
+      { owned: [], foreign: [FOREIGN] },
+    );
+    await settle();
+    expect(routing(live).usb0).toBeUndefined();
+    await live.perform({ type: "config.set", ifname: "usb0", config: DHCP });
+    expect(routing(live).usb0?.status).toBe("disconnected");
+    // The stale default route on an interface statenet now manages goes.
+    expect(live.applied).toContainEqual({ op: "del", entry: FOREIGN });
+    await live.perform({ type: "config.set", ifname: "usb0", config: NULL });
+    expect(routing(live).usb0).toBeUndefined();
+    live.stop();
+  });
+
+  it("keeps the routes of addresses statenet set until they go, when the config turns null", async () => {
+    const live = startLiveActor(new CoverageRecorder(), { ...input, powerManagers: {} });
+    await live.perform({ type: "interface.ipv4", ifname: "eth0", settings: LEASE });
+    await live.perform({ type: "config.set", ifname: "eth0", config: NULL });
+    expect(routing(live).eth0?.addresses).toEqual(LEASE.addresses);
+    await live.perform({ type: "interface.ipv4_cleared", ifname: "eth0" });
+    expect(routing(live).eth0).toBeUndefined();
+    live.stop();
+  });
+
+  it("tells routing that a configured interface the kernel does not have is disconnected, and why", async () => {
+    const live = startLiveActor(new CoverageRecorder(), {
+      ...input,
+      links: {},
+      powerManagers: {},
+    });
+    await settle();
+    expect(routing(live).eth0).toEqual({
+      addresses: [],
+      gateway: undefined,
+      status: "disconnected",
+      reason: "interface absent",
+    });
+    expect(live.child(ETH0)?.getSnapshot().value).toBe("waitingForInterface");
+    // One configured at run time, on a link without carrier.
+    await live.perform({ type: "link.changed", ifname: "eth1", present: true, lowerUp: false });
+    await live.perform({ type: "config.set", ifname: "eth1", config: DHCP });
+    expect(routing(live).eth1).toMatchObject({ status: "disconnected", reason: "no carrier" });
+    await live.perform({ type: "link.changed", ifname: "eth2", present: true, lowerUp: true });
+    await live.perform({ type: "config.set", ifname: "eth2", config: DHCP });
+    expect(routing(live).eth2).toMatchObject({
+      status: "disconnected",
+      reason: "no IPv4 address",
+    });
     live.stop();
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InterfaceConfig } from "../../src/config/schema.js";
+import { InvalidInterfaceNameError } from "../../src/linux/interface-name.js";
 import { ConfigStore } from "../../src/persistence/config-store.js";
 import { DeviceKeyError, loadDeviceKey } from "../../src/persistence/device-key.js";
 import { seal } from "../../src/persistence/sealed-file.js";
@@ -154,6 +155,54 @@ describe("saved configurations", () => {
       expect(problems).toEqual([]);
       expect([STATIC(10), STATIC(11)]).toContainEqual(configs.eth0?.config);
       expect(await files()).toEqual(["eth0.config"]);
+    }
+  });
+});
+
+describe("names that are not interface names", () => {
+  const NOT_NAMES = [
+    "",
+    ".",
+    "..",
+    "../eth0",
+    "eth0/../../outside",
+    "/etc/passwd",
+    "a/b",
+    "eth0\u0000",
+    "eth 0",
+    "eth0:1",
+    "__proto__",
+    "sixteen-chars-xx",
+  ];
+
+  it.each(NOT_NAMES)("%j: every method refuses it before touching the disk", async (name) => {
+    // A file where `../outside` would point from the store, to see that nothing reaches it.
+    const outside = join(dir, "outside.config");
+    await writeFile(outside, "not the store's");
+    await expect(store.save(name, DHCP)).rejects.toThrow(InvalidInterfaceNameError);
+    await expect(store.load(name)).rejects.toThrow(InvalidInterfaceNameError);
+    await expect(store.has(name)).rejects.toThrow(InvalidInterfaceNameError);
+    await expect(store.remove(name)).rejects.toThrow(InvalidInterfaceNameError);
+    expect(() => store.fileOf(name)).toThrow(InvalidInterfaceNameError);
+    expect(await readFile(outside, "utf8")).toBe("not the store's");
+    // Not even the store's directory was made.
+    expect((await readdir(dir)).sort()).toEqual(["outside.config"]);
+  });
+
+  it("the refusal names the name and says what is wrong with it", async () => {
+    await expect(store.save("../eth0", DHCP)).rejects.toThrow(
+      'invalid interface name "../eth0": only letters, digits and _ . @ - are allowed',
+    );
+    await expect(store.load("")).rejects.toThrow(
+      'invalid interface name "": must be 1..15 characters',
+    );
+  });
+
+  it("every name Linux takes is stored under its own name, in the store's directory", async () => {
+    for (const name of ["eth0", "wlan0", "enp0s13f0u1", "br-lan.10", "veth@x", "a_b", "..."]) {
+      await store.save(name, DHCP);
+      expect(store.fileOf(name)).toBe(join(dir, "configs", `${name}.config`));
+      expect((await store.load(name))?.config).toEqual(DHCP);
     }
   });
 });

@@ -80,6 +80,52 @@ describe("PropertyTable reads", () => {
   });
 });
 
+describe("PropertyTable timestamps", () => {
+  it("getWithTimestamp answers the value and when it was set; undefined when unset or cleared", () => {
+    const table = new PropertyTable({ now: steppingClock() });
+    expect(table.getWithTimestamp(["interface", "eth0", "state"])).toBeUndefined();
+    table.put(["interface", "eth0", "state"], "configuring");
+    table.put(["interface", "eth0", "state"], "configured");
+    expect(table.getWithTimestamp(["interface", "eth0", "state"])).toEqual({
+      value: "configured",
+      timestamp: 1010,
+    });
+    table.clear(["interface", "eth0", "state"]);
+    expect(table.getWithTimestamp(["interface", "eth0", "state"])).toBeUndefined();
+  });
+
+  it("a put of a deep-equal value keeps the stamp: it says since when the value holds", () => {
+    const table = new PropertyTable({ now: steppingClock() });
+    table.put(["connection"], "internet");
+    table.put(["connection"], "internet");
+    table.putMany([[["connection"], "internet"]]);
+    expect(table.getWithTimestamp(["connection"])).toEqual({ value: "internet", timestamp: 1000 });
+  });
+
+  it("a change's oldTimestamp is the stamp getWithTimestamp gave for the old value", () => {
+    const table = new PropertyTable({ now: steppingClock() });
+    table.put(["a"], 1);
+    const before = table.getWithTimestamp(["a"]);
+    const changes = record(table, []);
+    table.put(["a"], 2);
+    expect(changes[0]?.oldTimestamp).toBe(before?.timestamp);
+    expect(changes[0]?.newTimestamp).toBe(table.getWithTimestamp(["a"])?.timestamp);
+  });
+
+  it("stamps come from a monotonic clock by default: later changes never have earlier stamps", () => {
+    const table = new PropertyTable();
+    const changes = record(table, []);
+    for (let value = 0; value < 50; value += 1) table.put(["a"], value);
+    for (const change of changes.slice(1)) {
+      expect(change.newTimestamp).toBeGreaterThanOrEqual(change.oldTimestamp ?? Number.NaN);
+    }
+    // performance.now(): milliseconds since this process started, not since 1970.
+    const stamp = table.getWithTimestamp(["a"])?.timestamp ?? Number.NaN;
+    expect(stamp).toBeLessThanOrEqual(performance.now());
+    expect(stamp).toBeLessThan(Date.now() / 2);
+  });
+});
+
 describe("PropertyTable writes", () => {
   it("put stores a value and replaces an earlier one", () => {
     const table = new PropertyTable();

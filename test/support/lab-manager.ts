@@ -18,7 +18,9 @@ export interface LabManager {
 
 /**
  * A started manager driving the lab's device namespace, its resolv.conf and
- * runtime files in a fresh temporary directory.
+ * runtime files in a fresh temporary directory. Without `internetHosts`, it
+ * checks nothing (`[]`), where a manager would check the public default hosts:
+ * a test never probes the Internet.
  */
 export async function startLabManager(
   /** The namespace Lab, or any lab with a namespace for the device. */
@@ -34,6 +36,7 @@ export async function startLabManager(
     netns: lab.deviceNs,
     config: {
       ...config,
+      internetHosts: config.internetHosts ?? [],
       resolvConf: join(dir, "resolv.conf"),
       tmpDir: join(dir, "run"),
       stateDir: join(dir, "state"),

@@ -39,7 +39,9 @@ export interface DaemonPaths {
 
 /**
  * Writes config files for runs of the daemon, each with its own runtime and
- * state directories under `dir` (unless the config names its own).
+ * state directories under `dir` (unless the config names its own), and no
+ * Internet checks unless the config names its lab hosts: the daemon's default
+ * hosts are public.
  */
 export function daemonConfigWriter(dir: string) {
   return async (name: string, config: Record<string, unknown>): Promise<DaemonPaths> => {
@@ -51,7 +53,12 @@ export function daemonConfigWriter(dir: string) {
     const { configPath, ...dirs } = paths;
     await writeFile(
       configPath,
-      JSON.stringify({ resolvConf: join(dir, `resolv-${name}.conf`), ...dirs, ...config }),
+      JSON.stringify({
+        resolvConf: join(dir, `resolv-${name}.conf`),
+        ...dirs,
+        ...config,
+        internetHosts: config.internetHosts ?? [],
+      }),
     );
     return paths;
   };

@@ -105,9 +105,9 @@ describe("ethernet technology", () => {
 });
 
 describe("null technology", () => {
-  it("takes the interface down and runs nothing", () => {
+  it("leaves the interface alone: no commands, files or daemons", () => {
     expect(nullTechnology.plan("eth0", { type: "null" })).toEqual({
-      up: LINK_DOWN,
+      up: [],
       down: [],
       files: [],
       daemons: [],

@@ -1,3 +1,4 @@
+import { configuredRouteClass } from "../../config/route-type.js";
 import { dhcpServerDaemons } from "../../dhcp-server/server-plan.js";
 import type { Ieee8021xConfig } from "../../ieee8021x/schema.js";
 import { interfaceTypeFromName } from "../../route/interface-type.js";
@@ -34,6 +35,6 @@ export function ethernetPlan(ifname: string, config: EthernetConfig): Technology
     ...link,
     files: [],
     daemons: [...authentication, ...dhcpClient, ...dhcpServerDaemons(ifname, config)],
-    routeClass: routeClassOf(ifname),
+    routeClass: configuredRouteClass(config, routeClassOf(ifname)),
   };
 }

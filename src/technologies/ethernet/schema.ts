@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { connectivitySchema } from "../../config/connectivity-schema.js";
 import { ipv4Schema } from "../../config/ipv4-schema.js";
+import { routeTypeSchema } from "../../config/route-type.js";
 import { dhcpdSchema } from "../../dhcp-server/schema.js";
 import { checkDhcpServer } from "../../dhcp-server/server-plan.js";
 import { ieee8021xSchema } from "../../ieee8021x/schema.js";
@@ -13,6 +14,8 @@ export const ethernetConfigSchema = z
     /** Serve addresses to the link's peers (VintageNet's `dhcpd`); needs a static address. */
     dhcpd: dhcpdSchema.optional(),
     connectivity: connectivitySchema.optional(),
+    /** Where its default route ranks, when not the technology's class (see route-type.ts). */
+    routeType: routeTypeSchema.optional(),
   })
   .check(checkDhcpServer);
 

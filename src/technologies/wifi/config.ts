@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { connectivitySchema } from "../../config/connectivity-schema.js";
 import { ipv4Schema } from "../../config/ipv4-schema.js";
+import { routeTypeSchema } from "../../config/route-type.js";
 import { dhcpdSchema } from "../../dhcp-server/schema.js";
 import { checkDhcpServer } from "../../dhcp-server/server-plan.js";
 import { wifiSettingsSchema } from "./schema.js";
@@ -14,6 +15,8 @@ export const wifiConfigSchema = z
     /** A DHCP server for the stations of an access point (or peers of an ad-hoc link). */
     dhcpd: dhcpdSchema.optional(),
     connectivity: connectivitySchema.optional(),
+    /** Where its default route ranks, when not the technology's class (see route-type.ts). */
+    routeType: routeTypeSchema.optional(),
   })
   .check(checkDhcpServer);
 

@@ -1,3 +1,4 @@
+import { configuredRouteClass } from "../../config/route-type.js";
 import { dhcpServerDaemons } from "../../dhcp-server/server-plan.js";
 import { ipv4LinkPlan } from "../ip-link.js";
 import type { DaemonSpec, TechnologyPlan } from "../types.js";
@@ -40,6 +41,6 @@ export function wifiPlan(ifname: string, config: WifiConfig): TechnologyPlan {
     files: [],
     daemons: [supplicant, ...dhcpClient, ...dhcpServerDaemons(ifname, config)],
     reaches: mode === "ap" ? "lan" : link.reaches,
-    routeClass: "wifi",
+    routeClass: configuredRouteClass(config, "wifi"),
   };
 }
