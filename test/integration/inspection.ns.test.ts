@@ -113,8 +113,10 @@ describeAsRoot("statenet inspect (the relay)", () => {
     visualizer.stdout?.on("data", (chunk: Buffer) => {
       shown += chunk.toString();
     });
-    await waitUntil("the visualizer's address", () =>
-      /browser: http:\/\/127\.0\.0\.1:\d+\//.test(shown),
+    await waitUntil(
+      "the visualizer's address",
+      () => /browser: http:\/\/127\.0\.0\.1:\d+\//.test(shown),
+      30_000,
     );
     const page = /browser: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(shown)?.[1] ?? "";
     expect(await (await fetch(page)).text()).toContain("statenet visualizer");
@@ -126,5 +128,6 @@ describeAsRoot("statenet inspect (the relay)", () => {
     const bad = await statenet(["run", "--config", "x.json", "--inspect=http://x"]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("--inspect needs a ws:// URL");
-  });
+    // Three CLI starts under tsx: seconds each on a loaded machine.
+  }, 90_000);
 });

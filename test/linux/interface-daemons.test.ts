@@ -20,7 +20,7 @@ import { InterfaceRequests } from "../../src/technologies/interface-requests.js"
 import { daemonStarters } from "../../src/technologies/registry.js";
 import { waitUntil } from "../support/wait.js";
 
-const udhcpc: UdhcpcDaemonSpec = { kind: "udhcpc", ifname: "eth0", hostname: "not_a_name" };
+const udhcpc: UdhcpcDaemonSpec = { kind: "udhcpc", ifname: "eth0", hostname: "-not-a-name" };
 const wiredSupplicant = (network: Ieee8021xConfig): WiredSupplicantSpec => ({
   kind: "wpa_supplicant",
   ifname: "eth0",
