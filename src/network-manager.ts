@@ -10,7 +10,6 @@ import {
   type PowerManagerOptions,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
-import type { WifiTimings } from "../machines/wifi.js";
 import {
   type ConfigSourceInfo,
   ConfigSources,
@@ -81,8 +80,6 @@ export interface NetworkManagerOptions {
   commandTimeoutMs?: number;
   /** First restart delay of a DHCP client that died (default 1 s, doubling). */
   dhcpRestartDelayMs?: number;
-  /** WiFi machine timings (PING interval and timeout, scans, restarts); see DEFAULT_WIFI_TIMINGS. */
-  wifiTimings?: Partial<WifiTimings>;
   /** Connectivity checker timings for every interface (defaults: see DEFAULT_CONNECTIVITY). */
   connectivity?: Partial<ConnectivitySettings>;
   /**
@@ -436,7 +433,6 @@ export class NetworkManager {
                 trackStop: (stopping) => this.#track(stopping),
                 udhcpcRestartDelayMs: this.#options.dhcpRestartDelayMs,
                 requests: this.#requests,
-                wifiTimings: this.#options.wifiTimings,
               },
               daemonStarters(BUILTIN_TECHNOLOGIES),
             ),

@@ -86,3 +86,9 @@ export class RadioLab {
     await unloadRadios();
   }
 }
+
+/**
+ * WiFi timings for statenet under emulation (TCG): wpa_supplicant answers a
+ * PING late and starts slowly there, which is no hang. Put in a config's `wifi.timings`.
+ */
+export const EMULATED_WIFI_TIMINGS = { pingTimeoutMs: 10_000, startTimeoutMs: 60_000 } as const;

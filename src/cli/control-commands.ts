@@ -275,9 +275,7 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
   if (!reply.ok) {
     stream.close();
     process.stderr.write(`statenet: ${reply.error}\n`);
-    return reply.code === "bad_input" || reply.code === "bad_request"
-      ? EXIT_BAD_INPUT
-      : EXIT_FAILURE;
+    return reply.code === undefined ? EXIT_FAILURE : EXIT_BAD_INPUT;
   }
   if (command !== "subscribe") {
     stream.close();

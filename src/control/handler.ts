@@ -1,9 +1,6 @@
 import type { ReloadResult } from "../config/reload.js";
-import { ConfigError } from "../config/validate.js";
 import type { NetworkManager } from "../network-manager.js";
 import { maskSecrets } from "../secrets.js";
-import { UnavailableRequestError } from "../technologies/interface-requests.js";
-import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
 import type { ControlChange, TimestampedReply } from "./protocol.js";
 import type { ControlHandler } from "./server.js";
 
@@ -75,7 +72,7 @@ export function controlHandler(
       case "reload":
         return reload();
       case "wifi_scan":
-        return scan(manager, request.ifname);
+        return manager.scan(request.ifname);
     }
   };
 }
@@ -89,18 +86,4 @@ function timestamped(manager: ControlledManager, key: readonly string[]): Timest
     timestamp: found.timestamp,
     ageMs: Math.max(0, performance.now() - found.timestamp),
   };
-}
-
-/**
- * An interface that runs no WiFi (Ethernet, not configured, down) is the
- * client's mistake, not the daemon's: it fails as bad input naming the
- * request's field, which the server replies with `code: "bad_input"`.
- */
-async function scan(manager: ControlledManager, ifname: string): Promise<AccessPoint[]> {
-  try {
-    return await manager.scan(ifname);
-  } catch (error) {
-    if (!(error instanceof UnavailableRequestError)) throw error;
-    throw new ConfigError([{ path: "ifname", message: error.message }]);
-  }
 }

@@ -39,14 +39,19 @@ export type ControlRequest = Id &
 /**
  * `code` says the failure is the client's: `bad_request`, the line is no
  * request; `bad_input`, a request to change (a configuration that does not
- * validate, an interface that runs nothing serving it, as `wifi_scan` of an
- * Ethernet one). Without a code, the request failed otherwise (the daemon's
- * failure, or a refusal such as `deconfigure` of an interface nothing
- * configures).
+ * validate); `unavailable`, the interface runs nothing that serves the
+ * request (`wifi_scan` of an Ethernet one, or of WiFi that is down). Without
+ * a code, the request failed otherwise (the daemon's failure, or a refusal
+ * such as `deconfigure` of an interface nothing configures).
  */
 export type ControlReply =
   | { id?: string | number; ok: true; result?: unknown }
-  | { id?: string | number; ok: false; error: string; code?: "bad_request" | "bad_input" };
+  | {
+      id?: string | number;
+      ok: false;
+      error: string;
+      code?: "bad_request" | "bad_input" | "unavailable";
+    };
 
 /**
  * A property change streamed to a subscriber, with the daemon's monotonic

@@ -4,6 +4,7 @@ import { StringDecoder } from "node:string_decoder";
 import { ConfigError } from "../config/validate.js";
 import { listenPrivateSocket, type PrivateSocket } from "../linux/private-socket.js";
 import type { Logger } from "../log.js";
+import { UnavailableRequestError } from "../technologies/interface-requests.js";
 import {
   CONTROL_SOCKET_NAME,
   type ControlReply,
@@ -151,8 +152,18 @@ async function answer(
       { command: request.command, error: (error as Error).message },
       "control request failed",
     );
-    // A configuration that does not validate is the client's input; anything else is the daemon's.
-    const code = error instanceof ConfigError ? { code: "bad_input" as const } : {};
-    return { ...withId, ok: false, error: (error as Error).message, ...code };
+    const code = failureCode(error);
+    return { ...withId, ok: false, error: (error as Error).message, ...(code && { code }) };
   }
+}
+
+/**
+ * A configuration that does not validate is the client's input; a request
+ * nothing on the interface serves (`wifi_scan` of an Ethernet port) is the
+ * client asking the wrong interface; anything else is the daemon's failure.
+ */
+function failureCode(error: unknown): "bad_input" | "unavailable" | undefined {
+  if (error instanceof ConfigError) return "bad_input";
+  if (error instanceof UnavailableRequestError) return "unavailable";
+  return undefined;
 }

@@ -1,5 +1,4 @@
 import type { InterfaceEvent } from "../../machines/interface.js";
-import type { WifiTimings } from "../../machines/wifi.js";
 import type { ReportServer } from "../dhcp/report-server.js";
 import type { CommandRunner } from "../linux/command-runner.js";
 import type { CommandContext } from "../linux/interface-commands.js";
@@ -37,8 +36,6 @@ export interface DaemonDependencies extends CommandContext {
   udhcpcRestartDelayMs?: number | undefined;
   /** Where a running daemon serves requests by name (a WiFi scan). */
   requests: InterfaceRequests;
-  /** Timing overrides of the WiFi machine (tests under emulation need longer ones). */
-  wifiTimings?: Partial<WifiTimings> | undefined;
 }
 
 export interface RunningDaemon {

@@ -135,7 +135,7 @@ describe("statenet wifi scan", { timeout: 60_000 }, () => {
         exitCode: 2,
         stdout: "",
         stderr:
-          "statenet: ifname: eth0: nothing running serves wifi.scan (is it configured for it, and up?)",
+          "statenet: eth0: nothing running serves wifi.scan (is it configured for it, and up?)",
       });
     }
   });

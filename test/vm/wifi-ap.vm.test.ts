@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
-import { RadioLab } from "../../lab/vm/radio-lab.js";
+import { EMULATED_WIFI_TIMINGS, RadioLab } from "../../lab/vm/radio-lab.js";
 import type { Radio } from "../../lab/vm/radios.js";
 import { leaseOnce } from "../../lab/vm/station-lease.js";
 import { processExit, terminate } from "../../src/linux/terminate.js";
@@ -45,11 +45,7 @@ describe("WiFi access point on mac80211_hwsim radios", () => {
     station = lab.radio(1);
     await lab.moveRadio(accessPoint, deviceNs);
     await lab.moveRadio(station, stationNs);
-    managed = await startLabManager(
-      { deviceNs },
-      { interfaces: {} },
-      { wifiTimings: { pingTimeoutMs: 10_000, startTimeoutMs: 60_000 } },
-    );
+    managed = await startLabManager({ deviceNs }, { interfaces: {} });
     manager = managed.manager;
   }, SLOW);
 
@@ -69,6 +65,7 @@ describe("WiFi access point on mac80211_hwsim radios", () => {
         type: "wifi",
         wifi: {
           networks: [{ mode: "ap", ssid: SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE }],
+          timings: EMULATED_WIFI_TIMINGS,
         },
         ipv4: { method: "static", address: AP_ADDRESS, prefixLength: 24 },
         dhcpd: { start: "192.0.2.100", end: "192.0.2.150" },

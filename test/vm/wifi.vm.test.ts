@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessPoint as LabAccessPoint } from "../../lab/vm/access-point.js";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
-import { RadioLab } from "../../lab/vm/radio-lab.js";
+import { EMULATED_WIFI_TIMINGS, RadioLab } from "../../lab/vm/radio-lab.js";
 import type { Radio } from "../../lab/vm/radios.js";
 import { startUdhcpd, type Udhcpd } from "../../src/dhcp-server/udhcpd.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
@@ -106,6 +106,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
     type: "wifi" as const,
     wifi: {
       networks: [{ ssid: SSID, keyMgmt: "wpa_psk" as const, psk, frequencies: [FREQUENCY] }],
+      timings: EMULATED_WIFI_TIMINGS,
     },
     ipv4: { method: "dhcp" as const },
   });
@@ -125,12 +126,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
       await lab.moveRadio(radio, ns);
       upstreams.push({ ns, radio, address });
     }
-    managed = await startLabManager(
-      device,
-      { interfaces: {} },
-      // PINGs answered late under emulation are no hung wpa_supplicant.
-      { wifiTimings: { pingTimeoutMs: 10_000, startTimeoutMs: 60_000 } },
-    );
+    managed = await startLabManager(device, { interfaces: {} });
     manager = managed.manager;
   }, SLOW);
 
@@ -258,6 +254,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
           networks: [
             { ssid: "statenet-sae", keyMgmt: "sae", psk: PASSPHRASE, frequencies: [FREQUENCY] },
           ],
+          timings: EMULATED_WIFI_TIMINGS,
         },
         ipv4: { method: "dhcp" },
       });
@@ -277,7 +274,10 @@ describe("WiFi client on mac80211_hwsim radios", () => {
       await startUpstream(first, { type: "open" }, "statenet-open");
       await manager.configure(station.ifname, {
         type: "wifi",
-        wifi: { networks: [{ ssid: "statenet-open", keyMgmt: "none", frequencies: [FREQUENCY] }] },
+        wifi: {
+          networks: [{ ssid: "statenet-open", keyMgmt: "none", frequencies: [FREQUENCY] }],
+          timings: EMULATED_WIFI_TIMINGS,
+        },
         ipv4: { method: "dhcp" },
       });
       await waitForState("connected");

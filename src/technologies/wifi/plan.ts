@@ -1,3 +1,4 @@
+import type { WifiTimings } from "../../../machines/wifi-timings.js";
 import { configuredRouteClass } from "../../config/route-type.js";
 import { dhcpServerDaemons } from "../../dhcp-server/server-plan.js";
 import { ipv4LinkPlan } from "../ip-link.js";
@@ -13,6 +14,8 @@ export interface WifiDaemonSpec extends DaemonSpec {
   networks: WifiNetwork[];
   /** ISO country code whose channel and power rules apply; "00": the world's. */
   regulatoryDomain: string;
+  /** Overrides of the WiFi machine's timings. */
+  timings?: Partial<WifiTimings> | undefined;
 }
 
 export const WORLD_REGULATORY_DOMAIN = "00";
@@ -35,6 +38,7 @@ export function wifiPlan(ifname: string, config: WifiConfig): TechnologyPlan {
     mode,
     networks: config.wifi.networks,
     regulatoryDomain: config.wifi.regulatoryDomain ?? WORLD_REGULATORY_DOMAIN,
+    ...(config.wifi.timings && { timings: config.wifi.timings }),
   };
   return {
     ...link,

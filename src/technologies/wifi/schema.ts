@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_WIFI_TIMINGS } from "../../../machines/wifi-timings.js";
+import { milliseconds } from "../../config/fields.js";
 import { eapPeapSchema, eapTlsSchema, eapTtlsSchema } from "../../ieee8021x/schema.js";
 import { isChannelFrequency } from "./radio.js";
 
@@ -198,6 +200,40 @@ export const wifiNetworkSchema = z
     }
   });
 
+/**
+ * How closely wpa_supplicant is watched and how fast it is restarted; each
+ * left out keeps its default (DEFAULT_WIFI_TIMINGS). A slow board (or an
+ * emulated one) may need a longer pingTimeoutMs and startTimeoutMs.
+ */
+export const wifiTimingsSchema = z
+  .strictObject({
+    /** Between PINGs while wpa_supplicant runs. */
+    pingIntervalMs: milliseconds(100).optional(),
+    /** A PING not answered by then counts as a hung wpa_supplicant. */
+    pingTimeoutMs: milliseconds(100).optional(),
+    /** Between scans while nothing is associated. */
+    scanIntervalMs: milliseconds(1_000).optional(),
+    /** Wait before the first restart; doubles for each further one in a row. */
+    restartDelayMs: milliseconds(100).optional(),
+    maxRestartDelayMs: milliseconds(100).optional(),
+    /** A run whose PINGs were answered this long is healthy: the backoff starts over. */
+    healthyRunMs: milliseconds(1_000).optional(),
+    /** wpa_supplicant not started, attached and configured by then is restarted. */
+    startTimeoutMs: milliseconds(1_000).optional(),
+  })
+  .check((context) => {
+    const restartDelayMs = context.value.restartDelayMs ?? DEFAULT_WIFI_TIMINGS.restartDelayMs;
+    const maxRestartDelayMs =
+      context.value.maxRestartDelayMs ?? DEFAULT_WIFI_TIMINGS.maxRestartDelayMs;
+    if (maxRestartDelayMs >= restartDelayMs) return;
+    context.issues.push({
+      code: "custom",
+      input: context.value,
+      path: ["maxRestartDelayMs"],
+      message: `must not be below restartDelayMs (${restartDelayMs} ms)`,
+    });
+  });
+
 export const wifiSettingsSchema = z
   .strictObject({
     /** None: the radio only scans. */
@@ -207,6 +243,7 @@ export const wifiSettingsSchema = z
       .string()
       .regex(/^(?:[A-Z]{2}|00)$/, "must be two upper-case letters (a country, e.g. US) or 00")
       .optional(),
+    timings: wifiTimingsSchema.optional(),
   })
   .check((context) => {
     const { networks } = context.value;

@@ -168,7 +168,7 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
   };
 
   const actor = createActor(machine, {
-    input: { ifname, mode: spec.mode, timings: dependencies.wifiTimings },
+    input: { ifname, mode: spec.mode, timings: spec.timings },
   });
   actor.subscribe({
     next: observe,

@@ -28,6 +28,17 @@ describe("wifi technology", () => {
     expect(plan.daemons[0]).toMatchObject({ mode: "client", regulatoryDomain: "00" });
   });
 
+  it("hands the WiFi machine the config's timings", () => {
+    const config = parseInterfaceConfig("wlan0", {
+      type: "wifi",
+      wifi: { networks: [], timings: { pingTimeoutMs: 10_000 } },
+      ipv4: { method: "dhcp" },
+    });
+    expect(builtinPlanner("wlan0", config).daemons[0]).toMatchObject({
+      timings: { pingTimeoutMs: 10_000 },
+    });
+  });
+
   it("an access point: LAN-only, with a DHCP server for its stations", () => {
     const config = parseInterfaceConfig("wlan0", {
       type: "wifi",

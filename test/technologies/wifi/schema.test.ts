@@ -236,6 +236,23 @@ describe("wifiSettingsSchema: each error names its field", () => {
     ]);
   });
 
+  it("timings: each optional, checked, the backoff's ceiling not below its start", () => {
+    expect(problems({ timings: { pingTimeoutMs: 10_000, startTimeoutMs: 60_000 } })).toEqual([]);
+    expect(
+      problems({ timings: { pingTimeoutMs: 5, scanIntervalMs: 1.5, pingEveryMs: 1 } }),
+    ).toEqual([
+      "timings.pingTimeoutMs: must be at least 100 ms",
+      "timings.scanIntervalMs: must be an integer number of milliseconds",
+      'timings: Unrecognized key: "pingEveryMs"',
+    ]);
+    expect(problems({ timings: { restartDelayMs: 60_000 } })).toEqual([
+      "timings.maxRestartDelayMs: must not be below restartDelayMs (60000 ms)",
+    ]);
+    expect(problems({ timings: { restartDelayMs: 60_000, maxRestartDelayMs: 60_000 } })).toEqual(
+      [],
+    );
+  });
+
   it("no message repeats a secret", () => {
     const secret = "pässwörd-do-not-log";
     const messages = [
