@@ -1,7 +1,7 @@
 import { isIpv4Address } from "../../route/ipv4.js";
 import { dbmToPercent, frequencyToBand, frequencyToChannel } from "./radio.js";
 import { decodeSsid } from "./ssid-text.js";
-import type { AccessPoint, MacAddress, Station, WpaEvent } from "./wpa-events.js";
+import type { AccessPoint, MacAddress, WpaEvent } from "./wpa-events.js";
 
 export { dbmToPercent, frequencyToBand, frequencyToChannel } from "./radio.js";
 export { decodeSsid } from "./ssid-text.js";
@@ -392,45 +392,6 @@ export function parseSignalPoll(text: string): SignalPoll | undefined {
     centerFrequency2: integer(values.get("CENTER_FRQ2")),
     averageRssiDbm: integer(values.get("AVG_RSSI")),
   };
-}
-
-/**
- * The next station query in AP mode: STA-FIRST, then STA-NEXT with the last
- * station's MAC until the reply is empty. Clients can also be tracked from
- * the AP-STA-CONNECTED / AP-STA-DISCONNECTED events (as VintageNetWiFi does);
- * this walk gives the list after a restart of statenet, and signal levels.
- */
-export function stationQuery(previous?: MacAddress): string {
-  return previous === undefined ? "STA-FIRST" : `STA-NEXT ${previous}`;
-}
-
-/**
- * A reply to STA-FIRST / STA-NEXT / STA <mac>: the station's MAC on the first
- * line, then name=value lines. Undefined for the end of the list (an empty
- * reply), FAIL, or anything else.
- */
-export function parseStation(text: string): Station | undefined {
-  const newline = text.indexOf("\n");
-  const mac = macAddress(newline < 0 ? text : text.slice(0, newline));
-  if (mac === undefined) return undefined;
-  const values = parseKeyValues(newline < 0 ? "" : text.slice(newline + 1));
-  const flags = parseFlags(values.get("flags") ?? "") ?? [];
-  const signal = integer(values.get("signal"));
-  return {
-    mac,
-    flags,
-    authorized: flags.includes("AUTHORIZED"),
-    signalDbm: signal === undefined || signal === -INVALID_NOISE ? undefined : signal,
-    connectedSeconds: integer(values.get("connected_time")),
-    inactiveMs: integer(values.get("inactive_msec")),
-    rxBytes: integer(values.get("rx_bytes")),
-    txBytes: integer(values.get("tx_bytes")),
-  };
-}
-
-/** The stations in a walk's replies, in order; the walk's end (an empty reply) and FAILs are skipped. */
-export function parseStations(replies: readonly string[]): Station[] {
-  return replies.flatMap((reply) => parseStation(reply) ?? []);
 }
 
 /** ADD_NETWORK's reply: the new network's id; undefined for FAIL. */

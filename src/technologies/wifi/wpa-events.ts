@@ -80,18 +80,3 @@ export interface AccessPoint {
   /** wpa_supplicant's flags as it prints them, e.g. ["WPA2-PSK-CCMP", "ESS"]. */
   flags: string[];
 }
-
-/** A station associated with our access point, from STA-FIRST / STA-NEXT. */
-export interface Station {
-  mac: MacAddress;
-  /** wpa_supplicant's flags as it prints them, e.g. ["AUTH", "ASSOC", "AUTHORIZED"]. */
-  flags: string[];
-  /** The 4-way handshake is done: the station can send traffic. */
-  authorized: boolean;
-  /** dBm of the last frame received, when the driver reports it. */
-  signalDbm?: number | undefined;
-  connectedSeconds?: number | undefined;
-  inactiveMs?: number | undefined;
-  rxBytes?: number | undefined;
-  txBytes?: number | undefined;
-}

@@ -7,10 +7,7 @@ import {
   parseNetworkId,
   parseScanResults,
   parseSignalPoll,
-  parseStation,
-  parseStations,
   parseStatus,
-  stationQuery,
 } from "../../../src/technologies/wifi/control-protocol.js";
 import type { WpaEvent } from "../../../src/technologies/wifi/wpa-events.js";
 
@@ -369,65 +366,5 @@ describe("STATUS, SIGNAL_POLL and ADD_NETWORK replies", () => {
     expect(parseNetworkId("12\n")).toBe(12);
     expect(parseNetworkId("FAIL\n")).toBeUndefined();
     expect(parseNetworkId("-1\n")).toBeUndefined();
-  });
-});
-
-describe("stations of our access point (STA-FIRST / STA-NEXT)", () => {
-  // hostapd_ctrl_iface_sta_mib's layout: the MAC, then flags and the MIB and driver counters.
-  const first = [
-    STA,
-    "flags=[AUTH][ASSOC][AUTHORIZED][WMM][HT]",
-    "aid=1",
-    "capability=0x421",
-    "listen_interval=5",
-    "supported_rates=82 84 8b 96 0c 12 18 24",
-    "timeout_next=NULLFUNC POLL",
-    "dot11RSNAStatsSTAAddress=02:00:00:00:02:00",
-    "rx_packets=120",
-    "tx_packets=80",
-    "rx_bytes=15000",
-    "tx_bytes=9000",
-    "inactive_msec=300",
-    "signal=-41",
-    "rx_rate_info=650 mcs 7 shortGI",
-    "tx_rate_info=650 mcs 7",
-    "connected_time=42",
-    "",
-  ].join("\n");
-  const second = ["02:00:00:00:03:00", "flags=[AUTH][ASSOC]", "aid=2", "signal=-9999", ""].join(
-    "\n",
-  );
-
-  it("walks STA-FIRST, then STA-NEXT <last mac> until the reply is empty", () => {
-    expect(stationQuery()).toBe("STA-FIRST");
-    expect(stationQuery(STA)).toBe(`STA-NEXT ${STA}`);
-    expect(parseStations([first, second, ""])).toEqual([
-      {
-        mac: STA,
-        flags: ["AUTH", "ASSOC", "AUTHORIZED", "WMM", "HT"],
-        authorized: true,
-        signalDbm: -41,
-        connectedSeconds: 42,
-        inactiveMs: 300,
-        rxBytes: 15000,
-        txBytes: 9000,
-      },
-      {
-        mac: "02:00:00:00:03:00",
-        flags: ["AUTH", "ASSOC"],
-        authorized: false,
-        signalDbm: undefined,
-        connectedSeconds: undefined,
-        inactiveMs: undefined,
-        rxBytes: undefined,
-        txBytes: undefined,
-      },
-    ]);
-  });
-
-  it("the end of the list, FAIL (not an access point) and junk are no station", () => {
-    expect(parseStation("")).toBeUndefined();
-    expect(parseStation("FAIL\n")).toBeUndefined();
-    expect(parseStation("flags=[AUTH]\n")).toBeUndefined();
   });
 });
