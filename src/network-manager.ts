@@ -451,7 +451,7 @@ export class NetworkManager {
       actions: {
         setNameServers: (_, { ifname, settings }) => {
           void (settings
-            ? this.#resolver?.set(ifname, settings.nameServers, settings.domain)
+            ? this.#resolver?.set(ifname, settings)
             : this.#resolver?.clear(ifname));
         },
         interfaceRemoved: (_, { ifname }) => {

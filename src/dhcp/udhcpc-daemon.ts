@@ -21,6 +21,7 @@ function leaseSettings(event: DhcpLeaseEvent): Ipv4Settings {
     gateway: event.routers[0],
     nameServers: event.nameServers,
     domain: event.domain,
+    search: event.search,
   };
 }
 

@@ -38,8 +38,8 @@ export class NameResolver {
     return this.update();
   }
 
-  set(ifname: string, nameServers: readonly string[], domain: string | undefined): Promise<void> {
-    this.#interfaces.set(ifname, { ifname, nameServers, domain });
+  set(ifname: string, settings: Omit<InterfaceNameServers, "ifname">): Promise<void> {
+    this.#interfaces.set(ifname, { ifname, ...settings });
     return this.update();
   }
 

@@ -7,7 +7,16 @@ export interface InterfaceNameServers {
   ifname: string;
   nameServers: readonly string[];
   domain?: string | undefined;
+  /** The domain search list (DHCP option 119), after the domain. */
+  search?: readonly string[] | undefined;
 }
+
+/**
+ * glibc before 2.26 reads at most six search domains (and 256 characters):
+ * later ones would be dropped silently on older devices, so statenet keeps
+ * the six that matter most.
+ */
+export const MAX_SEARCH_DOMAINS = 6;
 
 /** One server and the interfaces that gave it, as published in `name_servers`. */
 export interface NameServer {
@@ -48,15 +57,16 @@ export function orderNameServers(
   return [...servers.values()];
 }
 
-/** Search domains in route priority, each once. */
+/** Search domains in route priority (each interface's domain, then its search list), each once, at most six. */
 export function searchDomains(
   interfaces: readonly InterfaceNameServers[],
   interfaceOrder: readonly string[],
 ): string[] {
-  const domains = byRoutePriority(interfaces, interfaceOrder).flatMap((entry) =>
-    entry.domain ? [entry.domain] : [],
-  );
-  return [...new Set(domains)];
+  const domains = byRoutePriority(interfaces, interfaceOrder).flatMap((entry) => [
+    ...(entry.domain ? [entry.domain] : []),
+    ...(entry.search ?? []),
+  ]);
+  return [...new Set(domains)].slice(0, MAX_SEARCH_DOMAINS);
 }
 
 export function resolvConfText(servers: readonly NameServer[], domains: readonly string[]): string {

@@ -53,6 +53,8 @@ export interface Ipv4Settings {
   gateway?: string | undefined;
   nameServers: string[];
   domain?: string | undefined;
+  /** The domain search list (a DHCP lease's option 119). */
+  search?: string[] | undefined;
 }
 
 export interface TechnologyPlan {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -64,6 +64,21 @@ describeAsRoot("interface/<if>/dhcp_options from a real udhcpd", () => {
       leaseSeconds: 600,
       serverId: "192.0.2.1",
     });
+  });
+
+  it("puts the domain, then the search list, in resolv.conf's search line, each once", async () => {
+    const resolvConf = running?.manager.config.resolvConf ?? "";
+    const text = await waitUntil(
+      "resolv.conf with the lease's servers",
+      async () => {
+        const content = await readFile(resolvConf, "utf8").catch(() => "");
+        return content.includes("nameserver 192.0.2.1") ? content : undefined;
+      },
+      10_000,
+    );
+    expect(text.split("\n").filter((line) => line.startsWith("search"))).toEqual([
+      "search lab.test corp.test",
+    ]);
   });
 
   it("puts the leased address on with its subnet's broadcast address", async () => {

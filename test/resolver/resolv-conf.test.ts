@@ -37,6 +37,19 @@ describe("name server order", () => {
     ).toEqual(["wired.test", "wifi.test"]);
   });
 
+  it("each interface's domain, then its DHCP search list; at most six in all", () => {
+    const eth0 = { ...ETH0, search: ["wired.test", "corp.test"] };
+    const wlan0 = { ...WLAN0, search: ["a.test", "b.test", "c.test", "d.test"] };
+    expect(searchDomains([wlan0, eth0], ["eth0", "wlan0"])).toEqual([
+      "wired.test",
+      "corp.test",
+      "wifi.test",
+      "a.test",
+      "b.test",
+      "c.test",
+    ]);
+  });
+
   it("writes resolv.conf lines", () => {
     expect(resolvConfText(orderNameServers([ETH0], ["eth0"], []), ["wired.test"])).toBe(
       "# Written by statenet; local changes are overwritten.\nsearch wired.test\nnameserver 192.0.2.1\nnameserver 192.0.2.2\n",
