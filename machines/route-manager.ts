@@ -34,7 +34,8 @@ export interface InterfaceRouting {
   routeClass?: InterfaceType | undefined;
 }
 
-export type RouteManagerEvent =
+/** What the interfaces report about themselves. */
+export type RouteReport =
   | {
       type: "route.set_addresses";
       ifname: string;
@@ -47,6 +48,14 @@ export type RouteManagerEvent =
   | { type: "route.remove_interface"; ifname: string }
   | { type: "route.set_connection"; ifname: string; status: ConnectionStatus; reason: string }
   | { type: "route.refresh_metrics" };
+
+export type RouteManagerEvent =
+  | RouteReport
+  /**
+   * Someone else added or removed a default route in `main` (the shell's
+   * route monitor): what the manager knows of foreign routes is stale.
+   */
+  | { type: "kernel.routes_changed" };
 
 export interface RouteManagerInput {
   /** Replaces the default route order (see `defaultMetric`). */
@@ -80,6 +89,8 @@ export interface RouteManagerContext {
    * does not manage (as of the last read of the kernel): never touched.
    */
   foreign: DefaultRouteEntry[];
+  /** The kernel's foreign routes changed since they were last read: read them again. */
+  stale: boolean;
   /** Failed changes in a row: the retry delay doubles with each. */
   failures: number;
   skipped: SkippedInterface[];
@@ -184,7 +195,9 @@ function updateInterface(
   interfaces: Record<string, InterfaceRouting>,
   event: RouteManagerEvent,
 ): Record<string, InterfaceRouting> {
-  if (event.type === "route.refresh_metrics") return interfaces;
+  if (event.type === "route.refresh_metrics" || event.type === "kernel.routes_changed") {
+    return interfaces;
+  }
   const current = interfaces[event.ifname] ?? { addresses: [], status: "disconnected" as const };
   switch (event.type) {
     case "route.set_addresses":
@@ -266,6 +279,7 @@ export const routeManagerMachine = setup({
     reportRejected: (_, _rejection: { event: RouteManagerEvent; problem: string }) => {},
   },
   guards: {
+    isStale: ({ context }) => context.stale,
     isUsable: ({ event }) => routeReportProblem(event) === undefined,
     hasChanges: ({ context }) => planChanges(context.applied, context.desired).length > 0,
   },
@@ -282,6 +296,7 @@ export const routeManagerMachine = setup({
       applied: [],
       inFlight: [],
       foreign: [],
+      stale: false,
       failures: 0,
       skipped: [],
       lastError: undefined,
@@ -297,9 +312,12 @@ export const routeManagerMachine = setup({
     // While busy, updates only change what is desired; the state that
     // finishes the current step looks at it again.
     "route.*": [{ guard: "isUsable", actions: "update" }, { actions: rejectReport }],
+    // Read again once the current step is done (evaluating looks).
+    "kernel.routes_changed": { actions: assign({ stale: true }) },
   },
   states: {
     syncing: {
+      entry: assign({ stale: false }),
       invoke: {
         id: "readKernel",
         src: "readKernel",
@@ -317,6 +335,7 @@ export const routeManagerMachine = setup({
     evaluating: {
       entry: "claimForeign",
       always: [
+        { guard: "isStale", target: "syncing" },
         {
           guard: "hasChanges",
           target: "applying",
@@ -345,6 +364,7 @@ export const routeManagerMachine = setup({
     idle: {
       entry: { type: "publish", params: ({ context }) => routeStatus(context) },
       on: {
+        "kernel.routes_changed": { target: "syncing" },
         "route.*": [
           { guard: "isUsable", target: "evaluating", actions: "update" },
           { actions: rejectReport },

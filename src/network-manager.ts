@@ -8,6 +8,7 @@ import {
   type ManagerMachine,
   managerMachine,
   type PowerManagerOptions,
+  ROUTE_MANAGER_ID,
 } from "../machines/manager.js";
 import type { RouteManagerInput } from "../machines/route-manager.js";
 import {
@@ -42,6 +43,7 @@ import { createIpRunner } from "./linux/ip.js";
 import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.js";
 import type { LinkState } from "./linux/link-state.js";
 import { linuxRouteManagerMachine } from "./linux/route-manager.js";
+import { type RouteMonitor, startRouteMonitor } from "./linux/route-monitor.js";
 import { type Logger, silentLogger } from "./log.js";
 import { ConfigStore } from "./persistence/config-store.js";
 import { type KeySource, loadDeviceKey } from "./persistence/device-key.js";
@@ -174,6 +176,7 @@ export class NetworkManager {
   #dhcpServer: ReportServer | undefined;
   #prober: Prober | undefined;
   #trafficWatcher: TrafficWatcher | undefined;
+  #routeMonitor: RouteMonitor | undefined;
   #powerImplementations: ReadonlyMap<string, PowerManagerImplementation> = new Map();
   #powerOptions: Record<string, PowerManagerOptions> = {};
   #powerTimeLeft: ((ifname: string) => number | null) | undefined;
@@ -281,6 +284,13 @@ export class NetworkManager {
     const commandTimeoutMs = this.#options.commandTimeoutMs ?? 10_000;
     const machine = this.#linuxMachine({ ip, runner }, handlerPath, commandTimeoutMs);
     this.#startRoot(machine, links, commandTimeoutMs);
+    this.#routeMonitor = startRouteMonitor({
+      runner,
+      logger: this.#logger,
+      // A route manager being restarted reads the kernel as it starts anyway.
+      onForeignChange: () =>
+        this.#root?.system.get(ROUTE_MANAGER_ID)?.send({ type: "kernel.routes_changed" }),
+    });
     this.#startTrafficWatcher(runner);
   }
 
@@ -555,7 +565,7 @@ export class NetworkManager {
     this.#stopped = true;
     this.#root?.stop();
     // At once, with the root: a monitor that dies with us (a group-wide SIGTERM) is no news.
-    const monitorStopped = this.#monitor?.stop();
+    const monitorStopped = Promise.all([this.#monitor?.stop(), this.#routeMonitor?.stop()]);
     this.#unsubscribeInspection?.();
     this.#inspection?.stop();
     await this.#trafficWatcher?.stop();

@@ -47,6 +47,8 @@ const environmentEvents = [
   { type: "route.clear_addresses", ifname: "eth0" },
   { type: "route.remove_interface", ifname: "eth0" },
   { type: "route.refresh_metrics" },
+  // Someone else's default route came or went: read the kernel again.
+  { type: "kernel.routes_changed" },
   // A report that must never reach the kernel.
   { type: "route.set_addresses", ifname: "eth0 flush", addresses: [ETH0], gateway: "192.0.2.1" },
 ] as const;
@@ -70,12 +72,13 @@ const platformEvents: Record<string, readonly object[]> = {
 type AnyEvent = { type: string; [key: string]: unknown };
 
 function serialize(snapshot: { value: unknown; context: RouteManagerContext }): string {
-  const { interfaces, applied, lastError } = snapshot.context;
+  const { interfaces, applied, lastError, stale } = snapshot.context;
   return JSON.stringify([
     snapshot.value,
     interfaces,
     applied.map(entryId).sort(),
     lastError !== undefined,
+    stale,
   ]);
 }
 
