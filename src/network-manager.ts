@@ -460,9 +460,7 @@ export class NetworkManager {
       },
       actions: {
         setNameServers: (_, { ifname, settings }) => {
-          void (settings
-            ? this.#resolver?.set(ifname, settings)
-            : this.#resolver?.clear(ifname));
+          void (settings ? this.#resolver?.set(ifname, settings) : this.#resolver?.clear(ifname));
         },
         interfaceRemoved: (_, { ifname }) => {
           this.properties.putMany(
