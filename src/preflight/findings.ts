@@ -20,6 +20,7 @@ export type PreflightCheck =
   | "flock"
   | "policy-routing"
   | "udhcpc"
+  | "udhcpd"
   | "wpa_supplicant"
   | "files"
   | "resolv.conf"

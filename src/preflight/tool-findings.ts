@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { ConfigProblem } from "../config/validate.js";
 import { STATENET_PROTOCOL } from "../route/constants.js";
+import type { TechnologyPlanner } from "../technologies/technology.js";
 import type { Finding } from "./findings.js";
 
 /**
@@ -143,40 +144,54 @@ export function policyRoutingFinding(rules: CommandOutcome): Finding {
   return finding("ok", `${shown.length} rules, protocol ${STATENET_PROTOCOL} usable`);
 }
 
-/** The interfaces whose configuration runs udhcpc. */
-export function dhcpInterfaces(config: Config): string[] {
-  return Object.entries(config.interfaces)
-    .filter(([, settings]) => settings.type === "ethernet" && settings.ipv4.method === "dhcp")
-    .map(([ifname]) => ifname);
+/**
+ * The interfaces whose plans run each daemon kind (`udhcpc`, `udhcpd`,
+ * `wifi`, `wpa_supplicant`, …): what the configuration needs installed,
+ * whatever technology asks for it.
+ */
+export function daemonUsers(config: Config, planner: TechnologyPlanner): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const [ifname, settings] of Object.entries(config.interfaces)) {
+    for (const { kind } of planner(ifname, settings).daemons) {
+      const list = users.get(kind) ?? [];
+      if (!list.includes(ifname)) list.push(ifname);
+      users.set(kind, list);
+    }
+  }
+  return users;
 }
 
-/** The interfaces whose configuration runs wpa_supplicant. */
-export function ieee8021xInterfaces(config: Config): string[] {
-  return Object.entries(config.interfaces)
-    .filter(([, settings]) => settings.type === "ethernet" && settings.ieee8021x !== undefined)
-    .map(([ifname]) => ifname);
-}
+/** What each busybox applet statenet runs is for, as `check` and in messages. */
+const APPLET_USES = {
+  udhcpc: { use: "DHCP", config: "CONFIG_UDHCPC" },
+  udhcpd: { use: "a DHCP server", config: "CONFIG_UDHCPD" },
+} as const;
 
-/** `busybox udhcpc`, as src/dhcp/udhcpc.ts runs it; needed only when some interface uses DHCP. */
-export function udhcpcFinding(users: readonly string[], probe: UdhcpcProbe): Finding | undefined {
+/** `busybox udhcpc` or `busybox udhcpd`, as statenet runs them; needed only when some interface's plan does. */
+export function appletFinding(
+  applet: keyof typeof APPLET_USES,
+  users: readonly string[],
+  probe: UdhcpcProbe,
+): Finding | undefined {
   if (users.length === 0) return undefined;
-  const error = (message: string): Finding => ({ level: "error", check: "udhcpc", message });
-  const who = `${list(users)} ${useVerb(users)} DHCP`;
+  const { use, config } = APPLET_USES[applet];
+  const error = (message: string): Finding => ({ level: "error", check: applet, message });
+  const who = `${list(users)} ${useVerb(users)} ${use}`;
   if (probe.busybox === undefined || probe.applets === undefined) {
     return error(
-      `udhcpc: ${who}, but busybox is not on PATH (statenet runs "busybox udhcpc"): install busybox`,
+      `${applet}: ${who}, but busybox is not on PATH (statenet runs "busybox ${applet}"): install busybox`,
     );
   }
   if (!succeeded(probe.applets)) {
-    return error(`udhcpc: "${probe.busybox} --list" fails (${firstLine(probe.applets)})`);
+    return error(`${applet}: "${probe.busybox} --list" fails (${firstLine(probe.applets)})`);
   }
-  if (!hasApplet(probe, "udhcpc")) {
-    return error(`udhcpc: ${who}, but ${probe.busybox} has no udhcpc applet (CONFIG_UDHCPC)`);
+  if (!hasApplet(probe, applet)) {
+    return error(`${applet}: ${who}, but ${probe.busybox} has no ${applet} applet (${config})`);
   }
   return {
     level: "ok",
-    check: "udhcpc",
-    message: `udhcpc: busybox udhcpc (${probe.busybox}) for ${list(users)}`,
+    check: applet,
+    message: `${applet}: busybox ${applet} (${probe.busybox}) for ${list(users)}`,
   };
 }
 
@@ -212,18 +227,34 @@ export function flockFinding(flock: string | undefined, busybox: UdhcpcProbe): F
   };
 }
 
-/** wpa_supplicant with its wired driver, from `wpa_supplicant -h`; needed only for 802.1X. */
+/** Who needs wpa_supplicant, and with which of its drivers. */
+export interface SupplicantUsers {
+  /** 802.1X on Ethernet ports: the `wired` driver. */
+  wired: readonly string[];
+  /** WiFi radios: the `nl80211` driver. */
+  nl80211: readonly string[];
+}
+
+const DRIVER_USES = {
+  wired: { use: "802.1X", config: "CONFIG_DRIVER_WIRED" },
+  nl80211: { use: "WiFi", config: "CONFIG_DRIVER_NL80211" },
+} as const;
+
+/** wpa_supplicant with the drivers its users need, from `wpa_supplicant -h`. */
 export function wpaSupplicantFinding(
-  users: readonly string[],
+  users: SupplicantUsers,
   help: CommandOutcome,
 ): Finding | undefined {
-  if (users.length === 0) return undefined;
+  const drivers = (["wired", "nl80211"] as const).filter((driver) => users[driver].length > 0);
+  if (drivers.length === 0) return undefined;
   const error = (message: string): Finding => ({
     level: "error",
     check: "wpa_supplicant",
     message,
   });
-  const who = `${list(users)} ${useVerb(users)} 802.1X`;
+  const who = drivers
+    .map((driver) => `${list(users[driver])} ${useVerb(users[driver])} ${DRIVER_USES[driver].use}`)
+    .join(", ");
   if (help.kind === "missing") {
     return error(`wpa_supplicant: ${who}, but it is not on PATH: install wpa_supplicant`);
   }
@@ -232,13 +263,17 @@ export function wpaSupplicantFinding(
   if (version === undefined) {
     return error(`wpa_supplicant: ${who}, but "wpa_supplicant -h" fails (${firstLine(help)})`);
   }
-  if (!/^\s+wired = /m.test(text)) {
-    return error(`wpa_supplicant v${version} has no wired driver (CONFIG_DRIVER_WIRED), ${who}`);
+  for (const driver of drivers) {
+    if (new RegExp(`^\\s+${driver} = `, "m").test(text)) continue;
+    const needs = users[driver];
+    return error(
+      `wpa_supplicant v${version} has no ${driver} driver (${DRIVER_USES[driver].config}), ${list(needs)} ${useVerb(needs)} ${DRIVER_USES[driver].use}`,
+    );
   }
   return {
     level: "ok",
     check: "wpa_supplicant",
-    message: `wpa_supplicant v${version} (wired driver) for ${list(users)}`,
+    message: `wpa_supplicant v${version} (${drivers.join(" and ")} driver${drivers.length > 1 ? "s" : ""}) for ${list([...users.wired, ...users.nl80211])}`,
   };
 }
 

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/validate.js";
 import {
+  appletFinding,
   type CommandOutcome,
-  dhcpInterfaces,
+  daemonUsers,
   fileFindings,
   flockFinding,
-  ieee8021xInterfaces,
   ipFinding,
   policyRoutingFinding,
   resolvConfFinding,
-  udhcpcFinding,
   wpaSupplicantFinding,
 } from "../../src/preflight/tool-findings.js";
+import { builtinPlanner } from "../../src/technologies/builtin.js";
 
 const exited = (code: number, stdout: string, stderr = ""): CommandOutcome => ({
   kind: "exited",
@@ -137,17 +137,38 @@ const config = parseConfig({
     },
     wwan0: { type: "ethernet", ipv4: { method: "dhcp" } },
     usb0: { type: "null" },
+    wlan1: {
+      type: "wifi",
+      wifi: { networks: [{ ssid: "shop", keyMgmt: "wpa_psk", psk: "correct horse" }] },
+      ipv4: { method: "dhcp" },
+    },
+    eth1: {
+      type: "ethernet",
+      ipv4: { method: "static", address: "192.0.2.1", prefixLength: 24 },
+      dhcpd: { start: "192.0.2.100", end: "192.0.2.150" },
+    },
   },
 });
 
-describe("udhcpc", () => {
-  it("is needed by the interfaces that use DHCP only", () => {
-    expect(dhcpInterfaces(config)).toEqual(["eth0", "wwan0"]);
-    expect(udhcpcFinding([], { busybox: undefined, applets: undefined })).toBeUndefined();
+describe("what the configuration needs installed, from its plans", () => {
+  it("names the interfaces of each daemon kind, whatever the technology", () => {
+    const users = daemonUsers(config, builtinPlanner);
+    expect(users.get("udhcpc")).toEqual(["eth0", "wwan0", "wlan1"]);
+    expect(users.get("udhcpd")).toEqual(["eth1"]);
+    expect(users.get("wpa_supplicant")).toEqual(["eth0"]);
+    expect(users.get("wifi")).toEqual(["wlan1"]);
+  });
+});
+
+describe("udhcpc and udhcpd", () => {
+  it("are needed by the interfaces whose plans run them only", () => {
+    expect(appletFinding("udhcpc", [], { busybox: undefined, applets: undefined })).toBeUndefined();
   });
 
-  it("is a hard failure when busybox is not on PATH", () => {
-    expect(udhcpcFinding(["eth0", "wwan0"], { busybox: undefined, applets: undefined })).toEqual({
+  it("are a hard failure when busybox is not on PATH", () => {
+    expect(
+      appletFinding("udhcpc", ["eth0", "wwan0"], { busybox: undefined, applets: undefined }),
+    ).toEqual({
       level: "error",
       check: "udhcpc",
       message:
@@ -155,8 +176,8 @@ describe("udhcpc", () => {
     });
   });
 
-  it("is a hard failure when busybox was built without it", () => {
-    const finding = udhcpcFinding(["eth0"], {
+  it("are a hard failure when busybox was built without them", () => {
+    const finding = appletFinding("udhcpc", ["eth0"], {
       busybox: "/bin/busybox",
       applets: exited(0, "ash\nip\nsh\nudhcpd\n"),
     });
@@ -165,10 +186,21 @@ describe("udhcpc", () => {
       check: "udhcpc",
       message: "udhcpc: eth0 uses DHCP, but /bin/busybox has no udhcpc applet (CONFIG_UDHCPC)",
     });
+    expect(
+      appletFinding("udhcpd", ["eth1"], {
+        busybox: "/bin/busybox",
+        applets: exited(0, "ash\nudhcpc\n"),
+      }),
+    ).toEqual({
+      level: "error",
+      check: "udhcpd",
+      message:
+        "udhcpd: eth1 uses a DHCP server, but /bin/busybox has no udhcpd applet (CONFIG_UDHCPD)",
+    });
   });
 
   it("names the busybox that will run it", () => {
-    const finding = udhcpcFinding(["eth0"], {
+    const finding = appletFinding("udhcpc", ["eth0"], {
       busybox: "/usr/bin/busybox",
       applets: exited(0, "ash\nudhcpc\nudhcpd\n"),
     });
@@ -218,32 +250,45 @@ drivers:
 options:
 `;
 
-  it("is needed for 802.1X only", () => {
-    expect(ieee8021xInterfaces(config)).toEqual(["eth0"]);
-    expect(wpaSupplicantFinding([], { kind: "missing" })).toBeUndefined();
+  const wired = { wired: ["eth0"], nl80211: [] };
+  const both = { wired: ["eth0"], nl80211: ["wlan1"] };
+
+  it("is needed for 802.1X and WiFi only", () => {
+    expect(wpaSupplicantFinding({ wired: [], nl80211: [] }, { kind: "missing" })).toBeUndefined();
   });
 
-  it("is a hard failure when missing or without its wired driver", () => {
-    expect(wpaSupplicantFinding(["eth0"], { kind: "missing" })).toEqual({
+  it("is a hard failure when missing or without a driver its users need", () => {
+    expect(wpaSupplicantFinding(both, { kind: "missing" })).toEqual({
       level: "error",
       check: "wpa_supplicant",
-      message: "wpa_supplicant: eth0 uses 802.1X, but it is not on PATH: install wpa_supplicant",
+      message:
+        "wpa_supplicant: eth0 uses 802.1X, wlan1 uses WiFi, but it is not on PATH: install wpa_supplicant",
     });
     const wireless = wpaSupplicantFinding(
-      ["eth0"],
+      wired,
       exited(0, HELP.replace("  wired = Wired Ethernet driver\n", "")),
     );
     expect(wireless?.message).toBe(
       "wpa_supplicant v2.10 has no wired driver (CONFIG_DRIVER_WIRED), eth0 uses 802.1X",
     );
+    const wiredOnly = wpaSupplicantFinding(
+      both,
+      exited(0, HELP.replace("  nl80211 = Linux nl80211/cfg80211\n", "")),
+    );
+    expect(wiredOnly?.message).toBe(
+      "wpa_supplicant v2.10 has no nl80211 driver (CONFIG_DRIVER_NL80211), wlan1 uses WiFi",
+    );
   });
 
-  it("names its version", () => {
-    expect(wpaSupplicantFinding(["eth0"], exited(0, HELP))).toEqual({
+  it("names its version and the drivers used", () => {
+    expect(wpaSupplicantFinding(wired, exited(0, HELP))).toEqual({
       level: "ok",
       check: "wpa_supplicant",
       message: "wpa_supplicant v2.10 (wired driver) for eth0",
     });
+    expect(wpaSupplicantFinding(both, exited(0, HELP))?.message).toBe(
+      "wpa_supplicant v2.10 (wired and nl80211 drivers) for eth0, wlan1",
+    );
   });
 });
 
