@@ -45,7 +45,7 @@ describeAsRoot("statenet wifi scan (the CLI daemon in a namespace)", () => {
         ["eth0", "eth0", "wlan9"].map((ifname) => ({
           exitCode: 2,
           stdout: "",
-          stderr: `statenet: ifname: ${ifname}: nothing running serves wifi.scan (is it configured for it, and up?)`,
+          stderr: `statenet: ${ifname}: nothing running serves wifi.scan (is it configured for it, and up?)`,
         })),
       );
     } finally {
