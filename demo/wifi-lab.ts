@@ -41,7 +41,7 @@ export interface WifiLabOptions {
   /** The radio's entry in the daemon's file; none leaves it to `configure` at run time. */
   wifi?: (ssid: string, passphrase: string) => InterfaceEntry;
   /** The access point's security when the daemon starts; none: no access point yet. */
-  accessPoint?: AccessPointSecurity["type"];
+  accessPoint?: Exclude<AccessPointSecurity["type"], "wpa-eap">;
   logLevel?: string;
 }
 
@@ -74,7 +74,7 @@ class AccessPointSide {
   }
 
   /** hostapd on the radio and a DHCP server behind it; resolves once it beacons. */
-  async start(type: AccessPointSecurity["type"], ssid: string): Promise<void> {
+  async start(type: Exclude<AccessPointSecurity["type"], "wpa-eap">, ssid: string): Promise<void> {
     if (this.#running) throw new Error("the access point is running already");
     const { ifname } = this.radio;
     await execa("ip", ["-n", this.ns, "addr", "replace", WIFI_ACCESS_POINT_ADDRESS, "dev", ifname]);

@@ -57,8 +57,8 @@ export interface LabAuthenticator extends LabServer {
 const EAPOL = "0x888e";
 const TABLE = "statenet_port";
 
-/** hostapd's eap_user lines; passwords in hex, so any character works. */
-function eapUsers(users: readonly LabEapUser[]): string {
+/** hostapd's eap_user lines; passwords in hex, so any character works. Also the VM lab's WPA-EAP access point uses them. */
+export function eapUsers(users: readonly LabEapUser[]): string {
   const quoted = (identity: string) => {
     if (/["\n]/.test(identity)) throw new Error(`lab EAP identity ${JSON.stringify(identity)}`);
     return `"${identity}"`;

@@ -209,7 +209,8 @@ export const interfaceMachine = setup({
     })),
   },
   guards: {
-    isPresent: ({ context }) => context.present,
+    // A technology that creates its interface (a bridge) does not wait for it to appear.
+    isPresent: ({ context }) => context.present || context.plan.createsInterface === true,
     isAbsent: ({ context }) => !context.present,
     appeared: ({ event }) => event.type === "link.present" && event.present,
     vanished: ({ event }) => event.type === "link.present" && !event.present,

@@ -1,3 +1,5 @@
+// For third-party technologies: their schemas are built with the zod statenet validates with.
+export { z } from "zod";
 export {
   type ConnectivitySettings,
   type ConnectivityStatus,
@@ -20,6 +22,7 @@ export {
   type RouteStatus,
   routeManagerMachine,
 } from "../machines/route-manager.js";
+export { configJsonSchema } from "./config/json-schema.js";
 export type { ReloadResult } from "./config/reload.js";
 export type {
   Config,
@@ -27,6 +30,7 @@ export type {
   InterfaceConfig,
   PowerManagerConfig,
 } from "./config/schema.js";
+export { configSchemaFor, interfaceConfigSchemaFor } from "./config/schema.js";
 export { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 export {
   AlreadyRunningError,
@@ -47,6 +51,7 @@ export {
   NoPowerManagerError,
   NotConfiguredError,
 } from "./network-manager.js";
+export { UnregisteredTechnologyError } from "./persistence/config-store.js";
 export type { PowerCallContext, PowerManagerImplementation } from "./power/implementation.js";
 export {
   type PropertyChange,
@@ -60,11 +65,24 @@ export { computeRoutes } from "./route/calculator.js";
 export { defaultMetric } from "./route/default-metric.js";
 export { interfaceTypeFromName, weightFromName } from "./route/interface-type.js";
 export type * from "./route/types.js";
+export * from "./technologies/authoring.js";
+export type * from "./technologies/daemon.js";
 export {
   BUILTIN_TECHNOLOGIES,
   builtinPlanner,
   technologyPlanner,
   UnknownTechnologyError,
 } from "./technologies/index.js";
-export type { Technology, TechnologyPlanner } from "./technologies/technology.js";
+export {
+  assertTechnology,
+  InvalidTechnologyError,
+  registerTechnologies,
+  TechnologyClashError,
+} from "./technologies/registry.js";
+export type {
+  DaemonStarters,
+  Technology,
+  TechnologyPlanner,
+  TechnologySchema,
+} from "./technologies/technology.js";
 export type * from "./technologies/types.js";

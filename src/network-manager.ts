@@ -39,6 +39,7 @@ import { type InstanceLock, takeInstanceLock } from "./linux/instance-lock.js";
 import { bringDown, bringUp, type CommandContext } from "./linux/interface-commands.js";
 import { interfaceDaemons } from "./linux/interface-daemons.js";
 import { assertInterfaceName } from "./linux/interface-name.js";
+import { createInterfaceRenamer } from "./linux/interface-renamer.js";
 import { createIpRunner } from "./linux/ip.js";
 import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.js";
 import type { LinkState } from "./linux/link-state.js";
@@ -61,9 +62,15 @@ import {
 } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import { maskSecrets, secretValues } from "./secrets.js";
-import { BUILTIN_TECHNOLOGIES, builtinPlanner } from "./technologies/builtin.js";
+import { BUILTIN_TECHNOLOGIES } from "./technologies/builtin.js";
+import type { DaemonStarter } from "./technologies/daemon.js";
 import { InterfaceRequests } from "./technologies/interface-requests.js";
-import { daemonStarters } from "./technologies/registry.js";
+import {
+  daemonStarters,
+  registerTechnologies,
+  technologyPlanner,
+} from "./technologies/registry.js";
+import type { Technology, TechnologyPlanner } from "./technologies/technology.js";
 import type { Ipv4Settings } from "./technologies/types.js";
 import { WIFI_SCAN_REQUEST } from "./technologies/wifi/wifi-daemon.js";
 import type { AccessPoint } from "./technologies/wifi/wpa-events.js";
@@ -71,6 +78,13 @@ import type { AccessPoint } from "./technologies/wifi/wpa-events.js";
 export interface NetworkManagerOptions {
   /** The configuration file's content (validated here) or an already parsed one. */
   config: ConfigInput | Config;
+  /**
+   * Technologies beyond the built-in ones (see "Third-party technologies" in
+   * the README): their configs are validated, saved and applied like the
+   * built-in ones'. A malformed one throws InvalidTechnologyError, a type or
+   * daemon kind that is taken TechnologyClashError, both naming the field.
+   */
+  technologies?: readonly Technology[];
   logger?: Logger;
   /** Run in this named network namespace (`ip -n`, `ip netns exec`) instead of the process's own. */
   netns?: string;
@@ -169,6 +183,10 @@ export class NetworkManager {
   /** The file's configuration; a reload replaces it (but not the settings that need a restart). */
   #config: Config;
   readonly #logger: Logger;
+  /** The built-in technologies, then the registered ones. */
+  readonly #technologies: readonly Technology[];
+  readonly #planner: TechnologyPlanner;
+  readonly #daemonStarters: ReadonlyMap<string, DaemonStarter>;
   readonly #configs = new Map<string, InterfaceConfig>();
   readonly #sources = new ConfigSources(this.properties, () => this.#config.interfaces);
   readonly #stopping = new Set<Promise<void>>();
@@ -200,7 +218,10 @@ export class NetworkManager {
 
   constructor(options: NetworkManagerOptions) {
     this.#options = options;
-    this.#config = parseConfig(options.config);
+    this.#technologies = registerTechnologies(BUILTIN_TECHNOLOGIES, options.technologies ?? []);
+    this.#planner = technologyPlanner(this.#technologies);
+    this.#daemonStarters = daemonStarters(this.#technologies);
+    this.#config = parseConfig(options.config, this.#technologies);
     this.#logger = options.logger ?? silentLogger();
     for (const ifname of Object.keys(options.powerManagers ?? {})) assertInterfaceName(ifname);
     for (const [ifname, config] of Object.entries(this.#config.interfaces)) {
@@ -267,10 +288,16 @@ export class NetworkManager {
       void this.#resolver?.setOrder((change.new as string[] | undefined) ?? []);
     });
 
+    const { ifnames } = this.#config;
     this.#monitor = createKernelMonitor({
       ip,
       logger: this.#logger,
       properties: this.properties,
+      // In the monitor, before any link is published: nothing configures a link about to be renamed.
+      renamer:
+        ifnames.length > 0
+          ? createInterfaceRenamer({ rules: ifnames, ip, logger: this.#logger })
+          : undefined,
       onChange: (changes) => {
         for (const change of changes) this.#sendLink(change.ifname, change);
       },
@@ -345,11 +372,13 @@ export class NetworkManager {
     const store = new ConfigStore({
       dir: persistence?.dir ?? join(this.#config.stateDir, "configs"),
       key: await loadDeviceKey(source),
+      technologies: this.#technologies,
     });
     const { configs, problems } = await store.loadAll();
     for (const problem of problems) {
+      const where = problem.kept ? { file: problem.movedTo } : { movedTo: problem.movedTo };
       this.#logger.error(
-        { ifname: problem.ifname, problem: problem.message, movedTo: problem.movedTo },
+        { ifname: problem.ifname, problem: problem.message, ...where },
         "saved configuration unusable; the default applies",
       );
     }
@@ -444,7 +473,7 @@ export class NetworkManager {
                 udhcpcRestartDelayMs: this.#options.dhcpRestartDelayMs,
                 requests: this.#requests,
               },
-              daemonStarters(BUILTIN_TECHNOLOGIES),
+              this.#daemonStarters,
             ),
           },
           actions: {
@@ -494,7 +523,7 @@ export class NetworkManager {
     const root = createActor(machine, {
       input: {
         interfaces: Object.fromEntries(this.#configs),
-        planner: builtinPlanner,
+        planner: this.#planner,
         links: linkReports,
         ipv4: this.#staticSettingsInPlace(links),
         routes: this.#options.routes,
@@ -524,7 +553,7 @@ export class NetworkManager {
   #staticSettingsInPlace(links: ReadonlyMap<string, LinkState>): Record<string, Ipv4Settings> {
     const inPlace: Record<string, Ipv4Settings> = {};
     for (const [ifname, config] of this.#configs) {
-      const settings = builtinPlanner(ifname, config).staticIpv4;
+      const settings = this.#planner(ifname, config).staticIpv4;
       const onLink = links.get(ifname)?.addresses ?? [];
       const present = settings?.addresses.every((wanted) =>
         onLink.some(
@@ -586,7 +615,7 @@ export class NetworkManager {
    * once; other settings that changed are logged as needing a restart.
    */
   reload(input: ConfigInput | Config): Promise<ReloadResult> {
-    const file = parseConfig(input);
+    const file = parseConfig(input, this.#technologies);
     return this.#change(async () => {
       const setAtRuntime = new Set(
         this.#sources.names().filter((ifname) => this.#sources.sourceOf(ifname)?.from !== "file"),
@@ -629,7 +658,7 @@ export class NetworkManager {
     if (ifname === LOOPBACK_INTERFACE) {
       throw new ConfigError([{ path: `interfaces.${ifname}`, message: LOOPBACK_REFUSAL }]);
     }
-    const config = parseInterfaceConfig(ifname, input);
+    const config = parseInterfaceConfig(ifname, input, this.#technologies);
     const unreadable = unreadableFiles(ifname, config);
     if (unreadable.length > 0) throw new ConfigError(unreadable);
     for (const secret of secretValues(config)) this.#secrets.add(secret);
@@ -736,7 +765,7 @@ export class NetworkManager {
   /** Interfaces statenet configures: not those it only lists and leaves alone (null). */
   configuredInterfaces(): string[] {
     return [...this.#configs]
-      .filter(([ifname, config]) => !leavesInterfaceAlone(builtinPlanner(ifname, config)))
+      .filter(([ifname, config]) => !leavesInterfaceAlone(this.#planner(ifname, config)))
       .map(([ifname]) => ifname)
       .sort();
   }

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { processExit, terminate } from "../../src/linux/terminate.js";
+import { eapUsers, type LabEapUser } from "../authenticator.js";
+import type { LabPki } from "../pki.js";
 import { pollUntil } from "../poll.js";
 
 /**
@@ -16,7 +18,23 @@ import { pollUntil } from "../poll.js";
 export type AccessPointSecurity =
   | { type: "open" }
   | { type: "wpa2-psk"; passphrase: string }
-  | { type: "sae"; password: string };
+  | { type: "sae"; password: string }
+  /**
+   * WPA2-Enterprise: hostapd's own EAP server checks `users` (as the wired
+   * lab's authenticator does) and proves itself with the PKI's server certificate.
+   */
+  | {
+      type: "wpa-eap";
+      users: readonly LabEapUser[];
+      pki: Pick<LabPki, "caCert" | "serverCert" | "serverKey">;
+    };
+
+/** Where hostapd's files other than its config go. */
+export interface HostapdFiles {
+  ctrlDir: string;
+  /** Written for `wpa-eap` only. */
+  eapUserFile: string;
+}
 
 export interface AccessPointOptions {
   /** The radio's interface, e.g. `wlan0`, already in `ns`. */
@@ -26,6 +44,8 @@ export interface AccessPointOptions {
   /** 2.4 GHz channel 1 to 13, default 6. */
   channel?: number;
   security: AccessPointSecurity;
+  /** Beacons without the SSID and no answer to a wildcard probe: a station must probe for it by name. */
+  hidden?: boolean;
   /** How long hostapd may take to enable the AP, default 30 s (TCG is slow). */
   readyTimeoutMs?: number;
 }
@@ -59,9 +79,17 @@ export function channelFrequency(channel: number): number {
   return channel === 14 ? 2484 : 2407 + 5 * channel;
 }
 
+/** A file hostapd opens: one line of its config. */
+function absolutePath(field: string, path: string): string {
+  if (!path.startsWith("/") || /[\0\r\n]/.test(path)) {
+    throw new AccessPointConfigError(field, "must be an absolute path on one line");
+  }
+  return path;
+}
+
 /** The hostapd.conf for `options`; throws naming the field for bad input. */
-export function hostapdConfig(options: AccessPointOptions, ctrlDir: string): string {
-  const { ifname, ssid, channel = 6, security } = options;
+export function hostapdConfig(options: AccessPointOptions, files: HostapdFiles): string {
+  const { ifname, ssid, channel = 6, security, hidden = false } = options;
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) {
     throw new AccessPointConfigError("ifname", `not an interface name: ${JSON.stringify(ifname)}`);
   }
@@ -78,11 +106,12 @@ export function hostapdConfig(options: AccessPointOptions, ctrlDir: string): str
   const lines = [
     `interface=${ifname}`,
     "driver=nl80211",
-    `ctrl_interface=${ctrlDir}`,
+    `ctrl_interface=${absolutePath("ctrlDir", files.ctrlDir)}`,
     // Hex: any bytes, nothing for the config parser to trip on.
     `ssid2=${ssidBytes.toString("hex")}`,
     "hw_mode=g",
     `channel=${channel}`,
+    ...(hidden ? ["ignore_broadcast_ssid=1"] : []),
   ];
   switch (security.type) {
     case "open":
@@ -123,6 +152,24 @@ export function hostapdConfig(options: AccessPointOptions, ctrlDir: string): str
       );
       break;
     }
+    case "wpa-eap": {
+      const { pki } = security;
+      if (security.users.length === 0) {
+        throw new AccessPointConfigError("security.users", "must name at least one user");
+      }
+      lines.push(
+        "wpa=2",
+        "wpa_key_mgmt=WPA-EAP",
+        "rsn_pairwise=CCMP",
+        "ieee8021x=1",
+        "eap_server=1",
+        `eap_user_file=${absolutePath("eapUserFile", files.eapUserFile)}`,
+        `ca_cert=${absolutePath("security.pki.caCert", pki.caCert)}`,
+        `server_cert=${absolutePath("security.pki.serverCert", pki.serverCert)}`,
+        `private_key=${absolutePath("security.pki.serverKey", pki.serverKey)}`,
+      );
+      break;
+    }
     default:
       throw new AccessPointConfigError(
         "security.type",
@@ -138,8 +185,12 @@ export async function startAccessPoint(options: AccessPointOptions): Promise<Acc
   const ctrlDir = join(dir, "ctrl");
   const logFile = join(dir, "hostapd.log");
   const confFile = join(dir, "hostapd.conf");
+  const eapUserFile = join(dir, "eap_users");
   try {
-    await writeFile(confFile, hostapdConfig(options, ctrlDir), { mode: 0o600 });
+    await writeFile(confFile, hostapdConfig(options, { ctrlDir, eapUserFile }), { mode: 0o600 });
+    if (options.security.type === "wpa-eap") {
+      await writeFile(eapUserFile, eapUsers(options.security.users), { mode: 0o600 });
+    }
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

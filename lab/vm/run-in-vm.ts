@@ -13,7 +13,10 @@ import { prepareVmLab, type VmLabPaths } from "./setup.js";
  * (which has cfg80211, mac80211 and mac80211_hwsim as modules) on the host's
  * own root filesystem, read-only under a RAM overlay. The working directory is
  * shared read-write at the same path and the command starts there, as root.
- * The VM has no network device: nothing it does leaves it.
+ * The VM has no network device to the outside: nothing it does leaves it.
+ * `nics` adds virtio-net NICs (real PCI devices to the guest, for naming by
+ * hardware path) wired only to one QEMU hub inside QEMU, with no backend
+ * that reaches the host.
  */
 
 export interface RunInVmOptions {
@@ -26,6 +29,12 @@ export interface RunInVmOptions {
   memoryMb?: number;
   /** vCPUs, default 1: under TCG on a loaded host two are slower than one. */
   cpus?: number;
+  /**
+   * virtio-net PCI NICs, default 0, at fixed PCI addresses (NIC_PCI_SLOTS),
+   * connected only to each other through a QEMU hub. The guest loads no
+   * driver for them: `modprobe virtio_net` makes their interfaces.
+   */
+  nics?: number;
   /** The VM is killed after this long (default 10 minutes), boot included. */
   timeoutMs?: number;
   /** The command's output (stdout and stderr merged) as it arrives. */
@@ -73,6 +82,8 @@ export class VmRunError extends Error {
 }
 
 const DEFAULT_MEMORY_MB = 512;
+/** PCI slots of the NICs on q35's root bus, clear of the devices QEMU places itself. */
+export const NIC_PCI_SLOTS = [0x10, 0x11, 0x12, 0x13] as const;
 const DEFAULT_TIMEOUT_MS = 600_000;
 const OUTPUT_LIMIT = 8 * 1024 * 1024;
 const GUEST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -101,7 +112,8 @@ export async function runInVm(options: RunInVmOptions): Promise<VmRunResult> {
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
   const cpus = options.cpus ?? 1;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  checkOptions({ command, env, memoryMb, cpus, timeoutMs, cwd: options.cwd });
+  const nics = options.nics ?? 0;
+  checkOptions({ command, env, memoryMb, cpus, timeoutMs, nics, cwd: options.cwd });
   const cwd = await workingDirectory(options.cwd);
   const lab = options.lab ?? (await prepareVmLab());
   const accelerator = options.accelerator ?? (await hostAccelerator());
@@ -120,7 +132,7 @@ export async function runInVm(options: RunInVmOptions): Promise<VmRunResult> {
     const startedAt = Date.now();
     const qemu = execa(
       QEMU,
-      qemuArguments({ lab, accelerator, memoryMb, cpus, dir, cwd, consoleLog }),
+      qemuArguments({ lab, accelerator, memoryMb, cpus, nics, dir, cwd, consoleLog }),
       {
         stdin: "ignore",
         stdout: "pipe",
@@ -214,9 +226,10 @@ function checkOptions(options: {
   memoryMb: number;
   cpus: number;
   timeoutMs: number;
+  nics: number;
   cwd: string;
 }): void {
-  const { command, env, memoryMb, cpus, timeoutMs, cwd } = options;
+  const { command, env, memoryMb, cpus, timeoutMs, nics, cwd } = options;
   if (command.length === 0 || command.some((word) => typeof word !== "string")) {
     throw new VmRunOptionError("command", "must be a non-empty list of strings");
   }
@@ -236,6 +249,12 @@ function checkOptions(options: {
   }
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) {
     throw new VmRunOptionError("cpus", `must be an integer from 1 to 64, not ${cpus}`);
+  }
+  if (!Number.isInteger(nics) || nics < 0 || nics > NIC_PCI_SLOTS.length) {
+    throw new VmRunOptionError(
+      "nics",
+      `must be an integer from 0 to ${NIC_PCI_SLOTS.length}, not ${nics}`,
+    );
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new VmRunOptionError("timeoutMs", `must be a positive number, not ${timeoutMs}`);
@@ -289,6 +308,7 @@ function qemuArguments(run: {
   accelerator: Accelerator;
   memoryMb: number;
   cpus: number;
+  nics: number;
   dir: string;
   cwd: string;
   consoleLog: string;
@@ -339,5 +359,19 @@ function qemuArguments(run: {
     ...share("hostroot", "/", ",readonly=on,multidevs=remap"),
     ...share("state", run.dir, ""),
     ...share("work", run.cwd, ",multidevs=remap"),
+    ...nicArguments(run.nics),
   ];
+}
+
+/**
+ * NICs on one hub: a hub port is a netdev backend that only forwards to the
+ * hub's other ports, so frames stay inside QEMU.
+ */
+export function nicArguments(count: number): string[] {
+  return NIC_PCI_SLOTS.slice(0, count).flatMap((slot, index) => [
+    "-netdev",
+    `hubport,id=nic${index},hubid=0`,
+    "-device",
+    `virtio-net-pci,netdev=nic${index},addr=0x${slot.toString(16)},mac=52:54:00:00:00:${(index + 1).toString(16).padStart(2, "0")}`,
+  ]);
 }

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IN_VM_ENV } from "./in-vm.js";
@@ -26,6 +26,15 @@ export async function vmTestFiles(): Promise<string[]> {
     .sort();
 }
 
+/**
+ * What a VM test file asks of its VM, in a line of its own: `// vm-lab: nics=2`
+ * gives it two NICs (RunInVmOptions.nics).
+ */
+export function declaredVmOptions(source: string): Pick<RunInVmOptions, "nics"> {
+  const nics = /^\/\/ vm-lab: nics=(\d+)$/m.exec(source)?.[1];
+  return nics === undefined ? {} : { nics: Number(nics) };
+}
+
 /** Boots a VM and runs vitest on one VM test file inside it; the result carries vitest's exit code and output. */
 export async function runVmTestFile(
   file: string,
@@ -34,7 +43,9 @@ export async function runVmTestFile(
   if (!file.endsWith(VM_TEST_SUFFIX)) {
     throw new RangeError(`file: a VM test file ends in ${VM_TEST_SUFFIX}, not ${file}`);
   }
+  const declared = declaredVmOptions(await readFile(join(PROJECT_ROOT, file), "utf8"));
   return runInVm({
+    ...declared,
     ...options,
     // The host's node: the VM sees the host's root, so the same binary runs there.
     command: [

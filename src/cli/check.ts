@@ -2,7 +2,8 @@ import type { Config } from "../config/schema.js";
 import { ConfigError, parseConfig } from "../config/validate.js";
 import { errorsOf, type Finding, formatFinding } from "../preflight/findings.js";
 import { preflight } from "../preflight/preflight.js";
-import { invalidConfigMessage, readConfigFile } from "./config-file.js";
+import type { TechnologyPlanner } from "../technologies/technology.js";
+import { invalidConfigMessage, loadConfigFile } from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
 export interface CheckOptions {
@@ -18,9 +19,10 @@ export interface CheckOptions {
  */
 export async function runCheck(options: CheckOptions): Promise<number> {
   let config: Config;
+  let planner: TechnologyPlanner | undefined;
   try {
-    config =
-      options.configPath === undefined ? parseConfig({}) : await readConfigFile(options.configPath);
+    if (options.configPath === undefined) config = parseConfig({});
+    else ({ config, planner } = await loadConfigFile(options.configPath));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(invalidConfigMessage(options.configPath ?? "(defaults)", error));
@@ -36,7 +38,7 @@ export async function runCheck(options: CheckOptions): Promise<number> {
             message: `${options.configPath} is valid`,
           },
         ]),
-    ...(await preflight(config)),
+    ...(await preflight(config, planner)),
   ];
   process.stdout.write(
     options.json

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { ReloadResult } from "../config/reload.js";
-import type { Config } from "../config/schema.js";
 import { ConfigError } from "../config/validate.js";
 import { controlHandler } from "../control/handler.js";
 import { createControlServer } from "../control/server.js";
@@ -14,7 +13,12 @@ import {
 import { createLogger, type Logger } from "../log.js";
 import { createNetworkManager } from "../network-manager.js";
 import { hardFailures } from "../preflight/preflight.js";
-import { invalidConfigMessage, readConfigFile } from "./config-file.js";
+import {
+  invalidConfigMessage,
+  type LoadedConfigFile,
+  loadConfigFile,
+  readConfigFile,
+} from "./config-file.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
 export interface RunOptions {
@@ -37,17 +41,18 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   // From the first moment: Node's default for SIGHUP ends the process, and so would a
   // hangup of the terminal or SSH session the daemon was started from.
   const reloads = onReloadSignal(logger);
-  let config: Config;
+  let file: LoadedConfigFile;
   try {
-    config = await readConfigFile(options.configPath);
+    file = await loadConfigFile(options.configPath);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(invalidConfigMessage(options.configPath, error));
     return EXIT_BAD_INPUT;
   }
+  const { config } = file;
   // Before anything is touched, the lock's file included: where statenet cannot work,
   // one clear line instead of a flood of log lines.
-  const failures = await hardFailures(config);
+  const failures = await hardFailures(config, file.planner);
   if (failures.length > 0) {
     for (const failure of failures) process.stderr.write(`statenet: ${failure.message}\n`);
     return EXIT_FAILURE;
@@ -61,7 +66,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return EXIT_FAILURE;
   }
   try {
-    return await runLocked(options, config, lock, logger, reloads);
+    return await runLocked(options, file, lock, logger, reloads);
   } finally {
     await lock.release();
   }
@@ -90,7 +95,7 @@ function onReloadSignal(logger: Logger) {
 
 async function runLocked(
   options: RunOptions,
-  config: Config,
+  { config, technologies }: LoadedConfigFile,
   instanceLock: InstanceLock,
   logger: Logger,
   reloads: ReturnType<typeof onReloadSignal>,
@@ -114,6 +119,7 @@ async function runLocked(
   }
   const manager = createNetworkManager({
     config,
+    technologies,
     logger,
     inspect: options.inspect ?? relay?.url,
     instanceLock,

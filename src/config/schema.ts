@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_INTERNET_HOSTS } from "../connectivity/default-internet-hosts.js";
+import { ifnamesSchema } from "../ifnames/schema.js";
 import { BUILTIN_TECHNOLOGIES } from "../technologies/builtin.js";
 import type { Technology } from "../technologies/technology.js";
 import { absolutePath, count, interfaceName, ipv4Address, milliseconds } from "./fields.js";
@@ -14,16 +15,26 @@ type SchemasOf<List extends readonly unknown[]> = {
   -readonly [K in keyof List]: List[K] extends Technology<infer Schema> ? Schema : never;
 };
 
-const technologySchemas = BUILTIN_TECHNOLOGIES.map(
-  (technology) => technology.schema,
-) as unknown as SchemasOf<typeof BUILTIN_TECHNOLOGIES>;
+/**
+ * One interface's configuration for these technologies: a union told apart
+ * by `type`. Typed by the list: a tuple of known technologies keeps each
+ * config type; a list only known at run time gives `{ type: string }`.
+ */
+export function interfaceConfigSchemaFor<const List extends readonly Technology[]>(
+  technologies: List,
+) {
+  const schemas = technologies.map((technology) => technology.schema) as unknown as SchemasOf<List>;
+  const types = technologies.map(({ type }) => type).join(", ");
+  return z.discriminatedUnion("type", schemas as SchemasOf<List> & DiscriminableList, {
+    error: (issue) =>
+      issue.code === "invalid_union" ? `unknown technology; must be one of ${types}` : undefined,
+  });
+}
 
-export const interfaceConfigSchema = z.discriminatedUnion("type", technologySchemas, {
-  error: (issue) =>
-    issue.code === "invalid_union"
-      ? `unknown technology; must be one of ${BUILTIN_TECHNOLOGIES.map(({ type }) => type).join(", ")}`
-      : undefined,
-});
+/** What zod's discriminated union takes: at least one object schema. */
+type DiscriminableList = readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]];
+
+export const interfaceConfigSchema = interfaceConfigSchemaFor(BUILTIN_TECHNOLOGIES);
 
 export const internetHostSchema = z.strictObject({
   host: z.string().min(1),
@@ -85,21 +96,39 @@ const configurableInterfaceName = interfaceName.check((context) => {
   context.issues.push({ code: "custom", input: context.value, message: LOOPBACK_REFUSAL });
 });
 
-export const configSchema = z.strictObject({
-  interfaces: z.record(configurableInterfaceName, interfaceConfigSchema).default({}),
-  /**
-   * Left out: DEFAULT_INTERNET_HOSTS (public DNS services, as VintageNet's
-   * default). `[]`: no Internet checks at all; working links stay `lan`.
-   */
-  internetHosts: z
-    .array(internetHostSchema)
-    .default(() => DEFAULT_INTERNET_HOSTS.map((target) => ({ ...target }))),
-  powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
-  additionalNameServers: z.array(ipv4Address).default([]),
-  resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
-  stateDir: absolutePath.default("/var/lib/statenet"),
-  tmpDir: absolutePath.default("/var/run/statenet"),
-});
+/**
+ * Technology modules for the configuration file's readers (`statenet run`,
+ * `check`): package names or paths, resolved from the file's folder; each
+ * exports a Technology (default or `technology`). An application registers
+ * its technologies with `createNetworkManager({ technologies })` instead.
+ */
+const technologyModules = z.array(z.string().min(1, "must name a module")).default([]);
+
+/** The whole configuration, its interfaces validated by these technologies' schemas. */
+export function configSchemaFor<const List extends readonly Technology[]>(technologies: List) {
+  return z.strictObject({
+    technologies: technologyModules,
+    interfaces: z
+      .record(configurableInterfaceName, interfaceConfigSchemaFor(technologies))
+      .default({}),
+    /**
+     * Left out: DEFAULT_INTERNET_HOSTS (public DNS services, as VintageNet's
+     * default). `[]`: no Internet checks at all; working links stay `lan`.
+     */
+    internetHosts: z
+      .array(internetHostSchema)
+      .default(() => DEFAULT_INTERNET_HOSTS.map((target) => ({ ...target }))),
+    powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
+    additionalNameServers: z.array(ipv4Address).default([]),
+    /** Predictable interface names: `[{ hwPath, ifname }]`, see src/ifnames/. */
+    ifnames: ifnamesSchema,
+    resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
+    stateDir: absolutePath.default("/var/lib/statenet"),
+    tmpDir: absolutePath.default("/var/run/statenet"),
+  });
+}
+
+export const configSchema = configSchemaFor(BUILTIN_TECHNOLOGIES);
 
 export type InterfaceConfig = z.infer<typeof interfaceConfigSchema>;
 export type { Ieee8021xConfig } from "../ieee8021x/schema.js";

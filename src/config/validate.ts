@@ -1,9 +1,13 @@
 import type { z } from "zod";
+import { BUILTIN_TECHNOLOGIES } from "../technologies/builtin.js";
+import type { Technology } from "../technologies/technology.js";
 import {
   type Config,
   configSchema,
+  configSchemaFor,
   type InterfaceConfig,
   interfaceConfigSchema,
+  interfaceConfigSchemaFor,
 } from "./schema.js";
 
 export interface ConfigProblem {
@@ -64,10 +68,45 @@ function skippedKeyProblems(input: unknown): ConfigProblem[] {
   });
 }
 
-/** The whole configuration, with defaults filled in; throws ConfigError naming every bad field. */
-export function parseConfig(input: unknown): Config {
+interface Schemas {
+  config: z.ZodType<Config>;
+  interface: z.ZodType<InterfaceConfig>;
+}
+
+const BUILTIN_SCHEMAS: Schemas = { config: configSchema, interface: interfaceConfigSchema };
+
+/** Built once per list: a manager validates every change with the same one. */
+const schemasByList = new WeakMap<readonly Technology[], Schemas>();
+
+/**
+ * The schemas of a list of technologies. Their configs are typed as the
+ * built-in union: a registered technology's config is one more `type`, and
+ * code that reads a config's fields tells it apart by `type` first.
+ */
+function schemasFor(technologies: readonly Technology[]): Schemas {
+  if (technologies === BUILTIN_TECHNOLOGIES) return BUILTIN_SCHEMAS;
+  let schemas = schemasByList.get(technologies);
+  if (!schemas) {
+    schemas = {
+      config: configSchemaFor(technologies) as unknown as Schemas["config"],
+      interface: interfaceConfigSchemaFor(technologies) as unknown as Schemas["interface"],
+    };
+    schemasByList.set(technologies, schemas);
+  }
+  return schemas;
+}
+
+/**
+ * The whole configuration, with defaults filled in; throws ConfigError
+ * naming every bad field. `technologies`: the manager's whole list, built-in
+ * ones included (default: the built-in ones).
+ */
+export function parseConfig(
+  input: unknown,
+  technologies: readonly Technology[] = BUILTIN_TECHNOLOGIES,
+): Config {
   const skipped = skippedKeyProblems(input);
-  const result = configSchema.safeParse(input);
+  const result = schemasFor(technologies).config.safeParse(input);
   if (!result.success || skipped.length > 0) {
     throw new ConfigError([...skipped, ...(result.success ? [] : problemsOf(result.error, []))]);
   }
@@ -75,8 +114,12 @@ export function parseConfig(input: unknown): Config {
 }
 
 /** One interface's configuration, as given to `configure(ifname, config)`. */
-export function parseInterfaceConfig(ifname: string, input: unknown): InterfaceConfig {
-  const result = interfaceConfigSchema.safeParse(input);
+export function parseInterfaceConfig(
+  ifname: string,
+  input: unknown,
+  technologies: readonly Technology[] = BUILTIN_TECHNOLOGIES,
+): InterfaceConfig {
+  const result = schemasFor(technologies).interface.safeParse(input);
   if (!result.success) throw new ConfigError(problemsOf(result.error, ["interfaces", ifname]));
   return result.data;
 }

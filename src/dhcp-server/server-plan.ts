@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { Ipv4Config } from "../config/ipv4-schema.js";
+import type { DnsdConfig } from "../dns-server/schema.js";
+import { advertisedNameServers } from "../dns-server/server-plan.js";
 import { type DhcpdConfig, dhcpdProblems } from "./schema.js";
 import type { UdhcpdDaemonSpec } from "./udhcpd.js";
 
@@ -7,6 +9,8 @@ import type { UdhcpdDaemonSpec } from "./udhcpd.js";
 export interface ServedInterfaceConfig {
   ipv4: Ipv4Config;
   dhcpd?: DhcpdConfig | undefined;
+  /** A DNS server on the interface: clients are told of it unless `dhcpd.options.dns` says otherwise. */
+  dnsd?: DnsdConfig | undefined;
 }
 
 /**
@@ -42,7 +46,17 @@ export function dhcpServerDaemons(
 ): UdhcpdDaemonSpec[] {
   const { ipv4, dhcpd } = config;
   if (dhcpd === undefined || ipv4.method !== "static") return [];
+  const dns =
+    dhcpd.options?.dns === undefined ? advertisedNameServers(config.dnsd, ipv4.address) : undefined;
+  const served: DhcpdConfig =
+    dns === undefined ? dhcpd : { ...dhcpd, options: { ...dhcpd.options, dns } };
   return [
-    { kind: "udhcpd", ifname, dhcpd, address: ipv4.address, prefixLength: ipv4.prefixLength },
+    {
+      kind: "udhcpd",
+      ifname,
+      dhcpd: served,
+      address: ipv4.address,
+      prefixLength: ipv4.prefixLength,
+    },
   ];
 }

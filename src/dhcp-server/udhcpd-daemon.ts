@@ -22,8 +22,15 @@ export function startUdhcpdDaemon(
       if (!isStopped()) sendBack({ type: "daemon.failed", reason: `udhcpd: ${error.message}` });
     },
   });
+  // Carrier lost: the peer is gone (a cable pulled), and the next one may be another machine.
+  const unsubscribe = spec.forgetLeasesOnCarrierLoss
+    ? dependencies.properties.subscribe(["interface", ifname, "lower_up"], (change) => {
+        if (change.old === true && change.new === false && !isStopped()) server.forgetLeases();
+      })
+    : () => {};
   return {
     stop: async () => {
+      unsubscribe();
       await server.stop();
       dependencies.properties.clear(key);
     },

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../linux/atomic-write.js";
@@ -25,9 +26,15 @@ export interface UdhcpdDaemonSpec {
   dhcpd: DhcpdConfig;
   address: string;
   prefixLength: number;
+  /**
+   * Forget every lease when the link loses carrier: on a direct link the
+   * next peer may be another machine, and the one address must be free for it.
+   */
+  forgetLeasesOnCarrierLoss?: boolean | undefined;
 }
 
-export interface UdhcpdOptions extends Omit<UdhcpdDaemonSpec, "kind"> {
+export interface UdhcpdOptions
+  extends Omit<UdhcpdDaemonSpec, "kind" | "forgetLeasesOnCarrierLoss"> {
   runner: CommandRunner;
   /**
    * Where the config, lease and pid files go (created 0700 if missing). The
@@ -60,6 +67,8 @@ export interface Udhcpd {
   readonly restarts: number;
   /** The leases last reported to onLeases. */
   readonly leases: readonly DhcpLease[];
+  /** Starts udhcpd again without its leases (udhcpd itself never drops one early). */
+  forgetLeases(): void;
 }
 
 export interface UdhcpdPaths {
@@ -122,6 +131,8 @@ class UdhcpdSupervisor implements Udhcpd {
   #watcher: LeaseWatcher | undefined;
   #stopping: Promise<void> | undefined;
   #poolFullWarnedAt = Number.NEGATIVE_INFINITY;
+  /** The next start begins without the lease file. */
+  #forget = false;
 
   constructor(options: UdhcpdOptions, paths: UdhcpdPaths, conf: string, args: string[]) {
     this.#options = options;
@@ -145,6 +156,13 @@ class UdhcpdSupervisor implements Udhcpd {
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  forgetLeases(): void {
+    if (this.#stopping || !this.#process) return;
+    this.#log.info("forgetting the DHCP leases");
+    this.#forget = true;
+    this.#process.restart();
   }
 
   async #stop(): Promise<void> {
@@ -178,11 +196,18 @@ class UdhcpdSupervisor implements Udhcpd {
         logger: this.#log,
         restartDelayMs: this.#options.restartDelayMs,
         pidFile: this.#options.pidFile,
-        start: () => ({
-          file,
-          args: fileArgs,
-          env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-        }),
+        start: () => {
+          if (this.#forget) {
+            // Here, between the old udhcpd's exit (it writes the file as it goes) and the new start.
+            this.#forget = false;
+            rmSync(this.#paths.leases, { force: true });
+          }
+          return {
+            file,
+            args: fileArgs,
+            env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+          };
+        },
         onLine: (line) => this.#onLine(line),
       });
     } catch (error) {

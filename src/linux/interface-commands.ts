@@ -4,7 +4,7 @@ import type { Ipv4Address } from "../route/types.js";
 import type { InterfaceCommand, TechnologyPlan } from "../technologies/types.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { CommandRunner } from "./command-runner.js";
-import type { IpRunner } from "./ip.js";
+import { IpBatchError, type IpRunner } from "./ip.js";
 
 /** Carries out the technologies' plans on a real kernel. */
 
@@ -171,8 +171,14 @@ async function runOne(
   signal: AbortSignal,
 ): Promise<void> {
   switch (command.kind) {
-    case "ip":
-      return context.ip.batch([command.args.join(" ")], signal);
+    case "ip": {
+      const running = context.ip.batch([command.args.join(" ")], signal);
+      if (!command.ignoreFailure) return running;
+      // Only the kernel's refusal: a timeout or a cancellation still stops the steps.
+      return running.catch((error: unknown) => {
+        if (!(error instanceof IpBatchError)) throw error;
+      });
+    }
     case "sysctl":
       return context.runner.sysctl(command.path, command.value, { signal });
     case "ipv4_addresses": {

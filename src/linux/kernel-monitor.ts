@@ -7,7 +7,9 @@ import { execa, type ResultPromise } from "execa";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
 import { endedByGroupStop, GROUP_SIGNAL_GRACE_MS } from "./group-signal.js";
+import { HwPathCache } from "./hw-path.js";
 import { isInterfaceName } from "./interface-name.js";
+import type { InterfaceRenamer } from "./interface-renamer.js";
 import type { IpRunner } from "./ip.js";
 import {
   type LinkChange,
@@ -38,6 +40,14 @@ export interface KernelMonitorOptions {
   restartDelayMs?: number;
   /** Path of the `ip` binary that runs the monitor (default `ip`). */
   ipPath?: string;
+  /**
+   * Renames links as they appear (the `ifnames` rules), before a dump is
+   * published: then the links are read again, and only the renamed ones are
+   * ever published.
+   */
+  renamer?: InterfaceRenamer;
+  /** Where sysfs is mounted, for hardware paths (default `/sys`). */
+  sysfs?: string;
 }
 
 export interface KernelMonitor {
@@ -58,6 +68,12 @@ const SUBSCRIBE_TIMEOUT_MS = 500;
 /** What `ip monitor` prints when its socket overflowed: events were lost. */
 const OVERRUN = "No buffer space available";
 const NETLINK_ROUTE = "0";
+/**
+ * Reads after renames before a dump is published anyway: each round only
+ * handles links that appeared since the last, so more means links keep
+ * appearing, and a stale view is better than none.
+ */
+const MAX_RENAME_ROUNDS = 4;
 
 /**
  * Every link's name in a `ip -j link show` dump, sorted: `lo` too, which
@@ -92,6 +108,8 @@ class LinuxKernelMonitor implements KernelMonitor {
   readonly #debounceMs: number;
   readonly #restartDelayMs: number;
   readonly #ipPath: string;
+  readonly #renamer: InterfaceRenamer | undefined;
+  readonly #hwPaths: HwPathCache;
   /** Cancels dumps in flight when the monitor stops. */
   readonly #abort = new AbortController();
 
@@ -121,6 +139,9 @@ class LinuxKernelMonitor implements KernelMonitor {
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.#restartDelayMs = options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
     this.#ipPath = options.ipPath ?? "ip";
+    this.#renamer = options.renamer;
+    // /sys/class/net shows the links of the namespace that mounted /sys: this one, without -n.
+    this.#hwPaths = new HwPathCache({ sysfs: options.sysfs, ownNamespace: !options.ip.netns });
   }
 
   async start(): Promise<ReadonlyMap<string, LinkState>> {
@@ -297,16 +318,17 @@ class LinuxKernelMonitor implements KernelMonitor {
     const eventAt = this.#eventAt;
     this.#eventAt = undefined;
     const signal = this.#abort.signal;
-    // Both settle before a failure is thrown: no `ip` of a failed dump outlives it.
-    const [linkDump, addressDump] = await Promise.allSettled([
-      this.#ip.json<unknown>(["-d", "link", "show"], signal),
-      this.#ip.json<unknown>(["addr", "show"], signal),
-    ]);
-    if (linkDump.status === "rejected") throw linkDump.reason;
-    if (addressDump.status === "rejected") throw addressDump.reason;
-    const [links, addresses] = [linkDump.value, addressDump.value];
+    let read = await this.#read(signal);
+    // Each round against the one before: a refused link is not refused (and logged) twice.
+    let before = this.#links;
+    for (let round = 0; this.#renamer && round < MAX_RENAME_ROUNDS; round += 1) {
+      if (this.#phase === "stopped") return;
+      if (!(await this.#renamer.renameAppeared(before, read.states, signal))) break;
+      before = read.states;
+      read = await this.#read(signal);
+    }
     if (this.#phase === "stopped") return;
-    const next = parseLinkStates(links, addresses);
+    const { links, states: next } = read;
     const changes = linkChanges(this.#links, next);
     this.#links = next;
     const names = allInterfaceNames(links);
@@ -321,6 +343,20 @@ class LinuxKernelMonitor implements KernelMonitor {
       },
       "links changed",
     );
+  }
+
+  /** Both dumps, joined, with the hardware paths sysfs gives. */
+  async #read(signal: AbortSignal): Promise<{ links: unknown; states: Map<string, LinkState> }> {
+    // Both settle before a failure is thrown: no `ip` of a failed dump outlives it.
+    const [linkDump, addressDump] = await Promise.allSettled([
+      this.#ip.json<unknown>(["-d", "link", "show"], signal),
+      this.#ip.json<unknown>(["addr", "show"], signal),
+    ]);
+    if (linkDump.status === "rejected") throw linkDump.reason;
+    if (addressDump.status === "rejected") throw addressDump.reason;
+    const [links, addresses] = [linkDump.value, addressDump.value];
+    const hwPaths = await this.#hwPaths.lookup(links);
+    return { links, states: parseLinkStates(links, addresses, hwPaths) };
   }
 
   #dumpFailed(error: unknown): Error | undefined {
@@ -385,7 +421,7 @@ async function socketInodes(pid: number): Promise<Set<string>> {
  * `/proc/PID/net` shows the namespace the process is in, which for `ip -n` is
  * the monitored one. Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode.
  */
-async function subscribedToRtnetlink(pid: number): Promise<boolean> {
+export async function subscribedToRtnetlink(pid: number): Promise<boolean> {
   const inodes = await socketInodes(pid);
   const table = await readFile(`/proc/${pid}/net/netlink`, "utf8");
   return table

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { isDeepStrictEqual } from "node:util";
+import { VIRTUAL_HW_PATH } from "../ifnames/rename-plan.js";
 
 /**
  * What the kernel says about the network interfaces, read from the JSON of
@@ -22,7 +23,11 @@ export interface LinkState {
   lowerUp: boolean;
   /** Lower-case hardware address; null for links without one (ppp, tun, ip tunnels). */
   macAddress: string | null;
-  /** `/devices/<parentbus>/<parentdev>` for a link with a parent device, else `/devices/virtual`. */
+  /**
+   * The parent device's full sysfs path (see hw-path.ts), `/devices/virtual`
+   * for a link without one; `/devices/<parentbus>/<parentdev>` when sysfs
+   * could not be read.
+   */
   hwPath: string;
   /** Global and link scope addresses of both families, in the kernel's order. */
   addresses: LinkAddress[];
@@ -52,8 +57,7 @@ export class KernelDumpError extends Error {
   }
 }
 
-/** Where a link without a parent device (veth, bridge, tunnel) sits, as sysfs names it. */
-export const VIRTUAL_HW_PATH = "/devices/virtual";
+export { VIRTUAL_HW_PATH };
 
 const HARDWARE_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i;
 const MAX_PREFIX = { inet: 32, inet6: 128 } as const;
@@ -121,11 +125,11 @@ function hardwareAddress(entry: Entry): string | null {
 }
 
 /**
- * A VintageNet-style hardware path. `ip -d` only names the parent device's bus
- * and name (e.g. `pci` + `0000:00:03.0`, `usb` + `1-1:1.0`, `virtio` +
- * `virtio2`), not the whole sysfs path, so the path is
- * `/devices/<parentbus>/<parentdev>`: stable for one physical port across
- * boots and renames, which is what naming interfaces by hardware path needs.
+ * The hardware path when sysfs cannot give the full one (hw-path.ts):
+ * `ip -d` only names the parent device's bus and name (e.g. `pci` +
+ * `0000:00:03.0`, `virtio` + `virtio2`), so it is
+ * `/devices/<parentbus>/<parentdev>`, still one per device but shorter than
+ * the path `ifnames` rules name.
  */
 export function hardwarePath(entry: Readonly<Entry>): string {
   const { parentbus, parentdev } = entry;
@@ -134,7 +138,11 @@ export function hardwarePath(entry: Readonly<Entry>): string {
   return `/devices/${parentbus}/${parentdev}`;
 }
 
-function parseLink(entry: unknown, addresses: Map<number, LinkAddress[]>): LinkState | undefined {
+function parseLink(
+  entry: unknown,
+  addresses: Map<number, LinkAddress[]>,
+  hwPaths: ReadonlyMap<number, string>,
+): LinkState | undefined {
   if (!isEntry(entry)) return undefined;
   const { ifname, ifindex } = entry;
   const flags = stringList(entry.flags);
@@ -148,7 +156,7 @@ function parseLink(entry: unknown, addresses: Map<number, LinkAddress[]>): LinkS
     adminUp: flags.includes("UP"),
     lowerUp: flags.includes("LOWER_UP"),
     macAddress: hardwareAddress(entry),
-    hwPath: hardwarePath(entry),
+    hwPath: hwPaths.get(ifindex) ?? hardwarePath(entry),
     // A link created between the two dumps has no address entry yet: the next event brings it.
     addresses: addresses.get(ifindex) ?? [],
   };
@@ -159,9 +167,13 @@ function parseLink(entry: unknown, addresses: Map<number, LinkAddress[]>): LinkS
  * show`) into one state per interface, keyed by name in the kernel's order.
  * The loopback device is left out. Entries that do not look like the kernel's
  * are skipped rather than thrown on, so one odd link cannot blind the manager
- * to the others.
+ * to the others. `hwPaths`: the full hardware paths read from sysfs, by ifindex.
  */
-export function parseLinkStates(links: unknown, addresses: unknown): Map<string, LinkState> {
+export function parseLinkStates(
+  links: unknown,
+  addresses: unknown,
+  hwPaths: ReadonlyMap<number, string> = new Map(),
+): Map<string, LinkState> {
   if (!Array.isArray(links)) {
     throw new KernelDumpError("ip -j -d link show", "expected a JSON array of links");
   }
@@ -171,7 +183,7 @@ export function parseLinkStates(links: unknown, addresses: unknown): Map<string,
   const byIndex = addressesByIfindex(addresses);
   const states = new Map<string, LinkState>();
   for (const entry of links) {
-    const state = parseLink(entry, byIndex);
+    const state = parseLink(entry, byIndex, hwPaths);
     if (state) states.set(state.ifname, state);
   }
   return states;

@@ -1,9 +1,11 @@
 import { access, chmod, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { InterfaceConfig } from "../config/schema.js";
+import { type InterfaceConfig, LOOPBACK_INTERFACE, LOOPBACK_REFUSAL } from "../config/schema.js";
 import { ConfigError, parseInterfaceConfig } from "../config/validate.js";
 import { writeFileAtomic } from "../linux/atomic-write.js";
 import { assertInterfaceName, isInterfaceName } from "../linux/interface-name.js";
+import { BUILTIN_TECHNOLOGIES } from "../technologies/builtin.js";
+import type { Technology } from "../technologies/technology.js";
 import { seal, unseal } from "./sealed-file.js";
 
 /**
@@ -43,15 +45,39 @@ export interface StoreProblem {
   message: string;
   /** Where it now is. */
   movedTo: string;
+  /**
+   * Left where it was: its technology is not registered (a module removed
+   * or not loaded), and registering it again makes the file usable again.
+   */
+  kept?: true;
 }
+
+/** A saved configuration of a technology this manager does not have. */
+export class UnregisteredTechnologyError extends Error {
+  constructor(
+    readonly ifname: string,
+    readonly type: string,
+  ) {
+    super(
+      `the saved configuration of ${ifname} is of technology "${type}", which is not registered; the file is kept for when it is`,
+    );
+    this.name = "UnregisteredTechnologyError";
+  }
+}
+
+const typeOf = (config: unknown): unknown =>
+  typeof config === "object" && config !== null ? (config as { type?: unknown }).type : undefined;
 
 export class ConfigStore {
   readonly #dir: string;
   readonly #key: Buffer;
+  readonly #technologies: readonly Technology[];
 
-  constructor(options: { dir: string; key: Buffer }) {
+  /** `technologies`: what saved configurations are validated with (default: the built-in ones). */
+  constructor(options: { dir: string; key: Buffer; technologies?: readonly Technology[] }) {
     this.#dir = options.dir;
     this.#key = options.key;
+    this.#technologies = options.technologies ?? BUILTIN_TECHNOLOGIES;
   }
 
   fileOf(ifname: string): string {
@@ -117,7 +143,14 @@ export class ConfigStore {
     if (document?.version !== DOCUMENT_VERSION || document.ifname !== ifname) {
       throw new Error(`unknown document version ${document?.version} or interface`);
     }
-    const config = document.config === null ? null : parseInterfaceConfig(ifname, document.config);
+    const type = typeOf(document.config);
+    if (typeof type === "string" && !this.#technologies.some((known) => known.type === type)) {
+      throw new UnregisteredTechnologyError(ifname, type);
+    }
+    const config =
+      document.config === null
+        ? null
+        : parseInterfaceConfig(ifname, document.config, this.#technologies);
     return { config, savedAt: await this.#savedAt(ifname, document) };
   }
 
@@ -151,9 +184,20 @@ export class ConfigStore {
       const ifname = name.slice(0, -SUFFIX.length);
       try {
         if (!isInterfaceName(ifname)) throw new Error("its name is not an interface name");
+        // An older statenet saved `lo` like any name; it must not be configured now either.
+        if (ifname === LOOPBACK_INTERFACE) throw new Error(LOOPBACK_REFUSAL);
         const saved = await this.load(ifname);
         if (saved !== undefined) configs[ifname] = saved;
       } catch (error) {
+        if (error instanceof UnregisteredTechnologyError) {
+          problems.push({
+            ifname,
+            message: error.message,
+            movedTo: this.fileOf(ifname),
+            kept: true,
+          });
+          continue;
+        }
         const message =
           error instanceof ConfigError ? `invalid: ${error.message}` : (error as Error).message;
         problems.push({ ifname, message, movedTo: await this.#moveAside(name) });

@@ -8,8 +8,13 @@ import type { InterfaceType, Ipv4Address } from "../route/types.js";
 
 /** One step of bringing an interface up or down; each runs with a timeout. */
 export type InterfaceCommand =
-  /** Arguments of one `ip` command, e.g. `["link", "set", "eth0", "up"]`. */
-  | { kind: "ip"; args: string[] }
+  /**
+   * Arguments of one `ip` command, e.g. `["link", "set", "eth0", "up"]`.
+   * `ignoreFailure`: the kernel's refusal is no failure (VintageNet's
+   * `run_ignore_errors`), for a step whose work may be done already, such
+   * as creating a link that a previous run left; the steps after it check.
+   */
+  | { kind: "ip"; args: string[]; ignoreFailure?: true | undefined }
   /** A /proc/sys setting, e.g. `net/ipv4/conf/eth0/ignore_routes_with_linkdown`. */
   | { kind: "sysctl"; path: string; value: string }
   /**
@@ -75,4 +80,10 @@ export interface TechnologyPlan {
   routeClass: InterfaceType;
   /** The interface's device is kept off: a power manager powers it down. */
   deviceOff?: true | undefined;
+  /**
+   * The up commands create the interface (a bridge, a VLAN, a tunnel), so
+   * it is configured without waiting for it to appear (VintageNet's
+   * `required_ifnames: []`); others wait until the kernel has it.
+   */
+  createsInterface?: true | undefined;
 }

@@ -50,15 +50,19 @@ describe("configuration file", () => {
       ...example,
       additionalNameServers: [],
       powerManagers: {},
+      technologies: [],
+      ifnames: [],
     });
   });
 
   it("fills in defaults", () => {
     expect(parseConfig({})).toEqual({
+      technologies: [],
       interfaces: {},
       internetHosts: DEFAULT_INTERNET_HOSTS,
       powerManagers: {},
       additionalNameServers: [],
+      ifnames: [],
       resolvConf: "/var/run/statenet/resolv.conf",
       stateDir: "/var/lib/statenet",
       tmpDir: "/var/run/statenet",
@@ -107,7 +111,7 @@ describe("configuration file", () => {
     ],
     [
       eth0({ type: "wimax" }),
-      "interfaces.eth0.type: unknown technology; must be one of ethernet, wifi, null",
+      "interfaces.eth0.type: unknown technology; must be one of ethernet, wifi, direct, mobile, null",
     ],
     [eth0({ type: "ethernet" }), "interfaces.eth0.ipv4: required (object)"],
     [
@@ -325,6 +329,14 @@ describe("JSON Schema for editors", () => {
     expect(text).toContain('"format":"ipv4"');
     expect(text).toContain('"const":"ethernet"');
     expect(text).toContain('"const":"null"');
+  });
+
+  it("says what each top-level key defaults to, interfaces included", () => {
+    const { properties } = configJsonSchema() as {
+      properties: Record<string, { default?: unknown }>;
+    };
+    expect(properties.interfaces?.default).toEqual({});
+    expect(properties.powerManagers?.default).toEqual({});
   });
 });
 

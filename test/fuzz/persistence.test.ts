@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/validate.js";
 import { InvalidInterfaceNameError, isInterfaceName } from "../../src/linux/interface-name.js";
-import { ConfigStore } from "../../src/persistence/config-store.js";
+import { ConfigStore, UnregisteredTechnologyError } from "../../src/persistence/config-store.js";
 import { KEY_BYTES, SealedFileError, seal, unseal } from "../../src/persistence/sealed-file.js";
 import {
   anyText,
@@ -22,7 +22,8 @@ import {
  * whatever else touched the state directory. Contract: unseal opens only
  * what seal wrote for that interface with that key, and throws
  * SealedFileError for anything else; ConfigStore.load answers a usable
- * configuration or throws SealedFileError, ConfigError, or a plain Error
+ * configuration or throws SealedFileError, ConfigError,
+ * UnregisteredTechnologyError (a `type` no registered technology has), or a plain Error
  * saying why the document is unusable (loadAll reports its message) —
  * never a TypeError or other accident of reading an unexpected shape.
  * Every method refuses a name that is not an interface name with
@@ -110,7 +111,10 @@ describe("ConfigStore.load (fuzzed)", () => {
 
   /** What loadAll does with a failure: report its message, so the message must say something. */
   function expectReportable(error: unknown): void {
-    const typed = error instanceof SealedFileError || error instanceof ConfigError;
+    const typed =
+      error instanceof SealedFileError ||
+      error instanceof ConfigError ||
+      error instanceof UnregisteredTechnologyError;
     if (!typed) {
       expect(error).toBeInstanceOf(Error);
       // A plain Error of load's own, not a TypeError or RangeError from reading a wrong shape.

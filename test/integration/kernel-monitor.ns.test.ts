@@ -6,7 +6,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Lab, processAlive } from "../../lab/namespace-lab.js";
 import type { IpRunner } from "../../src/linux/ip.js";
-import { createKernelMonitor, type KernelMonitor } from "../../src/linux/kernel-monitor.js";
+import {
+  createKernelMonitor,
+  type KernelMonitor,
+  subscribedToRtnetlink,
+} from "../../src/linux/kernel-monitor.js";
 import type { LinkAddress, LinkChange } from "../../src/linux/link-state.js";
 import { silentLogger } from "../../src/log.js";
 import { PropertyTable } from "../../src/properties/property-table.js";
@@ -187,7 +191,7 @@ describeAsRoot("kernel monitor on a real kernel (network namespaces)", () => {
     // While no monitor runs: only a resync can see this.
     await lab.ip().batch(["addr add 192.0.2.11/24 dev eth0"]);
     await vi.waitFor(() => expect(prop("eth0", "addresses")).toContainEqual(inet("192.0.2.11")), {
-      timeout: 2000,
+      timeout: 10_000,
       interval: 5,
     });
     const restarted = await vi.waitFor(
@@ -197,19 +201,22 @@ describeAsRoot("kernel monitor on a real kernel (network namespaces)", () => {
         expect(pids[0]).not.toBe(dead);
         return pids[0] as number;
       },
-      { timeout: 2000, interval: 20 },
+      { timeout: 10_000, interval: 20 },
     );
     expect(processAlive(dead)).toBe(false);
     expect(processAlive(restarted)).toBe(true);
     // Restarted means events reach it again, not only that a process exists.
-    await sleep(100);
+    await vi.waitFor(async () => expect(await subscribedToRtnetlink(restarted)).toBe(true), {
+      timeout: 10_000,
+      interval: 5,
+    });
     const from = record.reports.length;
     await lab.ip().batch(["addr del 192.0.2.11/24 dev eth0"]);
     await record.next(
       from,
       "eth0",
       (candidate) => !candidate.addresses.some((address) => address.address === "192.0.2.11"),
-      500,
+      5_000,
     );
   });
 
@@ -329,7 +336,7 @@ describeAsRoot("kernel monitor scheduling (network namespaces)", () => {
           address: "192.0.2.23",
           prefixLength: 24,
         }),
-      { timeout: 1000, interval: 2 },
+      { timeout: 5_000, interval: 2 },
     );
     await sleep(200);
     expect(gated.state.linkDumps).toBe(start + 2);
@@ -382,7 +389,7 @@ describeAsRoot("kernel monitor scheduling (network namespaces)", () => {
     expect(addresses()).not.toContainEqual(inet("192.0.2.30"));
     await writeFile(`${fakeIp}.overrun`, "");
     await vi.waitFor(() => expect(addresses()).toContainEqual(inet("192.0.2.30")), {
-      timeout: 1000,
+      timeout: 5_000,
       interval: 5,
     });
     await monitor.stop();

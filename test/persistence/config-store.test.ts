@@ -121,6 +121,18 @@ describe("saved configurations", () => {
     });
   });
 
+  it("sets aside a configuration of lo that an older version saved", async () => {
+    const saved = { version: 1, ifname: "lo", savedAt: "", config: DHCP };
+    await store.save("wlan0", DHCP);
+    await writeFile(store.fileOf("lo"), seal(Buffer.from(JSON.stringify(saved)), key, "lo"));
+    const { configs, problems } = await store.loadAll();
+    expect(Object.keys(configs)).toEqual(["wlan0"]);
+    expect(problems).toMatchObject([
+      { ifname: "lo", message: "the loopback interface is never managed" },
+    ]);
+    expect(await files()).not.toContain("lo.config");
+  });
+
   it("sets aside a sealed configuration that no longer validates, naming the field", async () => {
     const bad = {
       version: 1,

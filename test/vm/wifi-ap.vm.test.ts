@@ -1,14 +1,14 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
 import { EMULATED_WIFI_TIMINGS, RadioLab } from "../../lab/vm/radio-lab.js";
 import type { Radio } from "../../lab/vm/radios.js";
+import { type Station, type StationSecurity, startStation } from "../../lab/vm/station.js";
 import { leaseOnce } from "../../lab/vm/station-lease.js";
-import { processExit, terminate } from "../../src/linux/terminate.js";
 import type { NetworkManager } from "../../src/network-manager.js";
+import type { WifiNetworkInput } from "../../src/technologies/wifi/schema.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -16,9 +16,9 @@ import { waitUntil } from "../support/wait.js";
 requireVmLab();
 
 /**
- * statenet as an access point (wpa_supplicant mode=2) with its DHCP server:
- * a station on another radio, run by a plain wpa_supplicant and udhcpc,
- * joins it over the air, gets a lease and reaches it.
+ * statenet as an access point (wpa_supplicant mode=2) with its DHCP server,
+ * WPA2, WPA3 and open: a station on another radio, run by a plain
+ * wpa_supplicant and udhcpc, joins it over the air, gets a lease and reaches it.
  */
 
 const SSID = "statenet-ap";
@@ -34,7 +34,7 @@ describe("WiFi access point on mac80211_hwsim radios", () => {
   let stationNs: string;
   let managed: LabManager;
   let manager: NetworkManager;
-  const children: ResultPromise[] = [];
+  const stations: Station[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "statenet-ap-"));
@@ -50,97 +50,99 @@ describe("WiFi access point on mac80211_hwsim radios", () => {
   }, SLOW);
 
   afterAll(async () => {
-    for (const child of children) {
-      if (child.pid !== undefined) await terminate(child.pid, processExit(child));
-    }
+    for (const running of stations) await running.stop();
     await managed?.stop();
     await lab?.teardown();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, SLOW);
 
+  const property = (name: string) => manager.get(["interface", accessPoint.ifname, "wifi", name]);
+
+  /**
+   * statenet serves `network` with its DHCP server; a plain station joins
+   * with `security` (which only an access point of that kind accepts), is
+   * listed among the clients, leases an address and pings the access point.
+   */
+  async function serveAndJoin(
+    network: WifiNetworkInput & { mode: "ap" },
+    security: StationSecurity,
+  ): Promise<void> {
+    await stations.splice(0).reduce((done, old) => done.then(() => old.stop()), Promise.resolve());
+    await lab.exec(stationNs, "ip", ["addr", "flush", "dev", station.ifname]);
+    await manager.configure(accessPoint.ifname, {
+      type: "wifi",
+      wifi: { networks: [network], timings: EMULATED_WIFI_TIMINGS },
+      ipv4: { method: "static", address: AP_ADDRESS, prefixLength: 24 },
+      dhcpd: { start: "192.0.2.100", end: "192.0.2.150" },
+    });
+    await waitUntil("the access point enabled", () => property("state") === "ap_enabled", SLOW, 50);
+    // An access point is LAN-only: it never carries a default route.
+    await waitUntil(
+      "the access point's link to be lan",
+      () => manager.get(["interface", accessPoint.ifname, "connection"]) === "lan",
+      SLOW,
+      50,
+    );
+
+    // The station left the last access point: its listing below is this one's.
+    await waitUntil(
+      "no station among the clients yet",
+      () => !(property("clients") as string[] | undefined)?.includes(station.mac),
+      SLOW,
+      50,
+    );
+    const ns = stationNs;
+    stations.push(
+      await startStation({ ns, ifname: station.ifname, ssid: network.ssid, security, dir }),
+    );
+    await waitUntil(
+      "the station among the clients",
+      () => (property("clients") as string[] | undefined)?.includes(station.mac),
+      SLOW,
+      50,
+    );
+
+    await leaseOnce(lab, stationNs, station.ifname, dir);
+    const leases = await waitUntil(
+      "the lease among dhcpd/leases",
+      () => {
+        const value = manager.get(["interface", accessPoint.ifname, "dhcpd", "leases"]) as
+          | Array<{ mac: string; address: string }>
+          | undefined;
+        return value?.some((lease) => lease.mac === station.mac) && value;
+      },
+      SLOW,
+      50,
+    );
+    const address = leases.find((lease) => lease.mac === station.mac)?.address;
+    expect(address).toMatch(/^192\.0\.2\.(1[0-4]\d|150)$/);
+    const ping = await lab.exec(stationNs, "busybox", ["ping", "-c", "3", "-W", "10", AP_ADDRESS]);
+    expect(ping.stdout).toMatch(/3 packets transmitted, 3 packets received/);
+  }
+
   it(
     "serves a WPA2 access point; a station joins, gets a lease and is listed as a client",
-    async () => {
-      await manager.configure(accessPoint.ifname, {
-        type: "wifi",
-        wifi: {
-          networks: [{ mode: "ap", ssid: SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE }],
-          timings: EMULATED_WIFI_TIMINGS,
-        },
-        ipv4: { method: "static", address: AP_ADDRESS, prefixLength: 24 },
-        dhcpd: { start: "192.0.2.100", end: "192.0.2.150" },
-      });
-      const property = (name: string) =>
-        manager.get(["interface", accessPoint.ifname, "wifi", name]);
-      await waitUntil(
-        "the access point enabled",
-        () => property("state") === "ap_enabled",
-        SLOW,
-        50,
-      );
-      // An access point is LAN-only: it never carries a default route.
-      await waitUntil(
-        "the access point's link to be lan",
-        () => manager.get(["interface", accessPoint.ifname, "connection"]) === "lan",
-        SLOW,
-        50,
-      );
+    () =>
+      serveAndJoin(
+        { mode: "ap", ssid: SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE },
+        { type: "wpa2-psk", passphrase: PASSPHRASE },
+      ),
+    SLOW * 3,
+  );
 
-      const conf = join(dir, "station.conf");
-      await writeFile(
-        conf,
-        `ctrl_interface=DIR=${join(dir, "ctrl")}\nnetwork={\n  ssid="${SSID}"\n  key_mgmt=WPA-PSK\n  psk="${PASSPHRASE}"\n}\n`,
-        { mode: 0o600 },
-      );
-      children.push(
-        execa(
-          "ip",
-          [
-            "netns",
-            "exec",
-            stationNs,
-            "wpa_supplicant",
-            "-D",
-            "nl80211",
-            "-i",
-            station.ifname,
-            "-c",
-            conf,
-          ],
-          { stdin: "ignore", stdout: "ignore", stderr: "ignore", reject: false },
-        ),
-      );
-      await waitUntil(
-        "the station among the clients",
-        () => (property("clients") as string[] | undefined)?.includes(station.mac),
-        SLOW,
-        50,
-      );
+  it(
+    "serves a WPA3 (SAE) access point that an SAE-only station with required PMF joins",
+    () =>
+      serveAndJoin(
+        { mode: "ap", ssid: "statenet-ap-sae", keyMgmt: "sae", psk: PASSPHRASE },
+        { type: "sae", password: PASSPHRASE },
+      ),
+    SLOW * 3,
+  );
 
-      await leaseOnce(lab, stationNs, station.ifname, dir);
-      const leases = await waitUntil(
-        "the lease among dhcpd/leases",
-        () => {
-          const value = manager.get(["interface", accessPoint.ifname, "dhcpd", "leases"]) as
-            | Array<{ mac: string; address: string }>
-            | undefined;
-          return value?.some((lease) => lease.mac === station.mac) && value;
-        },
-        SLOW,
-        50,
-      );
-      const address = leases.find((lease) => lease.mac === station.mac)?.address;
-      expect(address).toMatch(/^192\.0\.2\.(1[0-4]\d|150)$/);
-      const ping = await lab.exec(stationNs, "busybox", [
-        "ping",
-        "-c",
-        "3",
-        "-W",
-        "10",
-        AP_ADDRESS,
-      ]);
-      expect(ping.stdout).toMatch(/3 packets transmitted, 3 packets received/);
-    },
+  it(
+    "serves an open access point that a station without keys joins",
+    () => serveAndJoin({ mode: "ap", ssid: "statenet-ap-open", keyMgmt: "none" }, { type: "open" }),
     SLOW * 3,
   );
 });

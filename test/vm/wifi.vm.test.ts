@@ -1,5 +1,13 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessPoint as LabAccessPoint } from "../../lab/vm/access-point.js";
+import { createLabPki, type LabPki } from "../../lab/pki.js";
+import type {
+  AccessPointOptions,
+  AccessPointSecurity,
+  AccessPoint as LabAccessPoint,
+} from "../../lab/vm/access-point.js";
 import { requireVmLab } from "../../lab/vm/in-vm.js";
 import { EMULATED_WIFI_TIMINGS, RadioLab } from "../../lab/vm/radio-lab.js";
 import type { Radio } from "../../lab/vm/radios.js";
@@ -7,6 +15,7 @@ import { startUdhcpd, type Udhcpd } from "../../src/dhcp-server/udhcpd.js";
 import { createCommandRunner } from "../../src/linux/command-runner.js";
 import { silentLogger } from "../../src/log.js";
 import type { NetworkManager } from "../../src/network-manager.js";
+import type { WifiNetworkInput } from "../../src/technologies/wifi/schema.js";
 import type { AccessPoint } from "../../src/technologies/wifi/wpa-events.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { waitUntil } from "../support/wait.js";
@@ -25,6 +34,10 @@ const SSID = "statenet-wpa2";
 const PASSPHRASE = "correct horse battery";
 const CHANNEL = 6;
 const FREQUENCY = 2437;
+const PREFERRED_SSID = "statenet-preferred";
+const HIDDEN_SSID = "statenet-hidden";
+const EAP_SSID = "statenet-eap";
+const EAP_PASSWORD = "alice's password";
 /** Under TCG a step that takes a second on a device can take twenty. */
 const SLOW = 90_000;
 
@@ -44,6 +57,9 @@ describe("WiFi client on mac80211_hwsim radios", () => {
   let managed: LabManager;
   let manager: NetworkManager;
   const upstreams: Upstream[] = [];
+  /** The WPA-EAP access point's certificates, made by its test. */
+  let pkiDir: string | undefined;
+  let eapServer: LabPki | undefined;
 
   const property = (name: string) => manager.get(["interface", station.ifname, "wifi", name]);
   const wifiState = () => property("state");
@@ -62,20 +78,21 @@ describe("WiFi client on mac80211_hwsim radios", () => {
       50,
     );
 
-  /** hostapd and a DHCP server on one upstream's radio. */
+  /** hostapd (serving SSID unless told otherwise) and a DHCP server on one upstream's radio. */
   async function startUpstream(
     upstream: Upstream,
-    security: Parameters<RadioLab["startAccessPoint"]>[0]["security"],
-    ssid = SSID,
+    security: AccessPointSecurity,
+    options: Partial<Pick<AccessPointOptions, "ssid" | "hidden">> = {},
   ): Promise<void> {
     const run = (args: string[]) => lab.exec(upstream.ns, "ip", args);
     await run(["addr", "replace", `${upstream.address}/24`, "dev", upstream.radio.ifname]);
     upstream.ap = await lab.startAccessPoint({
       ifname: upstream.radio.ifname,
       ns: upstream.ns,
-      ssid,
+      ssid: SSID,
       channel: CHANNEL,
       security,
+      ...options,
     });
     // Each access point hands out its own part of the subnet.
     const first = 100 + 50 * upstreams.indexOf(upstream);
@@ -102,14 +119,29 @@ describe("WiFi client on mac80211_hwsim radios", () => {
     upstream.ap = undefined;
   }
 
-  const wpa2 = (psk = PASSPHRASE) => ({
+  /** A DHCP client on these networks, scanning our channel only. */
+  const client = (...networks: WifiNetworkInput[]) => ({
     type: "wifi" as const,
     wifi: {
-      networks: [{ ssid: SSID, keyMgmt: "wpa_psk" as const, psk, frequencies: [FREQUENCY] }],
+      networks: networks.map((network) => ({ frequencies: [FREQUENCY], ...network })),
       timings: EMULATED_WIFI_TIMINGS,
     },
     ipv4: { method: "dhcp" as const },
   });
+  const wpa2 = (psk = PASSPHRASE) => client({ ssid: SSID, keyMgmt: "wpa_psk", psk });
+  const wpa2Upstream = { type: "wpa2-psk", passphrase: PASSPHRASE } as const;
+  const currentBssid = () => (property("current_ap") as { bssid?: string } | undefined)?.bssid;
+  /** Scans until `found` holds for the access points listed; resolves with them. */
+  const scanUntil = (what: string, found: (aps: AccessPoint[]) => boolean) =>
+    waitUntil(
+      what,
+      async () => {
+        const aps = (await manager.scan(station.ifname)) as AccessPoint[];
+        return found(aps) && aps;
+      },
+      SLOW,
+      0,
+    );
 
   beforeAll(async () => {
     lab = await RadioLab.create({ radios: 3 });
@@ -134,6 +166,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
     await managed?.stop();
     for (const upstream of upstreams) await stopUpstream(upstream);
     await lab?.teardown();
+    if (pkiDir) await rm(pkiDir, { recursive: true, force: true });
   }, SLOW);
 
   it(
@@ -217,6 +250,45 @@ describe("WiFi client on mac80211_hwsim radios", () => {
   );
 
   it(
+    "joins only the access point its bssid pins when two serve the SSID",
+    async () => {
+      const [first, second] = upstreams as [Upstream, Upstream];
+      // The one it is not on: staying put cannot pass for pinning.
+      const pinned = currentBssid() === second.radio.mac ? first.radio.mac : second.radio.mac;
+      await manager.configure(
+        station.ifname,
+        client({ ssid: SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE, bssid: pinned }),
+      );
+      await waitUntil("the pinned access point joined", () => currentBssid() === pinned, SLOW, 50);
+      await waitForState("connected");
+    },
+    SLOW * 2,
+  );
+
+  it(
+    "joins the higher-priority network of two in range, though it is listed last",
+    async () => {
+      const [, second] = upstreams as [Upstream, Upstream];
+      await stopUpstream(second);
+      await startUpstream(second, wpa2Upstream, { ssid: PREFERRED_SSID });
+      // Both must be known before the choice, or the first one seen is joined.
+      await scanUntil("both SSIDs in a scan", (found) =>
+        [SSID, PREFERRED_SSID].every((ssid) => found.some((ap) => ap.ssid === ssid)),
+      );
+      await manager.configure(
+        station.ifname,
+        client(
+          { ssid: SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE, priority: 1 },
+          { ssid: PREFERRED_SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE, priority: 5 },
+        ),
+      );
+      expect(await currentAp(PREFERRED_SSID)).toMatchObject({ bssid: second.radio.mac });
+      await waitForState("connected");
+    },
+    SLOW * 2,
+  );
+
+  it(
     "loses the access point (disconnected, the route goes) and gets it back",
     async () => {
       for (const upstream of upstreams) await stopUpstream(upstream);
@@ -247,7 +319,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
     async () => {
       const [first] = upstreams as [Upstream];
       await stopUpstream(first);
-      await startUpstream(first, { type: "sae", password: PASSPHRASE }, "statenet-sae");
+      await startUpstream(first, { type: "sae", password: PASSPHRASE }, { ssid: "statenet-sae" });
       await manager.configure(station.ifname, {
         type: "wifi",
         wifi: {
@@ -271,7 +343,7 @@ describe("WiFi client on mac80211_hwsim radios", () => {
     async () => {
       const [first] = upstreams as [Upstream];
       await stopUpstream(first);
-      await startUpstream(first, { type: "open" }, "statenet-open");
+      await startUpstream(first, { type: "open" }, { ssid: "statenet-open" });
       await manager.configure(station.ifname, {
         type: "wifi",
         wifi: {
@@ -318,6 +390,82 @@ describe("WiFi client on mac80211_hwsim radios", () => {
       await waitForState("connected");
       expect(await supplicantPid()).not.toBe(pid);
       expect(() => process.kill(pid, 0)).toThrow();
+    },
+    SLOW * 2,
+  );
+
+  it(
+    "joins a hidden SSID by probing for it (scanSsid)",
+    async () => {
+      const [first] = upstreams as [Upstream];
+      await stopUpstream(first);
+      await startUpstream(first, wpa2Upstream, { ssid: HIDDEN_SSID, hidden: true });
+      // Hidden for real: a scan without its name finds the access point, but no SSID.
+      const found = await scanUntil("the hidden access point, nameless, in a scan", (aps) =>
+        aps.some((ap) => ap.bssid === first.radio.mac && ap.ssid === ""),
+      );
+      expect(found.map((ap) => ap.ssid)).not.toContain(HIDDEN_SSID);
+      await manager.configure(
+        station.ifname,
+        client({ ssid: HIDDEN_SSID, keyMgmt: "wpa_psk", psk: PASSPHRASE, scanSsid: true }),
+      );
+      await waitForState("connected");
+      expect(await currentAp(HIDDEN_SSID)).toMatchObject({ bssid: first.radio.mac });
+      await waitUntil("the link to be lan", () => connection() === "lan", SLOW, 50);
+    },
+    SLOW * 2,
+  );
+
+  /** A PEAP (MSCHAPv2 inside) client that checks the server's certificate. */
+  const peap = (password: string) => {
+    if (!eapServer) throw new Error("no EAP server yet: the WPA-EAP test starts it");
+    return client({
+      ssid: EAP_SSID,
+      keyMgmt: "wpa_eap",
+      eap: "peap",
+      identity: "alice",
+      password,
+      caCert: eapServer.caCert,
+      serverDomain: eapServer.serverName,
+    });
+  };
+
+  it(
+    "joins a WPA2-Enterprise (PEAP) access point, its server certificate checked, and is lan",
+    async () => {
+      const [first] = upstreams as [Upstream];
+      pkiDir = await mkdtemp(join(tmpdir(), "statenet-wifi-pki-"));
+      eapServer = await createLabPki(pkiDir);
+      await stopUpstream(first);
+      await startUpstream(
+        first,
+        {
+          type: "wpa-eap",
+          users: [{ identity: "alice", method: "peap", password: EAP_PASSWORD }],
+          pki: eapServer,
+        },
+        { ssid: EAP_SSID },
+      );
+      await manager.configure(station.ifname, peap(EAP_PASSWORD));
+      await waitForState("connected");
+      expect(await currentAp(EAP_SSID)).toMatchObject({
+        flags: expect.arrayContaining([expect.stringMatching(/EAP/)]),
+      });
+      await waitUntil("the link to be lan", () => connection() === "lan", SLOW, 50);
+    },
+    SLOW * 3,
+  );
+
+  it(
+    "a wrong EAP password is auth_failed, with the reason and the SSID",
+    async () => {
+      await manager.configure(station.ifname, peap("not alice's password"));
+      await waitForState("auth_failed");
+      expect(property("event")).toMatchObject({ kind: "auth_failed", ssid: EAP_SSID });
+      expect(String((property("event") as { reason: string }).reason)).toMatch(
+        /EAP|authentication/,
+      );
+      expect(connection()).toBe("disconnected");
     },
     SLOW * 2,
   );

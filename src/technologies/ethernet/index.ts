@@ -1,5 +1,6 @@
 import { startUdhcpcDaemon } from "../../dhcp/udhcpc-daemon.js";
 import { startUdhcpdDaemon } from "../../dhcp-server/udhcpd-daemon.js";
+import { startDnsdDaemon } from "../../dns-server/dnsd-daemon.js";
 import { startWiredSupplicantDaemon } from "../../ieee8021x/wired-supplicant-daemon.js";
 import type { Technology } from "../technology.js";
 import { ethernetPlan } from "./plan.js";
@@ -13,6 +14,7 @@ export const ethernet: Technology<typeof ethernetConfigSchema> = {
   daemons: {
     udhcpc: startUdhcpcDaemon,
     udhcpd: startUdhcpdDaemon,
+    dnsd: startDnsdDaemon,
     wpa_supplicant: startWiredSupplicantDaemon,
   },
 };

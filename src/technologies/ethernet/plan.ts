@@ -1,5 +1,6 @@
 import { configuredRouteClass } from "../../config/route-type.js";
 import { dhcpServerDaemons } from "../../dhcp-server/server-plan.js";
+import { dnsServerDaemons } from "../../dns-server/server-plan.js";
 import type { Ieee8021xConfig } from "../../ieee8021x/schema.js";
 import { interfaceTypeFromName } from "../../route/interface-type.js";
 import type { InterfaceType } from "../../route/types.js";
@@ -34,7 +35,12 @@ export function ethernetPlan(ifname: string, config: EthernetConfig): Technology
   return {
     ...link,
     files: [],
-    daemons: [...authentication, ...dhcpClient, ...dhcpServerDaemons(ifname, config)],
+    daemons: [
+      ...authentication,
+      ...dhcpClient,
+      ...dhcpServerDaemons(ifname, config),
+      ...dnsServerDaemons(ifname, config),
+    ],
     routeClass: configuredRouteClass(config, routeClassOf(ifname)),
   };
 }

@@ -1,5 +1,6 @@
 import { startUdhcpcDaemon } from "../../dhcp/udhcpc-daemon.js";
 import { startUdhcpdDaemon } from "../../dhcp-server/udhcpd-daemon.js";
+import { startDnsdDaemon } from "../../dns-server/dnsd-daemon.js";
 import type { Technology } from "../technology.js";
 import { wifiConfigSchema } from "./config.js";
 import { wifiPlan } from "./plan.js";
@@ -10,5 +11,10 @@ export const wifi: Technology<typeof wifiConfigSchema> = {
   type: "wifi",
   schema: wifiConfigSchema,
   plan: wifiPlan,
-  daemons: { wifi: startWifiDaemon, udhcpc: startUdhcpcDaemon, udhcpd: startUdhcpdDaemon },
+  daemons: {
+    wifi: startWifiDaemon,
+    udhcpc: startUdhcpcDaemon,
+    udhcpd: startUdhcpdDaemon,
+    dnsd: startDnsdDaemon,
+  },
 };

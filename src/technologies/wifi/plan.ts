@@ -1,6 +1,7 @@
 import type { WifiTimings } from "../../../machines/wifi-timings.js";
 import { configuredRouteClass } from "../../config/route-type.js";
 import { dhcpServerDaemons } from "../../dhcp-server/server-plan.js";
+import { dnsServerDaemons } from "../../dns-server/server-plan.js";
 import { ipv4LinkPlan } from "../ip-link.js";
 import type { DaemonSpec, TechnologyPlan } from "../types.js";
 import type { WifiConfig } from "./config.js";
@@ -43,7 +44,12 @@ export function wifiPlan(ifname: string, config: WifiConfig): TechnologyPlan {
   return {
     ...link,
     files: [],
-    daemons: [supplicant, ...dhcpClient, ...dhcpServerDaemons(ifname, config)],
+    daemons: [
+      supplicant,
+      ...dhcpClient,
+      ...dhcpServerDaemons(ifname, config),
+      ...dnsServerDaemons(ifname, config),
+    ],
     reaches: mode === "ap" ? "lan" : link.reaches,
     routeClass: configuredRouteClass(config, "wifi"),
   };

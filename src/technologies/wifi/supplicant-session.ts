@@ -178,7 +178,8 @@ export class SupplicantSession {
   }
 
   async accessPoints(): Promise<AccessPoint[]> {
-    const reply = await this.#request("SCAN_RESULTS");
+    // Untrimmed: the last row's SSID may be empty (a hidden network) or end in a space.
+    const reply = await this.#request("SCAN_RESULTS", { trim: false });
     return reply === undefined ? [] : parseScanResults(reply);
   }
 
@@ -199,11 +200,12 @@ export class SupplicantSession {
   }
 
   /** A reply, or undefined when there is no connection (starting, stopped) or it failed. */
-  async #request(command: string): Promise<string | undefined> {
+  async #request(command: string, { trim = true } = {}): Promise<string | undefined> {
     const control = this.#control;
     if (!control || control.closed) return undefined;
     try {
-      return (await control.request(command)).trim();
+      const reply = await control.request(command);
+      return trim ? reply.trim() : reply;
     } catch (error) {
       this.#log.debug({ err: error }, "request failed");
       return undefined;

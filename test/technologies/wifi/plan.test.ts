@@ -80,7 +80,7 @@ describe("wifi technology", () => {
 
   it("names the unknown technology list with wifi in it", () => {
     expect(problems({ type: "wimax" })).toEqual([
-      "interfaces.wlan0.type: unknown technology; must be one of ethernet, wifi, null",
+      "interfaces.wlan0.type: unknown technology; must be one of ethernet, wifi, direct, mobile, null",
     ]);
   });
 });
