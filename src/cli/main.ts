@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CONTROL_COMMANDS } from "../control/protocol.js";
-import { runControlCommand } from "./control-commands.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
-import { runDaemon } from "./run.js";
 
 type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
@@ -110,12 +108,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const visualizePort = values.visualize === undefined ? undefined : portOf(values.visualize);
   if (!values.config) throw new UsageError("run needs --config FILE");
-  return runDaemon({
-    configPath: values.config,
-    logLevel: values["log-level"],
-    inspect: values.inspect,
-    visualizePort,
-  });
+  const configPath = values.config;
+  // Loaded only for the command that needs it: `--version` and `--help` start at once.
+  return import("./run.js").then(({ runDaemon }) =>
+    runDaemon({
+      configPath,
+      logLevel: values["log-level"],
+      inspect: values.inspect,
+      visualizePort,
+    }),
+  );
 }
 
 /** `parseArgs`, with its errors as usage errors. */
@@ -168,15 +170,17 @@ function controlCommand(command: string, rest: readonly string[]): Promise<numbe
     strict: true,
   });
   if (values.config && values.socket) throw new UsageError("give --config or --socket, not both");
-  return runControlCommand({
-    command,
-    args: positionals,
-    configPath: values.config,
-    socketPath: values.socket,
-    json: values.json ?? false,
-    showSecrets: values["show-secrets"],
-    withTimestamp: values.timestamp,
-  });
+  return import("./control-commands.js").then(({ runControlCommand }) =>
+    runControlCommand({
+      command,
+      args: positionals,
+      configPath: values.config,
+      socketPath: values.socket,
+      json: values.json ?? false,
+      showSecrets: values["show-secrets"],
+      withTimestamp: values.timestamp,
+    }),
+  );
 }
 
 function wifiCommand(rest: readonly string[]): Promise<number> {
