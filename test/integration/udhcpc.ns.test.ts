@@ -173,6 +173,18 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     expect(["renew", "bound"]).toContain(renewed.event.kind);
   });
 
+  it("takes two renewals asked at once for one: the lease stays on, udhcpc is not restarted", async () => {
+    const before = events.length;
+    udhcpc?.renew();
+    // A second SIGUSR1 this soon would make udhcpc drop the lease and start over.
+    udhcpc?.renew();
+    await nextEvent(before, (event) => event.kind === "renew" || event.kind === "bound");
+    expect(events.slice(before).map((seen) => seen.event.kind)).not.toContain("deconfig");
+    expect(logs.some((line) => line.msg === "a renewal is under way: not asking again")).toBe(true);
+    expect(udhcpc?.pid).toBe(firstPid);
+    expect(udhcpc?.restarts).toBe(0);
+  });
+
   it("restarts udhcpc killed with SIGKILL and gets the lease again", async () => {
     const before = events.length;
     const killedAt = Date.now();
@@ -211,6 +223,18 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     }
     await sleep(100);
     expect(events.length).toBe(before);
+  });
+
+  it("starts a released client over when renewed: it asks at once", async () => {
+    const released = events.length;
+    udhcpc?.release();
+    await nextEvent(released, (event) => event.kind === "deconfig");
+    const pid = udhcpc?.pid;
+    // Released, udhcpc waits for SIGUSR1, which it may lose while its deconfig script runs.
+    const before = events.length;
+    udhcpc?.renew();
+    await nextEvent(before, (event) => event.kind === "bound");
+    expect(udhcpc?.pid).not.toBe(pid);
   });
 
   it("stops: udhcpc is gone, it does not come back, no event follows", async () => {
