@@ -30,6 +30,8 @@ export class CommandError extends Error {
     readonly file: string,
     readonly args: readonly string[],
     readonly detail: string,
+    /** It ran out of its `timeoutMs` (rather than failing or being cancelled). */
+    readonly timedOut = false,
   ) {
     super(`${[file, ...args].join(" ")}: ${detail}`);
     this.name = "CommandError";
@@ -82,7 +84,7 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
             (result.exitCode !== undefined
               ? `exited with ${result.exitCode}`
               : String(result.shortMessage));
-      throw new CommandError(file, args, why);
+      throw new CommandError(file, args, why, result.timedOut);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr) };
   };

@@ -57,22 +57,11 @@ function startModemConnection(
   const run = async (command: readonly string[], timeoutMs: number, signal: AbortSignal) => {
     const [file, ...args] = command;
     if (file === undefined) throw new ModemCommandError(command, "failed", "no program named");
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
     try {
-      const { stdout } = await dependencies.runner.run(file, args, {
-        signal: AbortSignal.any([signal, timeout.signal]),
-      });
-      return stdout;
+      return (await dependencies.runner.run(file, args, { signal, timeoutMs })).stdout;
     } catch (error) {
-      if (timeout.signal.aborted) {
-        throw new ModemCommandError(command, "timeout", `timed out after ${timeoutMs} ms`);
-      }
-      if (error instanceof CommandError)
-        throw new ModemCommandError(command, "failed", error.detail);
-      throw error;
-    } finally {
-      clearTimeout(timer);
+      if (!(error instanceof CommandError)) throw error;
+      throw new ModemCommandError(command, error.timedOut ? "timeout" : "failed", error.detail);
     }
   };
 
