@@ -36,12 +36,16 @@ export async function writeClientScript(path: string): Promise<void> {
   );
 }
 
-/** busybox udhcpc on `ifname` in `ns` until bound (up to 30 tries a second apart: the server may still be starting). */
+/**
+ * busybox udhcpc on `ifname` in `ns` until bound: by default up to 30 tries a
+ * second apart (the server may still be starting); under emulation, slower.
+ */
 export async function clientLease(
   lab: LabExec,
   ns: string,
   ifname: string,
   script: string,
+  { tries = 30, intervalSeconds = 1 } = {},
 ): Promise<ClientLease> {
   const { stdout } = await lab.exec(ns, "busybox", [
     "udhcpc",
@@ -53,9 +57,9 @@ export async function clientLease(
     "-s",
     script,
     "-t",
-    "30",
+    String(tries),
     "-T",
-    "1",
+    String(intervalSeconds),
   ]);
   const line = stdout.split("\n").find((each) => each.startsWith("lease "));
   if (!line) throw new Error(`${ifname} in ${ns} got no lease: ${stdout}`);

@@ -1,11 +1,11 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type ClientLease, clientLease, writeClientScript } from "../dhcp-client.js";
 import type { RadioLab } from "./radio-lab.js";
 
 /**
  * A plain station's DHCP client, for tests that play the device on the other
- * side of statenet (or of a hostapd): busybox udhcpc, once, adding the
- * address it gets. Resolves once leased; rejects when no lease came.
+ * side of statenet (or of a hostapd): the lab's DHCP client, once, with waits
+ * for TCG. Resolves once leased; rejects when no lease came.
  */
 export async function leaseOnce(
   lab: RadioLab,
@@ -14,16 +14,8 @@ export async function leaseOnce(
   /** Where the client's hook script may go. */
   dir: string,
   attempts = 20,
-): Promise<void> {
+): Promise<ClientLease> {
   const hook = join(dir, `udhcpc-${ifname}.sh`);
-  await writeFile(
-    hook,
-    '#!/bin/sh\ncase "$1" in bound|renew) ip addr add "$ip/$mask" dev "$interface" ;; esac\n',
-    { mode: 0o755 },
-  );
-  // -q: quit once leased; -n: fail rather than retry forever; -T 2: TCG is slow.
-  await lab.exec(ns, "busybox", [
-    ...["udhcpc", "-i", ifname, "-s", hook, "-f", "-q", "-n"],
-    ...["-t", String(attempts), "-T", "2"],
-  ]);
+  await writeClientScript(hook);
+  return clientLease(lab, ns, ifname, hook, { tries: attempts, intervalSeconds: 2 });
 }
