@@ -1,3 +1,4 @@
+import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,6 +27,8 @@ import { ProbeHelperDevice } from "./probe-helper-device.js";
  * follow the best working uplink within the bounds below, statenet's rules
  * and routes must hang together, and nothing of a stopped daemon may be left.
  * Prints one JSON line per fault and a summary; exits 1 when an invariant broke.
+ * STATENET_SOAK_LOG=FILE keeps the daemon's log there, the faults marked in it,
+ * to see why an invariant broke (STATENET_SOAK_LOG_LEVEL=debug for more).
  */
 
 process.env.STATENET_REQUIRE_NETNS = "1";
@@ -88,10 +91,21 @@ const device = await DaemonLab.start({
     { ifname: "wwan0", ipv4: "dhcp" },
   ],
   internetHosts: [INTERNET_HOST],
-  logLevel: "info",
+  logLevel: process.env.STATENET_SOAK_LOG_LEVEL ?? "info",
   connectivity: CONNECTIVITY,
 });
 const { lab } = device;
+const logFile = process.env.STATENET_SOAK_LOG
+  ? createWriteStream(process.env.STATENET_SOAK_LOG)
+  : undefined;
+if (logFile) {
+  device.onLog(({ atMs, entry }) => logFile.write(`${JSON.stringify({ atMs, ...entry })}\n`));
+}
+/** A line in the kept log, on the daemon log's clock. */
+const mark = (what: Record<string, unknown>) =>
+  logFile?.write(
+    `${JSON.stringify({ atMs: performance.now() - device.startedAt, soak: true, ...what })}\n`,
+  );
 const tmpDir = String(device.config.tmpDir);
 const pidDir = join(tmpDir, "pids");
 const socket = join(tmpDir, "control", "control.sock");
@@ -115,6 +129,7 @@ async function held(invariant: string, check: () => Promise<unknown>): Promise<v
     if (!(error instanceof InvariantBroken)) throw error;
     broken.push(error.message);
     console.log(JSON.stringify({ invariant, broken: error.message }));
+    mark({ invariant, broken: error.message });
   }
 }
 
@@ -387,7 +402,9 @@ try {
     const fault = pickFault();
     const since = performance.now();
     const before = broken.length;
+    mark({ fault: fault.name });
     await fault.run();
+    mark({ converging: fault.name });
     await converged();
     await sampleResources();
     counts.set(fault.name, (counts.get(fault.name) ?? 0) + 1);

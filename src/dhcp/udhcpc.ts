@@ -193,6 +193,13 @@ class UdhcpcSupervisor implements Udhcpc {
    * last event), or idle without a lease.
    */
   #activity: "bound" | "asking" | "idle" = "idle";
+  /**
+   * When the lease the interface holds ends (performance.now() ms), while
+   * nothing (a NAK, a release, udhcpc's exit) took it back before then.
+   */
+  #leaseEndsAt: number | undefined;
+  /** The lease's end, for a deconfig put off until then (see #holdsLease). */
+  #leaseEnd: NodeJS.Timeout | undefined;
   /** Events reach onEvent one at a time and in order, the supervisor's own deconfig included. */
   #events: Promise<void> = Promise.resolve();
   /** Script variables of the options asked for, passed on as the lease's `requested`. */
@@ -211,7 +218,10 @@ class UdhcpcSupervisor implements Udhcpc {
       start: () => this.#start(args),
       onLine: (line) => this.#onOutput(line),
       // Nothing maintains the address any more: whoever applied it must drop it.
-      onExit: () => void this.#emit({ kind: "deconfig", ifname: options.ifname }),
+      onExit: () => {
+        this.#forgetLease();
+        void this.#emit({ kind: "deconfig", ifname: options.ifname });
+      },
     });
   }
 
@@ -239,12 +249,54 @@ class UdhcpcSupervisor implements Udhcpc {
   }
 
   release(): void {
+    this.#forgetLease();
     this.#process.signal("SIGUSR2");
   }
 
   async stop(): Promise<void> {
     await this.#process.stop();
+    this.#forgetLease();
     await this.#events;
+  }
+
+  #forgetLease(): void {
+    clearTimeout(this.#leaseEnd);
+    this.#leaseEnd = undefined;
+    this.#leaseEndsAt = undefined;
+  }
+
+  /**
+   * Whether a deconfig or leasefail leaves the address on. udhcpc gives up a
+   * renewal it was asked for (SIGUSR1) after three unanswered requests, about
+   * three seconds, reports deconfig and discovers: a server that forgot its
+   * leases (restarted) stays silent to a renewing client it has no record
+   * of, as RFC 2131 lets it, and answers the discover a moment later with
+   * the same address. Dropping the address for that moment would move the
+   * routes off a working uplink and start its checks over. The lease was
+   * granted until its end, so the address stays until then (the kernel's
+   * lifetime for it is the same), unless a new lease comes first; a NAK, a
+   * release or udhcpc's exit end it at once.
+   */
+  #holdsLease(event: DhcpEvent): boolean {
+    if (event.kind === "nak") this.#forgetLease();
+    if (event.kind !== "deconfig" && event.kind !== "leasefail") return false;
+    const endsAt = this.#leaseEndsAt;
+    if (endsAt === undefined || performance.now() >= endsAt) return false;
+    if (this.#leaseEnd === undefined) {
+      this.#log.info(
+        { leaseLeftMs: Math.round(endsAt - performance.now()) },
+        "udhcpc gave up a renewal before the lease ends: the address stays while it asks again",
+      );
+      this.#leaseEnd = setTimeout(
+        () => {
+          this.#forgetLease();
+          void this.#emit({ kind: "deconfig", ifname: this.#options.ifname });
+        },
+        // setTimeout's longest wait; a lease ending later is ended by the kernel's lifetime first.
+        Math.min(endsAt - performance.now(), 2 ** 31 - 1),
+      );
+    }
+    return true;
   }
 
   #start(args: string[]): ProcessStart {
@@ -286,6 +338,11 @@ class UdhcpcSupervisor implements Udhcpc {
     }
     // A report of a process we already gave up on must not follow its deconfig.
     if (this.#token !== token) return;
+    if (this.#holdsLease(event)) {
+      this.#renewSignalledAt = undefined;
+      this.#activity = "idle";
+      return;
+    }
     await this.#emit(event);
   }
 
@@ -299,7 +356,15 @@ class UdhcpcSupervisor implements Udhcpc {
 
   #emit(event: DhcpEvent): Promise<void> {
     this.#renewSignalledAt = undefined;
-    this.#activity = event.kind === "bound" || event.kind === "renew" ? "bound" : "idle";
+    const lease = event.kind === "bound" || event.kind === "renew";
+    this.#activity = lease ? "bound" : "idle";
+    if (lease) {
+      clearTimeout(this.#leaseEnd);
+      this.#leaseEnd = undefined;
+      this.#leaseEndsAt = performance.now() + udhcpcAddressLifetime(event.leaseSeconds) * 1_000;
+    } else if (event.kind !== "leasefail") {
+      this.#forgetLease();
+    }
     const delivered = this.#events.then(async () => {
       try {
         await this.#options.onEvent(event);

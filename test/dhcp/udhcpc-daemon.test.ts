@@ -174,17 +174,52 @@ describe("udhcpc daemon: interface/<if>/dhcp_options", () => {
     expect(harness.sent.at(-1)).toMatchObject({ type: "ipv4.updated" });
   });
 
-  it.each(["deconfig", "leasefail", "nak"])("clears them on %s", async (event) => {
-    const harness = await startHarness();
-    await harness.report("bound", LEASE);
-    expect(harness.properties.get(OPTIONS_KEY)).toBeDefined();
-    await harness.report(event);
-    expect(harness.properties.get(OPTIONS_KEY)).toBeUndefined();
-    expect(harness.sent.at(-1)).toEqual({ type: "ipv4.cleared" });
-    // And the next lease brings them back.
-    await harness.report("renew", { ...LEASE, ip: "192.0.2.121" });
-    expect(harness.properties.get(OPTIONS_KEY)).toMatchObject({ address: "192.0.2.121" });
-  });
+  it.each([["nak"], ["nak", "deconfig"], ["nak", "deconfig", "leasefail"]])(
+    "clears them on %s",
+    async (...events) => {
+      const harness = await startHarness();
+      await harness.report("bound", LEASE);
+      expect(harness.properties.get(OPTIONS_KEY)).toBeDefined();
+      const batches = harness.batches.length;
+      for (const event of events) await harness.report(event);
+      expect(harness.properties.get(OPTIONS_KEY)).toBeUndefined();
+      // The addresses were set again: to none (the stand-in kernel holds none to delete).
+      expect(harness.batches.slice(batches)).toContainEqual([]);
+      expect(harness.sent.at(-1)).toEqual({ type: "ipv4.cleared" });
+      // And the next lease brings them back.
+      await harness.report("renew", { ...LEASE, ip: "192.0.2.121" });
+      expect(harness.properties.get(OPTIONS_KEY)).toMatchObject({ address: "192.0.2.121" });
+    },
+  );
+
+  it.each([["deconfig"], ["deconfig", "leasefail"]])(
+    "keeps the lease through %s while it runs: udhcpc gave up a renewal early",
+    async (...events) => {
+      const harness = await startHarness();
+      await harness.report("bound", LEASE);
+      const { batches, sent } = { batches: harness.batches.length, sent: harness.sent.length };
+      for (const event of events) await harness.report(event);
+      expect(harness.properties.get(OPTIONS_KEY)).toMatchObject({ address: "192.0.2.120" });
+      expect(harness.batches).toHaveLength(batches);
+      expect(harness.sent).toHaveLength(sent);
+      expect(harness.logs.map((line) => line.msg)).toContain(
+        "udhcpc gave up a renewal before the lease ends: the address stays while it asks again",
+      );
+      // The discover that follows replaces it.
+      await harness.report("bound", { ...LEASE, ip: "192.0.2.121" });
+      expect(harness.properties.get(OPTIONS_KEY)).toMatchObject({ address: "192.0.2.121" });
+    },
+  );
+
+  it.each(["deconfig", "leasefail"])(
+    "clears the addresses on %s before any lease",
+    async (event) => {
+      const harness = await startHarness();
+      await harness.report(event);
+      expect(harness.batches).toEqual([[]]);
+      expect(harness.sent).toEqual([{ type: "ipv4.cleared" }]);
+    },
+  );
 
   it("clears them when it stops, though the address stays for the next udhcpc", async () => {
     const harness = await startHarness();

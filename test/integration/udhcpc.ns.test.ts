@@ -185,6 +185,25 @@ describeAsRoot("udhcpc supervisor against udhcpd in a lab", () => {
     expect(udhcpc?.restarts).toBe(0);
   });
 
+  it("keeps the address through a renewal the server ignores, until a discover gets the lease again", async () => {
+    const held = events.findLast((seen) => seen.event.kind !== "deconfig")?.event;
+    // A restarted udhcpd has forgotten its leases and stays silent to a renewing client.
+    await dhcpServer.stop();
+    dhcpServer = await lab.startDhcpServer("eth0");
+    const before = events.length;
+    udhcpc?.renew();
+    const bound = await nextEvent(before, (event) => event.kind === "bound", 15_000);
+    expect(
+      logs.some((line) =>
+        String(line.msg).startsWith("udhcpc gave up a renewal before the lease ends"),
+      ),
+    ).toBe(true);
+    // Not a moment without the address: no deconfig reached the interface.
+    expect(events.slice(before).map((seen) => seen.event.kind)).toEqual(["bound"]);
+    expect(bound.event).toMatchObject({ address: (held as { address: string }).address });
+    expect(udhcpc?.restarts).toBe(0);
+  });
+
   it("restarts udhcpc killed with SIGKILL and gets the lease again", async () => {
     const before = events.length;
     const killedAt = Date.now();

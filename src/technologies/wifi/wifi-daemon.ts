@@ -68,7 +68,9 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
     const accessPoint = await session?.accessPoint(bssid);
     // Still the same access point: a roam or a loss meanwhile has its own details.
     if (accessPoint && lastBssid === bssid) {
-      publish("current_ap", accessPoint);
+      // BSS answers with the entry heard last, and a hidden network's beacons carry no
+      // name: the SSID joined is the one wpa_supplicant tried.
+      publish("current_ap", { ...accessPoint, ssid: lastSsid || accessPoint.ssid });
       detailed = bssid;
     }
     await publishSignal();
@@ -135,6 +137,7 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
   let lastState: string | undefined;
   let lastEvent: unknown;
   let lastBssid: string | undefined;
+  let lastSsid: string | undefined;
   const observe = (snapshot: WifiSnapshot) => {
     if (isStopped()) return;
     const state = wifiStateName(snapshot);
@@ -152,6 +155,7 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
     if (spec.mode === "ap") publish("clients", clients);
     if (currentAp?.bssid !== lastBssid) {
       lastBssid = currentAp?.bssid;
+      lastSsid = currentAp?.ssid;
       if (currentAp) {
         // What the event said, at once; the access point's details follow from BSS.
         publish("current_ap", currentAp);
