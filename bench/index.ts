@@ -1,5 +1,6 @@
 import { exitOnSignals, labUnavailableReason } from "../lab/namespace-lab.js";
 import { benchCarrierSwitch } from "./carrier-switch.js";
+import { benchFootprint } from "./footprint.js";
 import { benchRouteApply } from "./route-apply.js";
 import { report } from "./stats.js";
 import { benchUpstreamLoss } from "./upstream-loss.js";
@@ -14,6 +15,7 @@ if (unavailable) {
   report("skipped", { reason: unavailable });
   process.exit(1);
 }
+await benchFootprint();
 await benchRouteApply();
 await benchCarrierSwitch();
 await benchUpstreamLoss();

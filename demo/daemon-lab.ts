@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { type LabAuthenticator, startAuthenticator } from "../lab/authenticator.js";
-import { Lab, type LabServer } from "../lab/namespace-lab.js";
+import { Lab, type LabOptions, type LabServer } from "../lab/namespace-lab.js";
 import { createLabPki } from "../lab/pki.js";
 import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
 import type { ConfigInput, Ieee8021xConfig, InterfaceConfig } from "../src/config/schema.js";
@@ -38,6 +38,8 @@ export interface DaemonLabOptions {
     ipv4: "dhcp" | "static";
     modem?: LabModem;
     ieee8021x?: boolean;
+    /** Round-trip time added toward the internet hosts (lab/delayed-link.ts). */
+    rttMs?: number;
   }>;
   internetHosts: readonly string[];
   logLevel?: string;
@@ -47,6 +49,16 @@ export interface DaemonLabOptions {
   interfaces?: NonNullable<ConfigInput["interfaces"]>;
   /** Runs once the lab is built, before the daemon starts: to put a radio into `lab.deviceNs`, say. */
   prepare?: (lab: Lab) => Promise<void>;
+}
+
+/** The namespace lab a daemon lab runs on. */
+export function labOptionsOf(options: DaemonLabOptions): LabOptions {
+  return {
+    uplinks: options.uplinks.map(({ ifname, rttMs }) =>
+      rttMs === undefined ? ifname : { ifname, rttMs },
+    ),
+    internetHosts: options.internetHosts,
+  };
 }
 
 /** The device of the demo and the benchmarks: wired and cellular on DHCP, WiFi static. */
@@ -158,10 +170,7 @@ export class DaemonLab {
   }
 
   static async start(options: DaemonLabOptions): Promise<DaemonLab> {
-    const lab = await Lab.create({
-      uplinks: options.uplinks.map((uplink) => uplink.ifname),
-      internetHosts: options.internetHosts,
-    });
+    const lab = await Lab.create(labOptionsOf(options));
     try {
       const dir = await mkdtemp(join(tmpdir(), "statenet-daemon-lab-"));
       const interfaces: NonNullable<ConfigInput["interfaces"]> = {};

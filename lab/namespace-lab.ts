@@ -11,6 +11,7 @@ import { createIpRunner, type IpRunner } from "../src/linux/ip.js";
 import { processExit, terminate } from "../src/linux/terminate.js";
 import { isIpv4Address } from "../src/route/ipv4.js";
 import type { Ipv4Address } from "../src/route/types.js";
+import { addUplinkDelay, checkRttMs } from "./delayed-link.js";
 
 /**
  * Network namespace labs for tests, demos and benchmarks: a device namespace
@@ -24,6 +25,11 @@ export interface LabUplinkOptions {
   ifname: string;
   /** The uplink's /24 network; by default 192.0.2.0/24, 198.51.100.0/24, then 198.18.N.0/24. */
   network?: string;
+  /**
+   * Round-trip time added between the router and the internet namespace
+   * (lab/delayed-link.ts: netem is not in every kernel); needs `internetHosts`.
+   */
+  rttMs?: number;
 }
 
 export interface LabOptions {
@@ -42,6 +48,18 @@ export interface LabUplink {
   routerAddress: string;
   /** A free address for a static configuration of the device's end. */
   deviceAddress: string;
+  /** The router's link to the internet namespace, when the lab has one. */
+  upstream?: LabUpstream;
+  /** The round-trip time added on the upstream link when the lab was built (lab/delayed-link.ts). */
+  rttMs?: number;
+}
+
+/** A /30 on a veth pair: `up0` in the router namespace, `r<index>` in the internet namespace. */
+export interface LabUpstream {
+  routerIfname: string;
+  routerAddress: string;
+  internetIfname: string;
+  internetAddress: string;
 }
 
 export interface DhcpServerOptions {
@@ -152,8 +170,12 @@ export class Lab {
     this.internetHosts = options.internetHosts ?? [];
     this.internetNs = this.internetHosts.length > 0 ? `${this.name}-inet` : undefined;
     this.uplinks = options.uplinks.map((uplink, index) => {
-      const { ifname, network = defaultNetwork(index) } =
-        typeof uplink === "string" ? { ifname: uplink } : uplink;
+      const {
+        ifname,
+        network = defaultNetwork(index),
+        rttMs,
+      } = typeof uplink === "string" ? { ifname: uplink } : uplink;
+      if (rttMs !== undefined) checkRttMs(`uplinks[${index}].rttMs`, rttMs, this.internetNs);
       return {
         ifname,
         routerNs: `${this.name}-r${index}`,
@@ -162,6 +184,15 @@ export class Lab {
         prefixLength: Number(network.split("/")[1]),
         routerAddress: hostOf(network, 1),
         deviceAddress: hostOf(network, 10),
+        ...(this.internetNs && {
+          upstream: {
+            routerIfname: "up0",
+            routerAddress: `198.19.${index}.1`,
+            internetIfname: `r${index}`,
+            internetAddress: `198.19.${index}.2`,
+          },
+        }),
+        ...(rttMs !== undefined && { rttMs }),
       };
     });
     this.#namespaces = [
@@ -481,18 +512,19 @@ export class Lab {
       ]),
     ]);
     await Promise.all(
-      this.uplinks.map(async (uplink, index) => {
+      this.uplinks.map(async (uplink) => {
         const lines = [
           "link set lo up",
           `link set ${uplink.routerIfname} up`,
           `addr add ${uplink.routerAddress}/${uplink.prefixLength} dev ${uplink.routerIfname}`,
         ];
-        if (this.internetNs) {
+        const { upstream } = uplink;
+        if (this.internetNs && upstream) {
           lines.push(
-            `link add up0 type veth peer name r${index} netns ${this.internetNs}`,
-            "link set up0 up",
-            `addr add 198.19.${index}.1/30 dev up0`,
-            `route add default via 198.19.${index}.2 dev up0`,
+            `link add ${upstream.routerIfname} type veth peer name ${upstream.internetIfname} netns ${this.internetNs}`,
+            `link set ${upstream.routerIfname} up`,
+            `addr add ${upstream.routerAddress}/30 dev ${upstream.routerIfname}`,
+            `route add default via ${upstream.internetAddress} dev ${upstream.routerIfname}`,
           );
         }
         await this.#batch(uplink.routerNs, lines);
@@ -503,13 +535,22 @@ export class Lab {
       await this.#batch(this.internetNs, [
         "link set lo up",
         ...this.internetHosts.map((host) => `addr add ${host}/32 dev lo`),
-        ...this.uplinks.flatMap((uplink, index) => [
-          `link set r${index} up`,
-          `addr add 198.19.${index}.2/30 dev r${index}`,
-          `route add ${uplink.network} via 198.19.${index}.1 dev r${index}`,
-        ]),
+        ...this.uplinks.flatMap(({ upstream, network }) =>
+          upstream
+            ? [
+                `link set ${upstream.internetIfname} up`,
+                `addr add ${upstream.internetAddress}/30 dev ${upstream.internetIfname}`,
+                `route add ${network} via ${upstream.routerAddress} dev ${upstream.internetIfname}`,
+              ]
+            : [],
+        ),
       ]);
     }
+    await Promise.all(
+      this.uplinks.map(({ ifname, rttMs }) =>
+        rttMs === undefined ? undefined : addUplinkDelay(this, ifname, rttMs),
+      ),
+    );
   }
 }
 

@@ -1,6 +1,16 @@
-import pino, { type Logger } from "pino";
-
+import { createRequire } from "node:module";
+import type pino from "pino";
+import type { Logger } from "pino";
 import { MASK, SECRET_FIELDS } from "./secrets.js";
+
+/**
+ * pino, required on the first logger rather than imported: a library user who
+ * never asks for one, and every CLI client, skip its load (issue 17). It is a
+ * CommonJS package, so `require` gives the same module `import` would.
+ */
+let loadedPino: typeof pino | undefined;
+const pinoModule = (): typeof pino =>
+  (loadedPino ??= createRequire(import.meta.url)("pino") as typeof pino);
 
 export type { Logger } from "pino";
 
@@ -25,10 +35,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? process.env.STATENET_LOG_LEVEL ?? "info",
     redact: { paths: REDACT_PATHS, censor: MASK },
   };
+  const pino = pinoModule();
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A logger that drops everything, for library use without logs and for tests. */
 export function silentLogger(): Logger {
-  return pino({ level: "silent" });
+  return pinoModule()({ level: "silent" });
 }

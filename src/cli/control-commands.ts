@@ -1,24 +1,20 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { UnmanagedDefaultRoute } from "../../machines/route-manager.js";
 import { describeConfigSource } from "../config/config-source.js";
 import { describeReload, type ReloadResult } from "../config/reload.js";
-import { configSchema } from "../config/schema.js";
 import { ControlConnectionError, controlStream } from "../control/client.js";
-import {
-  CONTROL_SOCKET_NAME,
-  type ControlChange,
-  type ControlReply,
-  type ControlRequest,
-  type TimestampedReply,
+import type {
+  ControlChange,
+  ControlReply,
+  ControlRequest,
+  TimestampedReply,
 } from "../control/protocol.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
 import type { RouteError } from "../linux/route-manager.js";
 import type { NetworkManagerInfo } from "../network-manager.js";
 import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
-import { readConfigFile } from "./config-file.js";
+import { controlSocketOf } from "./control-socket-path.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
-import { controlDirectory } from "./run.js";
 import { terminalJson } from "./terminal-text.js";
 import { accessPointTable } from "./wifi-table.js";
 
@@ -124,12 +120,6 @@ async function requestOf(
     default:
       throw new BadInput(`unknown command "${command}"`);
   }
-}
-
-/** The socket of a daemon run with `configPath`, or with the default tmpDir. */
-async function socketOf(configPath: string | undefined): Promise<string> {
-  const { tmpDir } = configPath ? await readConfigFile(configPath) : configSchema.parse({});
-  return join(controlDirectory(tmpDir), CONTROL_SOCKET_NAME);
 }
 
 /** Routes the kernel refused, and others' default routes that decide where traffic goes. */
@@ -247,7 +237,7 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
   let socketPath: string;
   try {
     request = await requestOf(options, command, args);
-    socketPath = options.socketPath ?? (await socketOf(options.configPath));
+    socketPath = options.socketPath ?? (await controlSocketOf(options.configPath));
   } catch (error) {
     // Bad arguments, an unreadable @FILE or configuration file: nothing was sent.
     process.stderr.write(`statenet: ${(error as Error).message}\n`);

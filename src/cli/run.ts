@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { ReloadResult } from "../config/reload.js";
 import { ConfigError } from "../config/validate.js";
 import { controlHandler } from "../control/handler.js";
@@ -19,6 +18,7 @@ import {
   loadConfigFile,
   readConfigFile,
 } from "./config-file.js";
+import { controlDirectory } from "./control-socket-path.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
 export interface RunOptions {
@@ -182,9 +182,4 @@ async function runLocked(
   await shutDown();
   logger.info("stopped");
   return EXIT_OK;
-}
-
-/** The control socket's private directory under the configuration's tmpDir. */
-export function controlDirectory(tmpDir: string): string {
-  return join(tmpDir, "control");
 }

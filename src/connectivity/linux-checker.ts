@@ -61,6 +61,10 @@ export function linuxCheckerMachine(options: LinuxCheckerOptions) {
       [key("last_check"), new Date(at).toISOString()],
       [key("last_rtt_ms"), details.lastRttMs ?? null],
       [key("failed_checks"), details.failedChecks],
+      [key("rtt_ms"), details.rttMs ?? null],
+      [key("probe_timeout_ms"), details.probeTimeoutMs],
+      [key("probe_bytes"), details.probeBytes],
+      [key("max_bytes_per_day"), details.maxBytesPerDay],
       [
         key("hold_down_until"),
         details.holdDownMs > 0 ? new Date(at + details.holdDownMs).toISOString() : null,

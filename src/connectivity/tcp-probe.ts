@@ -28,7 +28,10 @@ export interface ProbeRequest {
   /** The interface's own DNS servers; names are resolved through them only. */
   nameServers: readonly string[];
   targets: readonly ProbeTarget[];
-  /** One deadline for everything: name resolution and the connects. */
+  /**
+   * How long a name's resolution, and then a connect, may wait for an
+   * answer: network time only; the local check of the way out has its own.
+   */
   timeoutMs: number;
 }
 
@@ -46,6 +49,35 @@ function errorCode(error: unknown): string {
 }
 
 const EGRESS_POLL_MS = 25;
+/** The longest the policy rules of a new address may take to be in place (local work, not the network's). */
+const EGRESS_WAIT_MS = 1_000;
+
+/**
+ * Ethernet frames (header and FCS, at least 64 B) of a connect, for the
+ * probe budget: a SYN with its options (60 B IP) and the answer; a reset of
+ * ours closes a connect that got through, so no FIN exchange follows. The
+ * kernel sends the SYN again 1, 3 and 7 s after the first while no answer
+ * comes.
+ */
+const WIRE = { syn: 78, synAck: 78, ack: 70, reset: 64, icmp: 74 } as const;
+const SYN_RETRIES_AT_MS = [1_000, 3_000, 7_000];
+const synsWithin = (ms: number) => 1 + SYN_RETRIES_AT_MS.filter((at) => ms >= at).length;
+/** A DNS query and its answer over UDP: headers, the name twice, an address or two. */
+const dnsBytes = (name: string) => 2 * (WIRE.syn + name.length);
+
+/** What a connect that ended with `outcome` after `ms` put on the wire. */
+function connectBytes(outcome: "connected" | "refused" | "unreachable" | "silent", ms: number) {
+  switch (outcome) {
+    case "connected":
+      return WIRE.syn + WIRE.synAck + WIRE.ack + WIRE.reset;
+    case "refused":
+      return WIRE.syn + WIRE.reset;
+    case "unreachable":
+      return WIRE.syn + WIRE.icmp;
+    case "silent":
+      return synsWithin(ms) * WIRE.syn;
+  }
+}
 
 /** The device a packet from `source` to `destination` leaves by, per the kernel (`ip route get`). */
 function egressDevice(destination: string, source: string): Promise<string | undefined> {
@@ -80,7 +112,12 @@ class ProbeRun {
   readonly #closed: Promise<unknown>[] = [];
   readonly #resolvers = new Set<Resolver>();
   readonly #attempts: Promise<unknown>[] = [];
+  /** Connects started and not settled yet: their SYNs are out, an answer may still come. */
+  readonly #inFlight = new Map<Socket, number>();
+  readonly #connected = new Set<Socket>();
   #timer: NodeJS.Timeout | undefined;
+  /** What the probe put on the wire so far, answers included. */
+  #bytes = 0;
   #removeAbortListener: () => void = () => {};
   #disposed = false;
 
@@ -96,12 +133,14 @@ class ProbeRun {
       const onAbort = () => reject(signal?.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#removeAbortListener = () => signal?.removeEventListener("abort", onAbort);
+      // Each step has its own bound; this one only stops a step that ignored it.
+      const boundMs = 2 * timeoutMs + EGRESS_WAIT_MS;
       this.#timer = setTimeout(() => {
         targets.forEach((_, index) => {
-          if (!reasons.has(index)) reasons.set(index, `timeout after ${timeoutMs} ms`);
+          if (!reasons.has(index)) reasons.set(index, `no answer after ${boundMs} ms`);
         });
         resolve(this.#failure(reasons));
-      }, timeoutMs);
+      }, boundMs);
       targets.forEach((target, index) => {
         const attempt = this.#attempt(target).then(
           (outcome) => {
@@ -125,9 +164,24 @@ class ProbeRun {
     this.#disposed = true;
     clearTimeout(this.#timer);
     this.#removeAbortListener();
+    // Connects cut short sent their SYNs, and the answer, if it comes, meets a reset.
+    for (const started of this.#inFlight.values()) {
+      this.#bytes += connectBytes("silent", performance.now() - started) + WIRE.synAck + WIRE.reset;
+    }
+    this.#inFlight.clear();
     for (const resolver of this.#resolvers) resolver.cancel();
-    for (const socket of this.#sockets) socket.destroy();
+    for (const socket of this.#sockets) {
+      // A reset, not a FIN exchange: a connect that got through costs four frames, not seven.
+      // (Only then: on a socket still connecting, resetAndDestroy waits for the connection.)
+      if (this.#connected.has(socket)) socket.resetAndDestroy();
+      else socket.destroy();
+    }
     await Promise.all([...this.#attempts, ...this.#closed]);
+  }
+
+  /** Bytes on the wire, as Ethernet frames, of everything the probe sent and got back. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   #success(target: ProbeTarget, outcome: Outcome & { reachable: true }): ProbeResult {
@@ -169,13 +223,13 @@ class ProbeRun {
   }
 
   /**
-   * Waits (up to half the probe's time) until the kernel sends packets from
+   * Waits (up to EGRESS_WAIT_MS) until the kernel sends packets from
    * the source address out of `ifname`: right after an address or a carrier
    * comes back, the route manager needs a few milliseconds to put the rules
    * in. Resolves with the reason when they never come.
    */
   async #awaitEgress(address: string, ifname: string): Promise<string | undefined> {
-    const deadline = performance.now() + this.#request.timeoutMs / 2;
+    const deadline = performance.now() + EGRESS_WAIT_MS;
     for (;;) {
       const device = await egressDevice(address, this.#request.sourceAddress);
       if (device === ifname) return undefined;
@@ -197,6 +251,7 @@ class ProbeRun {
     // c-ares retries on its own schedule; one try within our deadline keeps it bounded.
     const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
     this.#resolvers.add(resolver);
+    this.#bytes += dnsBytes(host);
     try {
       resolver.setServers([...nameServers]);
       resolver.setLocalAddress(sourceAddress);
@@ -212,25 +267,47 @@ class ProbeRun {
     const socket = new Socket();
     this.#sockets.add(socket);
     this.#closed.push(new Promise((closed) => socket.once("close", closed)));
+    const { timeoutMs } = this.#request;
     const started = performance.now();
-    return new Promise<Outcome>((settle) => {
-      socket.once("connect", () =>
-        settle({ reachable: true, how: "connected", address, ms: performance.now() - started }),
-      );
+    return new Promise<Outcome>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (outcome: Outcome, wire?: Parameters<typeof connectBytes>[0]) => {
+        clearTimeout(timer);
+        if (this.#inFlight.delete(socket) && wire) {
+          this.#bytes += connectBytes(wire, performance.now() - started);
+        }
+        resolve(outcome);
+      };
+      const ms = () => performance.now() - started;
+      socket.once("connect", () => {
+        this.#connected.add(socket);
+        settle({ reachable: true, how: "connected", address, ms: ms() }, "connected");
+      });
       socket.once("error", (error) => {
+        const code = errorCode(error);
         // A reset comes from the far end (or a firewall past the uplink): the path works.
-        if (errorCode(error) === "ECONNREFUSED") {
-          settle({ reachable: true, how: "refused", address, ms: performance.now() - started });
+        if (code === "ECONNREFUSED") {
+          settle({ reachable: true, how: "refused", address, ms: ms() }, "refused");
         } else {
-          settle({ reachable: false, reason: errorCode(error) });
+          // A router's "unreachable" answers a SYN; other errors (no route, no such address) are local.
+          settle(
+            { reachable: false, reason: code },
+            code === "EHOSTUNREACH" ? "unreachable" : undefined,
+          );
         }
       });
       // Destroyed by dispose before anything happened.
       socket.once("close", () => settle({ reachable: false, reason: "cancelled" }));
       try {
+        this.#inFlight.set(socket, started);
         socket.connect({ host: address, port, localAddress: this.#request.sourceAddress });
+        timer = setTimeout(
+          () => settle({ reachable: false, reason: `timeout after ${timeoutMs} ms` }, "silent"),
+          timeoutMs,
+        );
       } catch (error) {
         // A malformed source address or port throws before any I/O.
+        this.#inFlight.delete(socket);
         settle({ reachable: false, reason: errorCode(error) });
         socket.destroy();
       }
@@ -253,11 +330,13 @@ export async function probeTcp(request: ProbeRequest, signal?: AbortSignal): Pro
   // Tests, demos and benchmarks: nothing leaves for the Internet (see lab-address-guard).
   assertLabProbeRequest(request);
   const probe = new ProbeRun(request);
+  let result: ProbeResult;
   try {
-    return await probe.run(signal);
+    result = await probe.run(signal);
   } finally {
     await probe.dispose();
   }
+  return { ...result, bytes: probe.bytes };
 }
 
 /**

@@ -36,9 +36,9 @@ describe("the default internet hosts", () => {
     const config = parseConfig({
       interfaces: { eth0: { type: "ethernet", ipv4: { method: "dhcp" } } },
     });
-    // Three good checks reach `internet`; then a failed check, a failed confirmation, and at
-    // `lan` a first check at once.
-    const { prober, requests } = scriptedProber([true, true, true, false, false]);
+    // Three good checks reach `internet`; then a failed check, two failed confirming rounds,
+    // and at `lan` a first check at once.
+    const { prober, requests } = scriptedProber([true, true, true, false, false, false]);
     const machine = linuxCheckerMachine({
       prober,
       targets: () => config.internetHosts,
@@ -52,7 +52,7 @@ describe("the default internet hosts", () => {
       inspect: () => {},
       reportPrefix: "connectivity.",
     });
-    for (let step = 0; step < 100 && requests.length < 6; step += 1) {
+    for (let step = 0; step < 100 && requests.length < 7; step += 1) {
       await settle();
       clock.increment(1_000);
     }
@@ -64,13 +64,14 @@ describe("the default internet hosts", () => {
     );
     expect(statuses).toEqual(["lan", "internet", "lan"]);
     const asked = requests.map((request) => request.targets.map(({ host }) => host));
-    // Successive checks rotate through the list; the confirmation asks three other hosts at once.
+    // Successive checks rotate through the list; each confirming round asks four hosts at once.
     expect(asked).toEqual([
       ["1.1.1.1"],
       ["8.8.8.8"],
       ["9.9.9.9"],
       ["208.67.222.222"],
-      ["156.154.70.5", "1.1.1.1", "8.8.8.8"],
+      ["156.154.70.5", "1.1.1.1", "8.8.8.8", "9.9.9.9"],
+      ["208.67.222.222", "156.154.70.5", "1.1.1.1", "8.8.8.8"],
       ["9.9.9.9"],
     ]);
     for (const request of requests) {

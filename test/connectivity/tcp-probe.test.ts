@@ -1,5 +1,4 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,7 +79,8 @@ describe("probeTcp on loopback", () => {
   beforeAll(async () => {
     // Keeps each connection open: only the probe closing its end closes it.
     server = createServer((socket) => {
-      accepted.add(once(socket, "close"));
+      // Not events.once: the probe closes with a reset, an error on this end, and once rejects on it.
+      accepted.add(new Promise((closed) => socket.once("close", closed)));
       socket.on("error", () => {});
       socket.resume();
     });
@@ -124,6 +124,18 @@ describe("probeTcp on loopback", () => {
     expect(result.detail).toContain("refused (reachable)");
   });
 
+  it("counts what it put on the wire, as Ethernet frames", async () => {
+    // SYN and RST.
+    const refused = await probeTcp(request([{ host: "127.0.0.1", port: closedPort }]));
+    expect(refused.bytes).toBe(78 + 64);
+    // SYN, SYN-ACK, ACK, and a reset of ours rather than a FIN exchange.
+    const connected = await probeTcp(request([{ host: "127.0.0.1", port: openPort }]));
+    expect(connected.bytes).toBe(78 + 78 + 70 + 64);
+    // A name asked of a server that never answers: the query and, as far as we know, an answer.
+    const unresolved = await probeTcp(request([{ host: "hangs.test", port: 53 }], 100));
+    expect(unresolved.bytes).toBe(2 * (78 + "hangs.test".length));
+  });
+
   it("stops the other targets as soon as one answers", async () => {
     const before = await openHandles();
     const started = performance.now();
@@ -143,9 +155,10 @@ describe("probeTcp on loopback", () => {
     const started = performance.now();
     const result = await probeTcp(request([{ host: "hangs.test", port: 53 }], 300));
     const elapsed = performance.now() - started;
-    expect(result).toEqual({
+    // The name's resolution waits the probe's time for an answer, then gives up.
+    expect(result).toMatchObject({
       ok: false,
-      detail: "nothing reachable from 127.0.0.1: hangs.test:53 timeout after 300 ms",
+      detail: "nothing reachable from 127.0.0.1: hangs.test:53 name not resolved (ETIMEOUT)",
     });
     expect(elapsed).toBeGreaterThanOrEqual(295);
     expect(elapsed).toBeLessThan(800);
@@ -177,6 +190,8 @@ describe("probeTcp on loopback", () => {
     expect(result).toEqual({
       ok: false,
       detail: `nothing reachable from 192.0.2.250: 127.0.0.1:${openPort} EADDRNOTAVAIL`,
+      // Nothing left the host.
+      bytes: 0,
     });
   });
 

@@ -122,6 +122,8 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
     expect(result).toEqual({
       ok: false,
       detail: `nothing reachable from ${eth0.deviceAddress}: ${INTERNET_HOST}:${PROBE_PORT} routed via eth0, not wlan0`,
+      // Refused before anything was sent.
+      bytes: 0,
     });
     expect((await prober.probe(from(eth0, { ifname: "eth0" }))).ok).toBe(true);
   });
@@ -138,6 +140,8 @@ describeAsRoot("TCP probe and passive evidence on a real kernel (network namespa
       expect(viaEth0).toEqual({
         ok: false,
         detail: `nothing reachable from ${eth0.deviceAddress}: ${INTERNET_HOST}:53 timeout after ${FAIL_TIMEOUT_MS} ms`,
+        // One SYN, into the blackhole.
+        bytes: 78,
       });
       expect(viaWlan0.ok).toBe(true);
       expect(performance.now() - start).toBeGreaterThanOrEqual(FAIL_TIMEOUT_MS - 5);

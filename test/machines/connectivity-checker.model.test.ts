@@ -9,10 +9,13 @@ import {
   connectivityCheckerMachine,
   DEFAULT_CONNECTIVITY,
   lanBackoffMs,
+  lossDetectionBoundMs,
   MOBILE_CONNECTIVITY,
   type ProbeInput,
   type ProbeResult,
+  regularWaitMs,
 } from "../../machines/connectivity-checker.js";
+import { BURST_BYTES, budgetRate, DAY_MS, FIRST_PROBE_BYTES } from "../../machines/probe-budget.js";
 import { controlledPromise, settle } from "../model/controlled-promise.js";
 import { CoverageRecorder } from "../model/coverage.js";
 import { hostChild } from "../model/host.js";
@@ -45,6 +48,8 @@ const probeEvents: AnyEvent[] = [
 ];
 
 const platformEvents: Record<string, AnyEvent[]> = {
+  '"disconnected"': [{ type: "xstate.after.refill.connectivity.disconnected" }],
+  '{"lan":"saving"}': [{ type: "xstate.after.budget.connectivity.lan.saving" }],
   '{"lan":"probing"}': probeEvents,
   '{"internet":"checking"}': probeEvents,
   '{"internet":"suspect"}': probeEvents,
@@ -54,7 +59,8 @@ const platformEvents: Record<string, AnyEvent[]> = {
 };
 
 function serialize(snapshot: { value: unknown; context: CheckerContext }): string {
-  const { usable, goodChecks, flaps, stableChecks, holdDownMs, trafficSeen } = snapshot.context;
+  const { usable, goodChecks, flaps, stableChecks, holdDownMs, trafficSeen, confirmRound } =
+    snapshot.context;
   // Flaps beyond three only make the hold-down longer; two stable checks already forget them.
   return JSON.stringify([
     snapshot.value,
@@ -64,6 +70,7 @@ function serialize(snapshot: { value: unknown; context: CheckerContext }): strin
     Math.min(stableChecks, 2),
     holdDownMs > 0,
     trafficSeen,
+    confirmRound,
   ]);
 }
 
@@ -100,13 +107,13 @@ function startLiveChecker(
     inspect: recorder.inspect,
     reportPrefix: "connectivity.",
   });
+  // Each wait is scheduled on entry (in waitMs): the budget may make it longer than its own.
   const delays: Record<string, (context: CheckerContext) => number> = {
     "xstate.after.holdDown.connectivity.lan.holdingDown": (context) => context.holdDownMs,
-    "xstate.after.lanInterval.connectivity.lan.waiting": (context) =>
-      context.goodChecks > 0
-        ? settings.recoveryIntervalMs
-        : lanBackoffMs(context.lanFailures, settings),
-    "xstate.after.interval.connectivity.internet.waiting": () => settings.intervalMs,
+    "xstate.after.lanInterval.connectivity.lan.waiting": (context) => context.waitMs,
+    "xstate.after.interval.connectivity.internet.waiting": (context) => context.waitMs,
+    "xstate.after.budget.connectivity.lan.saving": (context) => context.waitMs,
+    "xstate.after.refill.connectivity.disconnected": (context) => context.waitMs,
   };
 
   async function perform(event: AnyEvent): Promise<void> {
@@ -164,6 +171,32 @@ describeEveryEdge("connectivity checker machine, every path of its graph on a li
     if (!snapshot.context.usable) expect(snapshot.value).toBe("disconnected");
   },
   more: (recorder) => {
+    it("waits for the budget before probing a link back too soon after a costly check", async () => {
+      const live = startLiveChecker(recorder, SETTINGS);
+      await settle();
+      // A probe that cost more than the bucket held.
+      live.probe.current().resolve({ ...FAILED, bytes: 2 * BURST_BYTES });
+      await settle();
+      live.actor.send({ type: "link.changed", usable: false, reason: "carrier lost" });
+      await settle();
+      live.actor.send({ type: "link.changed", usable: true, reason: "carrier up" });
+      await settle();
+      expect(live.actor.getSnapshot().value).toEqual({ lan: "saving" });
+      // The next check is estimated to cost what the last one did.
+      const { budgetBytes, waitMs, probeBytes } = live.actor.getSnapshot().context;
+      expect(probeBytes).toBe(2 * BURST_BYTES);
+      expect(waitMs).toBe(Math.ceil((probeBytes - budgetBytes) / budgetRate(SETTINGS)));
+      const probes = live.probe.calls.length;
+      live.clock.increment(waitMs - 1);
+      await settle();
+      expect(live.probe.calls.length).toBe(probes);
+      live.clock.increment(1);
+      await settle();
+      expect(live.actor.getSnapshot().value).toEqual({ lan: "probing" });
+      expect(live.probe.calls.length).toBe(probes + 1);
+      live.host.stop();
+    });
+
     it("starts disconnected on a link without carrier or address", async () => {
       const live = startLiveChecker(recorder, SETTINGS, false);
       await settle();
@@ -193,7 +226,7 @@ async function runOutcomes(outcomes: readonly boolean[], settings = DEFAULT_CONN
       next += call.input.count;
       const ok = tried.some(Boolean);
       // A failed probe takes its whole timeout; a good one a few milliseconds.
-      live.clock.increment(ok ? 5 : settings.timeoutMs);
+      live.clock.increment(ok ? 5 : call.input.timeoutMs);
       call.resolve(ok ? OK : FAILED);
     } else {
       live.clock.increment(100);
@@ -223,11 +256,16 @@ describe("connectivity checker properties (fast-check)", () => {
     );
   });
 
-  it("reaches lan within interval + two timeouts of a total loss, whatever came before", async () => {
-    const bound = DEFAULT_CONNECTIVITY.intervalMs + 2 * DEFAULT_CONNECTIVITY.timeoutMs;
+  it("reaches lan within the bound the settings give of a total loss, whatever came before", async () => {
+    // Answers in 4 ms: the probes wait their floor, doubling per confirming round.
+    const rtt = { srttMs: 4, rttvarMs: 0 };
+    const bound = lossDetectionBoundMs(DEFAULT_CONNECTIVITY, rtt, FIRST_PROBE_BYTES);
+    expect(bound).toBe(regularWaitMs(DEFAULT_CONNECTIVITY, FIRST_PROBE_BYTES) + 200 + 400 + 800);
+    // A refused connect (142 B on the wire) every 3.1 s at most: 4 of the 4.2 MB a day.
+    expect(regularWaitMs(DEFAULT_CONNECTIVITY, 142)).toBeLessThanOrEqual(3_100);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { maxLength: 40 }), async (history) => {
-        const losses = Array(40).fill(false);
+        const losses = Array(60).fill(false);
         const timeline = await runOutcomes([
           ...Array(3).fill(true),
           ...history,
@@ -248,13 +286,15 @@ describe("connectivity checker properties (fast-check)", () => {
     const [, internet, lan] = timeline;
     expect(internet?.status).toBe("internet");
     expect(lan?.status).toBe("lan");
+    // runOutcomes moves its clock in steps of 100 ms between probes.
     expect((lan?.atMs ?? Number.POSITIVE_INFINITY) - (internet?.atMs ?? 0)).toBeLessThanOrEqual(
-      bound,
+      bound + 100,
     );
   });
 
   it("holds a flapping link down longer each time", async () => {
-    const flap = [...Array(3).fill(true), ...Array(4).fill(false)];
+    // Three good checks, then a failed one and two failed confirming rounds of four.
+    const flap = [...Array(3).fill(true), ...Array(9).fill(false)];
     const live = await runOutcomes([...flap, ...flap, ...flap, true, true, true]);
     const backs = live.filter((entry) => entry.status === "internet").map((entry) => entry.atMs);
     const drops = live
@@ -284,6 +324,9 @@ describe("connectivity checker: passive evidence and new timings", () => {
     expect(live.actor.getSnapshot().value).toEqual({ internet: "waiting" });
     return live;
   }
+  /** The wait the checker scheduled: its interval or the budget's pace, whichever is longer. */
+  const nextWait = (live: Awaited<ReturnType<typeof atInternet>>) =>
+    live.actor.getSnapshot().context.waitMs;
   const probesStarted = (live: Awaited<ReturnType<typeof atInternet>>) => live.probe.calls.length;
   const alives = (live: Awaited<ReturnType<typeof atInternet>>) =>
     live.reports.filter((report) => report.type === "connectivity.checked" && report.reachable)
@@ -293,13 +336,13 @@ describe("connectivity checker: passive evidence and new timings", () => {
     const live = await atInternet();
     const [probes, pets] = [probesStarted(live), alives(live)];
     live.actor.send({ type: "traffic.seen" });
-    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    live.clock.increment(nextWait(live));
     await settle();
     expect(probesStarted(live)).toBe(probes);
     expect(alives(live)).toBe(pets + 1);
     expect(live.actor.getSnapshot().context.lastReason).toBe("traffic seen");
     // Evidence is used once: without new traffic, the next check probes.
-    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    live.clock.increment(nextWait(live));
     await settle();
     expect(probesStarted(live)).toBe(probes + 1);
     live.stop();
@@ -326,18 +369,21 @@ describe("connectivity checker: passive evidence and new timings", () => {
   it("takes new timings from a changed configuration at its next timer", async () => {
     const live = await atInternet();
     const probes = probesStarted(live);
-    live.actor.send({ type: "settings.changed", settings: { intervalMs: 1_000 } });
+    live.actor.send({ type: "settings.changed", settings: { intervalMs: 5_000 } });
     // The timer already running keeps its time; the next one uses the new interval.
-    live.clock.increment(DEFAULT_CONNECTIVITY.intervalMs);
+    live.clock.increment(nextWait(live));
     await settle();
     live.probe.current().resolve(OK);
     await settle();
-    live.clock.increment(1_000);
+    live.clock.increment(4_999);
+    await settle();
+    expect(probesStarted(live)).toBe(probes + 1);
+    live.clock.increment(1);
     await settle();
     expect(probesStarted(live)).toBe(probes + 2);
     expect(live.actor.getSnapshot().context.settings).toEqual({
       ...DEFAULT_CONNECTIVITY,
-      intervalMs: 1_000,
+      intervalMs: 5_000,
     });
     live.stop();
   });
@@ -380,9 +426,9 @@ describe("connectivity checker: backoff while only the LAN answers", () => {
     }
   }
 
-  it("waits 5, 10, 20, then 30 s between failed checks by default (VintageNet: 10, 20, 30 s)", async () => {
+  it("waits 3, 6, 12, 24, then 30 s between failed checks by default (VintageNet: 10, 20, 30 s)", async () => {
     expect(expectedWaits(DEFAULT_CONNECTIVITY, 6)).toEqual([
-      5_000, 10_000, 20_000, 30_000, 30_000, 30_000,
+      3_000, 6_000, 12_000, 24_000, 30_000, 30_000,
     ]);
     const live = startLiveChecker(new CoverageRecorder(), DEFAULT_CONNECTIVITY);
     await settle();
@@ -452,5 +498,107 @@ describe("connectivity checker: backoff while only the LAN answers", () => {
     expect(atLan).toBeLessThanOrEqual(hour / mobile.intervalMs / 3);
     expect(lanBackoffMs(Number.MAX_SAFE_INTEGER, mobile)).toBe(300_000);
     live.stop();
+  });
+});
+
+describe("connectivity checker: the probe budget", () => {
+  /** A small budget, so that a simulated day is a few hundred checks. */
+  const settings: ConnectivitySettings = { ...DEFAULT_CONNECTIVITY, maxBytesPerDay: 20_000 };
+  const DAYS = 2;
+
+  type Step =
+    | { kind: "answer"; ok: boolean }
+    | { kind: "stall" }
+    | { kind: "traffic" }
+    | { kind: "flap" }
+    | { kind: "cut"; fraction: number };
+
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 10, arbitrary: fc.boolean().map((ok) => ({ kind: "answer" as const, ok })) },
+    { weight: 2, arbitrary: fc.constant({ kind: "stall" as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: "traffic" as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: "flap" as const }) },
+    {
+      weight: 2,
+      arbitrary: fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => ({
+        kind: "cut" as const,
+        fraction,
+      })),
+    },
+  );
+
+  /** Drives a checker for DAYS simulated days; returns when each probe ended and what it cost. */
+  async function spendOver(steps: readonly Step[], bytesPerHost: number) {
+    const live = startLiveChecker(new CoverageRecorder(), settings);
+    const spent: Array<{ atMs: number; bytes: number }> = [];
+    const end = DAYS * DAY_MS;
+    let index = 0;
+    while (live.clock.now() < end) {
+      const next = steps[index++ % steps.length] as Step;
+      const call = live.probe.calls.find(
+        (candidate) => !candidate.settled && !candidate.signal.aborted,
+      );
+      const context = live.actor.getSnapshot().context;
+      if (call) {
+        const ok = next.kind === "answer" ? next.ok : true;
+        live.clock.increment(ok ? 5 : call.input.timeoutMs);
+        const bytes = bytesPerHost * call.input.count;
+        spent.push({ atMs: live.clock.now(), bytes });
+        call.resolve({ ...(ok ? OK : FAILED), bytes });
+      } else if (next.kind === "stall") {
+        live.actor.send({ type: "traffic.stalled" });
+      } else if (next.kind === "traffic") {
+        live.actor.send({ type: "traffic.seen" });
+      } else if (next.kind === "flap") {
+        live.actor.send({ type: "link.changed", usable: false, reason: "carrier lost" });
+        await settle();
+        live.actor.send({ type: "link.changed", usable: true, reason: "carrier up" });
+      } else {
+        // The next timer, or part of it before something cuts it short.
+        const timer = context.holdDownMs > 0 ? context.holdDownMs : context.waitMs;
+        const fraction = next.kind === "cut" ? next.fraction : 1;
+        live.clock.increment(Math.max(1, Math.round(timer * fraction)));
+      }
+      await settle();
+    }
+    live.stop();
+    return spent;
+  }
+
+  /** The most spent in any window of a day (each window starting at a spend). */
+  function busiestDay(spent: ReadonlyArray<{ atMs: number; bytes: number }>): number {
+    let most = 0;
+    let total = 0;
+    let first = 0;
+    for (const entry of spent) {
+      total += entry.bytes;
+      while ((spent[first]?.atMs ?? 0) <= entry.atMs - DAY_MS) total -= spent[first++]?.bytes ?? 0;
+      most = Math.max(most, total);
+    }
+    return most;
+  }
+
+  it("never spends more than maxBytesPerDay in any 24 hours, whatever the answers and events", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 5, maxLength: 40 }),
+        fc.constantFrom(142, 290),
+        async (steps, bytesPerHost) => {
+          const spent = await spendOver(steps, bytesPerHost);
+          expect(spent.length).toBeGreaterThan(0);
+          expect(busiestDay(spent)).toBeLessThanOrEqual(settings.maxBytesPerDay);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("spends most of its budget on a quiet link, one probe per pace", async () => {
+    const spent = await spendOver([{ kind: "answer", ok: true }], 142);
+    const day = busiestDay(spent);
+    expect(day).toBeLessThanOrEqual(settings.maxBytesPerDay);
+    // The bucket and the room for confirming rounds (about 6.5 KB) are a third of so small a
+    // budget; of the default 4.2 MB, the regular checks spend 95 %.
+    expect(day).toBeGreaterThan(0.6 * settings.maxBytesPerDay);
   });
 });

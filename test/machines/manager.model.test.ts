@@ -9,6 +9,7 @@ import {
 } from "xstate";
 import {
   type CheckerContext,
+  checkingWithinWatchdog,
   connectivityCheckerMachine,
   type ProbeInput,
   type ProbeResult,
@@ -612,9 +613,10 @@ describe("manager (root) machine, connectivity timings", () => {
       live.child(checkerActorId("wwan0"))?.getSnapshot().context as CheckerContext | undefined
     )?.settings;
     expect(settings).toMatchObject({
-      intervalMs: 60_000,
+      intervalMs: 5_000,
       lanIntervalMs: 15_000,
       lanBackoffMaxMs: 300_000,
+      maxBytesPerDay: 980_000,
     });
     live.stop();
   });
@@ -634,15 +636,22 @@ describe("manager (root) machine, connectivity timings", () => {
     // Every check at internet pets the watchdog; a 60 s interval would miss a 20 s one.
     expect(await settingsWith("internet")).toMatchObject({
       intervalMs: 10_000,
-      lanIntervalMs: 5_000,
+      lanIntervalMs: 3_000,
       lanBackoffMaxMs: 30_000,
     });
     // With petWhen lan, the checks at lan pet it too: their backoff stops at the same limit.
     expect(await settingsWith("lan")).toMatchObject({
       intervalMs: 10_000,
-      lanIntervalMs: 5_000,
+      lanIntervalMs: 3_000,
       lanBackoffMaxMs: 10_000,
     });
+    // And a byte budget that pays for a check that often, a connect that got through each.
+    expect(checkingWithinWatchdog({ maxBytesPerDay: 10_000 }, 20_000, "internet")).toMatchObject({
+      maxBytesPerDay: Math.ceil((86_400_000 / 10_000) * 2 * 300),
+    });
+    expect(
+      checkingWithinWatchdog({ maxBytesPerDay: 9_000_000 }, 20_000, "internet").maxBytesPerDay,
+    ).toBe(9_000_000);
   });
 
   it("hands a changed configuration's timings to the running checker", async () => {

@@ -1,0 +1,20 @@
+import { exitOnSignals, labUnavailableReason } from "../lab/namespace-lab.js";
+import { report } from "./stats.js";
+import { benchUpstreamLoss } from "./upstream-loss.js";
+
+/**
+ * Only the upstream-loss part of `npm run bench` (failover, failback, soaks,
+ * probe traffic), for a quick look with shortened counts:
+ * `STATENET_BENCH_TRIALS=2 STATENET_BENCH_SOAK_MINUTES=1 npx tsx bench/upstream-loss-main.ts`
+ * after `npm run build`.
+ */
+
+process.env.STATENET_REQUIRE_NETNS = "1";
+exitOnSignals();
+
+const unavailable = labUnavailableReason();
+if (unavailable) {
+  report("skipped", { reason: unavailable });
+  process.exit(1);
+}
+await benchUpstreamLoss();
