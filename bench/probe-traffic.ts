@@ -100,6 +100,8 @@ export function trafficPerDay(earlier: LinkTraffic, later: LinkTraffic, seconds:
     Math.round(((later[key] - earlier[key]) * 86_400) / seconds);
   return {
     wire_bytes_per_day: perDay("wireBytes"),
+    // The probes' own frames: a raw-IP modem link (QMI, MBIM, PPP) has no ARP.
+    probe_wire_bytes_per_day: perDay("wireBytes") - perDay("arpFrames") * MIN_FRAME,
     ip_bytes_per_day: perDay("ipBytes"),
     ip_packets_per_day: perDay("packets"),
     arp_frames_per_day: perDay("arpFrames"),

@@ -1,5 +1,4 @@
-import { exitOnSignals, labUnavailableReason } from "../lab/namespace-lab.js";
-import { report } from "./stats.js";
+import { benchInLabsOnly } from "./lab-only.js";
 import { benchUpstreamLoss } from "./upstream-loss.js";
 
 /**
@@ -9,12 +8,5 @@ import { benchUpstreamLoss } from "./upstream-loss.js";
  * after `npm run build`.
  */
 
-process.env.STATENET_REQUIRE_NETNS = "1";
-exitOnSignals();
-
-const unavailable = labUnavailableReason();
-if (unavailable) {
-  report("skipped", { reason: unavailable });
-  process.exit(1);
-}
+benchInLabsOnly();
 await benchUpstreamLoss();
