@@ -289,7 +289,7 @@ export interface CheckerDetails {
   /** How long the next probe waits for its answer. */
   probeTimeoutMs: number;
   /** Bytes the probes cost since the checker started, and the daily budget. */
-  probeBytes: number;
+  spentBytes: number;
   maxBytesPerDay: number;
 }
 
@@ -313,7 +313,7 @@ const details = (status: ConnectivityStatus) =>
       holdDownMs: context.holdDownMs,
       rttMs: context.rtt && Math.round(context.rtt.srttMs * 10) / 10,
       probeTimeoutMs: timeoutOf(context),
-      probeBytes: context.spentBytes,
+      spentBytes: context.spentBytes,
       maxBytesPerDay: context.settings.maxBytesPerDay,
     }),
   }) as const;
@@ -356,9 +356,9 @@ function spend(context: CheckerContext, result: ProbeResult | undefined, count: 
   };
 }
 
-/** Hosts a probe tried, in the state it ran in. */
-const hostsProbed = (context: CheckerContext, suspect: boolean) =>
-  suspect ? context.settings.confirmProbes : 1;
+/** Hosts the probe that just ended tried: a confirming round's, or a check's one. */
+const hostsProbed = (context: CheckerContext) =>
+  context.confirmRound > 0 ? context.settings.confirmProbes : 1;
 
 export const connectivityCheckerMachine = setup({
   types: {
@@ -390,13 +390,13 @@ export const connectivityCheckerMachine = setup({
       lastReason: result.detail,
       unanswered: 0,
       rtt: result.rttMs === undefined ? context.rtt : updateRtt(context.rtt, result.rttMs),
-      ...spend(context, result, hostsProbed(context, context.confirmRound > 0)),
+      ...spend(context, result, hostsProbed(context)),
     })),
     recordFailure: assign(({ context }, result: ProbeResult) => ({
       failedChecks: context.failedChecks + 1,
       lastReason: result.detail,
       unanswered: context.unanswered + 1,
-      ...spend(context, result, hostsProbed(context, context.confirmRound > 0)),
+      ...spend(context, result, hostsProbed(context)),
     })),
     recordProbeError: assign(({ context, event }) => ({
       failedChecks: context.failedChecks + 1,

@@ -63,7 +63,7 @@ export function linuxCheckerMachine(options: LinuxCheckerOptions) {
       [key("failed_checks"), details.failedChecks],
       [key("rtt_ms"), details.rttMs ?? null],
       [key("probe_timeout_ms"), details.probeTimeoutMs],
-      [key("probe_bytes"), details.probeBytes],
+      [key("probe_bytes"), details.spentBytes],
       [key("max_bytes_per_day"), details.maxBytesPerDay],
       [
         key("hold_down_until"),
