@@ -56,22 +56,19 @@ describeAsRoot("probe timeouts from the round trip, on uplinks of 20 ms and 300 
       );
     }
     // The relay adds a few milliseconds to the delay it holds packets for.
-    await waitUntil(
-      "eth0's round trip, about 20 ms",
-      () => {
-        const rtt = number("eth0", "rtt_ms");
-        return rtt >= 18 && rtt < 80;
-      },
-      30_000,
-    );
-    await waitUntil(
-      "wlan0's round trip, about 300 ms",
-      () => {
-        const rtt = number("wlan0", "rtt_ms");
-        return rtt >= 290 && rtt < 450;
-      },
-      30_000,
-    );
+    for (const [ifname, lowest, highest] of [
+      ["eth0", 18, 80],
+      ["wlan0", 290, 450],
+    ] as const) {
+      await waitUntil(
+        `${ifname}'s round trip, ${lowest}–${highest} ms`,
+        () => {
+          const rtt = number(ifname, "rtt_ms");
+          return rtt >= lowest && rtt < highest;
+        },
+        30_000,
+      );
+    }
     // 20 ms + 4 deviations is below the floor; 300 ms and its deviations are above it.
     expect(number("eth0", "probe_timeout_ms")).toBe(DEFAULT_CONNECTIVITY.minTimeoutMs);
     const slow = number("wlan0", "probe_timeout_ms");
