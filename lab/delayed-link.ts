@@ -1,6 +1,5 @@
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { execa } from "execa";
 import type { Lab, LabServer } from "./namespace-lab.js";
 import { pollUntil } from "./poll.js";
 
@@ -79,21 +78,6 @@ function relayProgram(): string[] {
   ];
 }
 
-async function hasAddress(ns: string, ifname: string, address: string): Promise<boolean> {
-  const { exitCode, stdout } = await execa(
-    "ip",
-    ["-n", ns, "-4", "-o", "addr", "show", "dev", ifname],
-    {
-      reject: false,
-    },
-  );
-  return exitCode === 0 && stdout.includes(` ${address}/30 `);
-}
-
-async function batch(ns: string, lines: readonly string[]): Promise<void> {
-  await execa("ip", ["-n", ns, "-batch", "-"], { input: `${lines.join("\n")}\n` });
-}
-
 /**
  * Adds `rttMs` of round-trip time between an uplink's router and the
  * internet namespace (`rttMs / 2` each way); resolves once traffic takes the
@@ -118,12 +102,12 @@ export async function addUplinkDelay(
   const internetTun = `dl${index}`;
   const at = (address: string, port: number) => `${address}:${port}`;
 
-  await batch(uplink.routerNs, [
-    `link set ${upstream.routerIfname} mtu ${LINK_MTU + ENCAPSULATION_BYTES}`,
-  ]);
-  await batch(internetNs, [
-    `link set ${upstream.internetIfname} mtu ${LINK_MTU + ENCAPSULATION_BYTES}`,
-  ]);
+  await lab
+    .ip(uplink.routerNs)
+    .batch([`link set ${upstream.routerIfname} mtu ${LINK_MTU + ENCAPSULATION_BYTES}`]);
+  await lab
+    .ip(internetNs)
+    .batch([`link set ${upstream.internetIfname} mtu ${LINK_MTU + ENCAPSULATION_BYTES}`]);
 
   const dir = await lab.tempDir(`delay-${ifname}`);
   const started: LabServer[] = [];
@@ -175,7 +159,19 @@ export async function addUplinkDelay(
         await lab.startProcess(`socat ${tun}`, ns, argv, {
           dir,
           ready: async (gone) => {
-            await pollUntil(`${tun} in ${ns}`, () => hasAddress(ns, tun, address), {
+            const hasAddress = async () => {
+              const links = await lab
+                .ip(ns)
+                .json<Array<{ addr_info?: Array<{ local?: string }> }>>([
+                  "addr",
+                  "show",
+                  "dev",
+                  tun,
+                ])
+                .catch(() => []);
+              return links.some((link) => link.addr_info?.some((info) => info.local === address));
+            };
+            await pollUntil(`${tun} in ${ns}`, hasAddress, {
               timeoutMs: 10_000,
               intervalMs: 20,
               gone: () => (gone() ? "exited" : undefined),
@@ -183,7 +179,7 @@ export async function addUplinkDelay(
           },
         }),
       );
-      await batch(ns, [`link set ${tun} mtu ${LINK_MTU}`]);
+      await lab.ip(ns).batch([`link set ${tun} mtu ${LINK_MTU}`]);
     };
     await tunEnd(
       uplink.routerNs,
@@ -199,10 +195,12 @@ export async function addUplinkDelay(
       at(upstream.internetAddress, PORTS.internetSocat),
       at(upstream.internetAddress, PORTS.relayInternetSide),
     );
-    await batch(uplink.routerNs, [`route replace default via ${internetEnd} dev ${ROUTER_TUN}`]);
-    await batch(internetNs, [
-      `route replace ${uplink.network} via ${routerEnd} dev ${internetTun}`,
-    ]);
+    await lab
+      .ip(uplink.routerNs)
+      .batch([`route replace default via ${internetEnd} dev ${ROUTER_TUN}`]);
+    await lab
+      .ip(internetNs)
+      .batch([`route replace ${uplink.network} via ${routerEnd} dev ${internetTun}`]);
   } catch (error) {
     await remove();
     throw error;
@@ -213,12 +211,16 @@ export async function addUplinkDelay(
     routerTun: ROUTER_TUN,
     internetTun,
     remove: async () => {
-      await batch(uplink.routerNs, [
-        `route replace default via ${upstream.internetAddress} dev ${upstream.routerIfname}`,
-      ]);
-      await batch(internetNs, [
-        `route replace ${uplink.network} via ${upstream.routerAddress} dev ${upstream.internetIfname}`,
-      ]);
+      await lab
+        .ip(uplink.routerNs)
+        .batch([
+          `route replace default via ${upstream.internetAddress} dev ${upstream.routerIfname}`,
+        ]);
+      await lab
+        .ip(internetNs)
+        .batch([
+          `route replace ${uplink.network} via ${upstream.routerAddress} dev ${upstream.internetIfname}`,
+        ]);
       await remove();
     },
   };
