@@ -117,7 +117,7 @@ export async function benchFootprint(): Promise<void> {
       if (started === 0) {
         // The control socket is a path under the file's tmpDir: reachable from this namespace.
         const info = await repeat(RUNS, STATENET_BIN, ["info", "--config", daemon.configPath]);
-        if (!info.every(({ stdout }) => stdout.includes("eth0:"))) {
+        if (!info.every(({ stdout }) => stdout.includes("eth0"))) {
           throw new Error("statenet info did not show eth0");
         }
         report("cli_info_s", { ...inSeconds(wallTimes(info)), interfaces: 3 });

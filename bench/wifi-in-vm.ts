@@ -84,7 +84,7 @@ async function change(
 }
 const becomes = (key: string, value: unknown, after: number) =>
   change(key, (logged) => logged === value, after, `${key} = ${JSON.stringify(value)}`);
-const loggedAt = (log: DaemonLog) => Number(log.entry.time);
+const loggedAt = (log: DaemonLog) => Date.parse(String(log.entry.time));
 
 const wifiState = `interface/${ifname}/wifi/state`;
 const connection = (name: string) => `interface/${name}/connection`;

@@ -68,7 +68,7 @@ try {
   // Stamps from the daemon's own clock (pino's `time`): under emulation this
   // process may read the daemon's output a second or more late, in bursts.
   const epochAtStart = Date.now() - (performance.now() - daemon.startedAt);
-  const daemonMs = (log: DaemonLog) => Number(log.entry.time) - epochAtStart;
+  const daemonMs = (log: DaemonLog) => Date.parse(String(log.entry.time)) - epochAtStart;
   daemon.onLog((log) => {
     const { entry } = log;
     const atMs = daemonMs(log);

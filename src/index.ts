@@ -27,11 +27,29 @@ export type { ReloadResult } from "./config/reload.js";
 export type {
   Config,
   ConfigInput,
+  DirectConfig,
+  DirectConfigInput,
+  EthernetConfig,
+  EthernetConfigInput,
+  Ieee8021xConfig,
   InterfaceConfig,
+  InterfaceConfigInput,
+  MobileConfig,
+  MobileConfigInput,
+  NullConfig,
+  NullConfigInput,
   PowerManagerConfig,
+  TechnologyConfigInput,
+  WifiConfig,
+  WifiConfigInput,
 } from "./config/schema.js";
 export { configSchemaFor, interfaceConfigSchemaFor } from "./config/schema.js";
-export { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
+export {
+  ConfigError,
+  type ConfigProblem,
+  parseConfig,
+  parseInterfaceConfig,
+} from "./config/validate.js";
 export {
   AlreadyRunningError,
   type InstanceLock,
@@ -42,14 +60,19 @@ export { createIpRunner, IpBatchError, type IpRunner } from "./linux/ip.js";
 export { linuxRouteManagerMachine, startLinuxRouteManager } from "./linux/route-manager.js";
 export { createLogger, type Logger } from "./log.js";
 export {
+  type ConfigureOptions,
+  type ConnectivityInfo,
   createNetworkManager,
   type InfoOptions,
   type InProcessPowerManager,
+  type InterfaceInfo,
+  type LeaseInfo,
   NetworkManager,
   type NetworkManagerInfo,
   type NetworkManagerOptions,
   NoPowerManagerError,
   NotConfiguredError,
+  type PowerInfo,
 } from "./network-manager.js";
 export { UnregisteredTechnologyError } from "./persistence/config-store.js";
 export type { PowerCallContext, PowerManagerImplementation } from "./power/implementation.js";
@@ -64,7 +87,22 @@ export {
 export { computeRoutes } from "./route/calculator.js";
 export { defaultMetric } from "./route/default-metric.js";
 export { interfaceTypeFromName, weightFromName } from "./route/interface-type.js";
-export type * from "./route/types.js";
+// `InterfaceInfo` is what info() reports; the route calculator's input is RouteInterfaceInfo.
+export type {
+  ConnectionStatus,
+  DefaultRouteEntry,
+  InterfaceInfo as RouteInterfaceInfo,
+  InterfaceType,
+  Ipv4Address,
+  KernelRoutes,
+  MetricFunction,
+  RouteChange,
+  RouteEntry,
+  RoutingTable,
+  RuleEntry,
+  SubnetRouteEntry,
+  TableIndices,
+} from "./route/types.js";
 export * from "./technologies/authoring.js";
 export type * from "./technologies/daemon.js";
 export {

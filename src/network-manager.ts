@@ -1,8 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Actor, createActor, fromPromise } from "xstate";
-import type { ConnectivitySettings } from "../machines/connectivity-checker.js";
-import { interfaceMachine, leavesInterfaceAlone } from "../machines/interface.js";
+import type { ConnectivitySettings, ConnectivityStatus } from "../machines/connectivity-checker.js";
+import {
+  type InterfaceStateName,
+  interfaceMachine,
+  leavesInterfaceAlone,
+} from "../machines/interface.js";
 import {
   type LinkReport,
   type ManagerMachine,
@@ -10,7 +14,8 @@ import {
   type PowerManagerOptions,
   ROUTE_MANAGER_ID,
 } from "../machines/manager.js";
-import type { RouteManagerInput } from "../machines/route-manager.js";
+import type { PowerStateName } from "../machines/power-manager.js";
+import type { RouteManagerInput, UnmanagedDefaultRoute } from "../machines/route-manager.js";
 import {
   type ConfigSourceInfo,
   ConfigSources,
@@ -23,15 +28,19 @@ import {
   type Config,
   type ConfigInput,
   type InterfaceConfig,
+  type InterfaceConfigInput,
   LOOPBACK_INTERFACE,
   LOOPBACK_REFUSAL,
+  type TechnologyConfigInput,
 } from "./config/schema.js";
 import { ConfigError, parseConfig, parseInterfaceConfig } from "./config/validate.js";
 import { linuxCheckerMachine } from "./connectivity/linux-checker.js";
 import { createProber, type Prober } from "./connectivity/prober.js";
 import { TrafficWatcher, type WatchedInterface } from "./connectivity/traffic-watcher.js";
 import { installHandler } from "./dhcp/handler-script.js";
+import type { DhcpOptions } from "./dhcp/lease-event.js";
 import { createReportServer, type ReportServer } from "./dhcp/report-server.js";
+import type { EapState } from "./ieee8021x/supplicant-events.js";
 import type { Inspection } from "./inspect/inspection.js";
 import { type CommandRunner, createCommandRunner } from "./linux/command-runner.js";
 import { endLeftoverDaemons } from "./linux/daemon-pids.js";
@@ -42,10 +51,10 @@ import { assertInterfaceName } from "./linux/interface-name.js";
 import { createInterfaceRenamer } from "./linux/interface-renamer.js";
 import { createIpRunner } from "./linux/ip.js";
 import { createKernelMonitor, type KernelMonitor } from "./linux/kernel-monitor.js";
-import type { LinkState } from "./linux/link-state.js";
-import { linuxRouteManagerMachine } from "./linux/route-manager.js";
+import type { LinkAddress, LinkState } from "./linux/link-state.js";
+import { linuxRouteManagerMachine, type RouteError } from "./linux/route-manager.js";
 import { type RouteMonitor, startRouteMonitor } from "./linux/route-monitor.js";
-import { type Logger, silentLogger } from "./log.js";
+import { type Logger, silentLogger, tapWarnings } from "./log.js";
 import { ConfigStore } from "./persistence/config-store.js";
 import { type KeySource, loadDeviceKey } from "./persistence/device-key.js";
 import type { PowerManagerImplementation } from "./power/implementation.js";
@@ -61,6 +70,8 @@ import {
   type TimestampedValue,
 } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
+import type { NameServer } from "./resolver/resolv-conf.js";
+import type { ConnectionStatus, RouteEntry } from "./route/types.js";
 import { maskSecrets, secretValues } from "./secrets.js";
 import { BUILTIN_TECHNOLOGIES } from "./technologies/builtin.js";
 import type { DaemonStarter } from "./technologies/daemon.js";
@@ -72,7 +83,7 @@ import {
 } from "./technologies/registry.js";
 import type { Technology, TechnologyPlanner } from "./technologies/technology.js";
 import type { Ipv4Settings } from "./technologies/types.js";
-import { WIFI_SCAN_REQUEST } from "./technologies/wifi/wifi-daemon.js";
+import { WIFI_SCAN_REQUEST } from "./technologies/wifi/scan-request.js";
 import type { AccessPoint } from "./technologies/wifi/wpa-events.js";
 
 export interface NetworkManagerOptions {
@@ -137,26 +148,66 @@ export interface ConfigureOptions {
 
 export { type InProcessPowerManager, NoPowerManagerError, NotConfiguredError };
 
+/** An interface's power manager, in `info()`. */
 export interface PowerInfo {
-  state: unknown;
+  /** `interface/<ifname>/power/state`. */
+  state: PowerStateName | undefined;
   /** Until the running timer fires (the watchdog, a hold), now; null without one. */
   timeLeftMs: number | null;
-  cycles: unknown;
+  /** Power cycles within the boot-loop guard's window (`power/cycles`). */
+  cycles: number | undefined;
 }
 
+/**
+ * One interface in `info()` (not the route calculator's input, exported as
+ * RouteInterfaceInfo). Values are the `interface/<ifname>/...` properties;
+ * undefined while unset.
+ */
 export interface InterfaceInfo {
   power?: PowerInfo;
   /** The 802.1X port state, while wpa_supplicant authenticates a wired port. */
-  eap?: unknown;
+  eap?: EapState;
+  /** Its configuration's technology; undefined when nothing configures it. */
   type: string | undefined;
-  state: unknown;
-  connection: unknown;
-  present: unknown;
-  lowerUp: unknown;
-  addresses: unknown;
+  /** Where its configuration is (`state`): configured, retrying, ... */
+  state: InterfaceStateName | undefined;
+  /** What it reaches (`connection`). */
+  connection: ConnectionStatus | undefined;
+  /** The kernel has the link (`present`). */
+  present: boolean | undefined;
+  /** The link has carrier (`lower_up`). */
+  lowerUp: boolean | undefined;
+  /** Its addresses, as the kernel reports them (`addresses`); undefined without the link. */
+  addresses: LinkAddress[] | undefined;
   config: InterfaceConfig | undefined;
   /** The file's, or given at run time (saved or not); undefined when nothing configures it. */
   configSource: ConfigSourceInfo | undefined;
+  /** Lower-case hardware address (`mac_address`); null for links without one. */
+  macAddress?: string | null;
+  /** statenet's default route in `main` through it, while it has one. */
+  defaultRoute?: { gateway: string | undefined; metric: number };
+  /** The DHCP lease (`dhcp_options`, `dhcp_lease_expires`), while it has one. */
+  lease?: LeaseInfo;
+  /** The connectivity checker's latest word (`connectivity/*`), while one runs. */
+  connectivity?: ConnectivityInfo;
+}
+
+export interface LeaseInfo {
+  address: string;
+  /** null when the server gave no lease time. */
+  leaseSeconds: number | null;
+  /** When it ends, as an ISO time; null without a lease time. */
+  expires: string | null;
+}
+
+export interface ConnectivityInfo {
+  status: ConnectivityStatus;
+  /** Why, in words (`connectivity/reason`). */
+  reason: string | null;
+  /** ISO time of the last check; null before the first. */
+  lastCheck: string | null;
+  /** Smoothed round trip of its probes; null before one was answered. */
+  rttMs: number | null;
 }
 
 export interface InfoOptions {
@@ -166,18 +217,25 @@ export interface InfoOptions {
 
 export interface NetworkManagerInfo {
   /** Every link the kernel has, `lo` included (`all_interfaces`). */
-  allInterfaces: unknown;
-  availableInterfaces: unknown;
-  connection: unknown;
-  nameServers: unknown;
+  allInterfaces: string[] | undefined;
+  /** Interfaces with a default route, best first (`available_interfaces`). */
+  availableInterfaces: string[] | undefined;
+  /** The best of every interface's connection (`connection`). */
+  connection: ConnectionStatus | undefined;
+  /** The name servers in resolvConf, in order (`name_servers`). */
+  nameServers: NameServer[] | undefined;
   /** What the kernel refused of the last route change (`route_errors`), until it applies. */
-  routeErrors: unknown;
+  routeErrors: RouteError[] | undefined;
   /** Others' default routes on interfaces statenet does not manage (`unmanaged_default_routes`). */
-  unmanagedDefaultRoutes: unknown;
+  unmanagedDefaultRoutes: UnmanagedDefaultRoute[] | undefined;
   interfaces: Record<string, InterfaceInfo>;
 }
 
-export class NetworkManager {
+/**
+ * The manager; `Input` is what configure() takes: the built-in technologies'
+ * configs, and those of the technologies given to createNetworkManager.
+ */
+export class NetworkManager<Input = InterfaceConfigInput> {
   readonly properties = new PropertyTable();
   readonly #options: NetworkManagerOptions;
   /** The file's configuration; a reload replaces it (but not the settings that need a restart). */
@@ -409,9 +467,15 @@ export class NetworkManager {
       logger: this.#logger.child({ component: "inspection" }),
     });
     this.#inspection = inspection;
-    this.#unsubscribeInspection = this.properties.subscribe([], (change) => {
+    const unsubscribe = this.properties.subscribe([], (change) => {
       inspection.property(change.key.join("/"), change.new);
     });
+    // Warnings and errors too: the visualizer shows them beside the statecharts.
+    const untap = tapWarnings(this.#logger, (line) => inspection.log(line));
+    this.#unsubscribeInspection = () => {
+      unsubscribe();
+      untap();
+    };
   }
 
   /** The root machine with the Linux effects of every actor in the tree. */
@@ -653,7 +717,7 @@ export class NetworkManager {
    * goes down and the new one comes up. The same configuration again changes
    * nothing.
    */
-  configure(ifname: string, input: unknown, options: ConfigureOptions = {}): Promise<void> {
+  configure(ifname: string, input: Input, options: ConfigureOptions = {}): Promise<void> {
     assertInterfaceName(ifname);
     if (ifname === LOOPBACK_INTERFACE) {
       throw new ConfigError([{ path: `interfaces.${ifname}`, message: LOOPBACK_REFUSAL }]);
@@ -791,6 +855,55 @@ export class NetworkManager {
     return this.properties.subscribe(prefix, listener);
   }
 
+  /** statenet's default routes in `main` by interface: what the route manager keeps there now. */
+  #defaultRoutes(): Map<string, { gateway: string | undefined; metric: number }> {
+    const routeManager = this.#root?.system.get(ROUTE_MANAGER_ID);
+    const view = routeManager?.getSnapshot() as RouteManagerView | undefined;
+    const routes = new Map<string, { gateway: string | undefined; metric: number }>();
+    for (const entry of view?.context?.desired ?? []) {
+      if (entry.kind !== "default_route" || entry.table !== "main") continue;
+      routes.set(entry.ifname, { gateway: entry.gateway, metric: entry.metric });
+    }
+    return routes;
+  }
+
+  /** What `info` adds for an uplink: its hardware address, route, lease and connectivity. */
+  #uplinkInfo(
+    ifname: string,
+    defaultRoute: { gateway: string | undefined; metric: number } | undefined,
+  ): Partial<InterfaceInfo> {
+    const key = (...leaf: string[]) => ["interface", ifname, ...leaf];
+    const extra: Partial<InterfaceInfo> = {};
+    const mac = this.#read<string | null>(key("mac_address"));
+    if (mac !== undefined) extra.macAddress = mac;
+    if (defaultRoute) extra.defaultRoute = defaultRoute;
+    const options = this.#read<DhcpOptions>(key("dhcp_options"));
+    if (options !== undefined) {
+      extra.lease = {
+        address: options.address,
+        leaseSeconds: options.leaseSeconds ?? null,
+        expires: this.#read<string | null>(key("dhcp_lease_expires")) ?? null,
+      };
+    }
+    const status = this.#read<ConnectivityStatus>(key("connectivity", "status"));
+    if (status !== undefined) {
+      const connectivity = <Value>(leaf: string) =>
+        this.#read<Value>(key("connectivity", leaf)) ?? null;
+      extra.connectivity = {
+        status,
+        reason: connectivity<string>("reason"),
+        lastCheck: connectivity<string>("last_check"),
+        rttMs: connectivity<number>("rtt_ms"),
+      };
+    }
+    return extra;
+  }
+
+  /** A property as info() reports it: the code that writes it decides its type (InterfaceInfo names it). */
+  #read<Value>(key: readonly string[]): Value | undefined {
+    return this.properties.get(key) as Value | undefined;
+  }
+
   /**
    * Everything at a glance. Secrets in the configurations are masked unless
    * `redact: false` (VintageNet's option of the same name), which is for
@@ -803,8 +916,9 @@ export class NetworkManager {
       ...this.#configs.keys(),
       ...(this.#monitor ? this.#monitor.links().keys() : []),
     ]);
+    const defaultRoutes = this.#defaultRoutes();
     for (const ifname of [...names].sort()) {
-      const get = (leaf: string) => this.properties.get(["interface", ifname, leaf]);
+      const get = <Value>(leaf: string) => this.#read<Value>(["interface", ifname, leaf]);
       interfaces[ifname] = {
         type: this.#configs.get(ifname)?.type,
         state: get("state"),
@@ -815,28 +929,41 @@ export class NetworkManager {
         config: redact ? maskSecrets(this.#configs.get(ifname)) : this.#configs.get(ifname),
         configSource: this.#sources.info(ifname, this.#configs.get(ifname)),
       };
-      const eap = this.properties.get(["interface", ifname, "eap", "state"]);
+      const eap = this.#read<EapState>(["interface", ifname, "eap", "state"]);
       if (eap !== undefined) interfaces[ifname].eap = eap;
+      Object.assign(interfaces[ifname], this.#uplinkInfo(ifname, defaultRoutes.get(ifname)));
       if (this.#powerImplementations.has(ifname)) {
         interfaces[ifname].power = {
-          state: this.properties.get(["interface", ifname, "power", "state"]),
+          state: this.#read(["interface", ifname, "power", "state"]),
           timeLeftMs: this.#powerTimeLeft?.(ifname) ?? null,
-          cycles: this.properties.get(["interface", ifname, "power", "cycles"]),
+          cycles: this.#read(["interface", ifname, "power", "cycles"]),
         };
       }
     }
     return {
-      allInterfaces: this.properties.get(["all_interfaces"]),
-      availableInterfaces: this.properties.get(["available_interfaces"]),
-      connection: this.properties.get(["connection"]),
-      nameServers: this.properties.get(["name_servers"]),
-      routeErrors: this.properties.get(["route_errors"]),
-      unmanagedDefaultRoutes: this.properties.get(["unmanaged_default_routes"]),
+      allInterfaces: this.#read(["all_interfaces"]),
+      availableInterfaces: this.#read(["available_interfaces"]),
+      connection: this.#read(["connection"]),
+      nameServers: this.#read(["name_servers"]),
+      routeErrors: this.#read(["route_errors"]),
+      unmanagedDefaultRoutes: this.#read(["unmanaged_default_routes"]),
       interfaces,
     };
   }
 }
 
-export function createNetworkManager(options: NetworkManagerOptions): NetworkManager {
+/** The route manager's snapshot, as far as `info` reads it. */
+interface RouteManagerView {
+  context?: { desired?: readonly RouteEntry[] };
+}
+
+/**
+ * A manager whose configure() takes the configs of the built-in technologies
+ * and of `options.technologies` (any config, checked at run time, when the
+ * list is only known at run time).
+ */
+export function createNetworkManager<const Extra extends readonly Technology[] = readonly []>(
+  options: NetworkManagerOptions & { technologies?: Extra },
+): NetworkManager<InterfaceConfigInput | TechnologyConfigInput<Extra[number]>> {
   return new NetworkManager(options);
 }

@@ -1,27 +1,59 @@
 import { readFile } from "node:fs/promises";
-import type { UnmanagedDefaultRoute } from "../../machines/route-manager.js";
-import { describeConfigSource } from "../config/config-source.js";
 import { describeReload, type ReloadResult } from "../config/reload.js";
-import { ControlConnectionError, controlStream } from "../control/client.js";
+import { ControlConnectionError, type ControlStream, controlStream } from "../control/client.js";
+import type { ConfigChangeResult } from "../control/handler.js";
 import type {
   ControlChange,
+  ControlErrorCode,
   ControlReply,
   ControlRequest,
-  TimestampedReply,
+  PropertyEntry,
 } from "../control/protocol.js";
 import { assertInterfaceName } from "../linux/interface-name.js";
-import type { RouteError } from "../linux/route-manager.js";
 import type { NetworkManagerInfo } from "../network-manager.js";
 import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
-import { controlSocketOf } from "./control-socket-path.js";
+import { colourFor } from "./colour.js";
+import { controlSocketOf, groupSocketBeside } from "./control-socket-path.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
-import { terminalJson } from "./terminal-text.js";
+import {
+  describeAge,
+  infoPage,
+  networkStatus,
+  snakeKeys,
+  statusPage,
+  table,
+} from "./status-page.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 import { accessPointTable } from "./wifi-table.js";
+
+export { describeAge };
 
 /**
  * The CLI commands that talk to a running daemon over its control socket:
- * info, get, subscribe, configure, deconfigure, reset, force-reset, reload,
- * wifi scan. Human output by default, JSON with --json.
+ * info, status, get, subscribe, configure, deconfigure, reset, force-reset,
+ * reload, wifi scan. Human output by default (colour on a terminal only, see
+ * colour.ts), JSON with --json:
+ *
+ * - A result is printed bare, one JSON document: the daemon's structures with
+ *   snake_case keys, as the properties spell theirs (`info`: `lower_up`,
+ *   `available_interfaces`, `config_source`...; `status`: NetworkStatus);
+ *   configurations and property values as they are (a configuration reads
+ *   as the file and `configure` take it). `get KEY` is the value; `get
+ *   PREFIX` an object of every key under it (`{"interface/eth0/state":…}`);
+ *   `--timestamp` makes each value `{value, timestamp, age_ms, set_at}`.
+ *   `configure`, `deconfigure` and `reset` give `{ifname, changed, config}`
+ *   (the configuration afterwards, secrets masked; null when none), `force-reset`
+ *   `{ifname, power_cycle}`, `reload` `{applied, kept_runtime,
+ *   applied_settings, needs_restart}`.
+ * - `subscribe` prints one line per property: the current values under the
+ *   prefix first, then each change, `{"event":"current"|"change","time":ISO,
+ *   "key":"interface/eth0/state","value":…}` (the time a current value was
+ *   set, or a change arrived); in text `HH:MM:SS.mmm key value`.
+ * - A failure is `{"ok":false,"error":{"code":…,"message":…}}` on stdout
+ *   (nothing on stderr); the exit code is the same as without --json: 2 for
+ *   the caller's mistake (`bad_usage`, and the daemon's `bad_request`,
+ *   `bad_input`, `unavailable`, `forbidden`), 1 otherwise (`not_found`: `get`
+ *   found nothing; `unreachable`: no daemon; `failed`: the daemon's failure).
  */
 
 export interface ControlCommandOptions {
@@ -93,11 +125,12 @@ async function requestOf(
       if (!options.showSecrets) return { command: "info" };
       assertMayShowSecrets();
       return { command: "info", redact: false };
+    case "status":
+      if (args.length > 0) throw new BadInput("status takes no arguments");
+      return { command: "status" };
     case "get":
       if (args.length === 0) throw new BadInput("get needs a KEY");
-      return options.withTimestamp
-        ? { command: "get", key: keyOf(args), withTimestamp: true }
-        : { command: "get", key: keyOf(args) };
+      return { command: "get", key: keyOf(args), tree: true };
     case "subscribe":
       return { command: "subscribe", prefix: keyOf(args) };
     case "configure":
@@ -122,112 +155,164 @@ async function requestOf(
   }
 }
 
-/** Routes the kernel refused, and others' default routes that decide where traffic goes. */
-function routeLines(info: NetworkManagerInfo): string[] {
-  const lines: string[] = [];
-  const errors = Array.isArray(info.routeErrors) ? (info.routeErrors as RouteError[]) : [];
-  for (const { command, error } of errors) {
-    lines.push(`route refused: ${command ? `${command}: ` : ""}${error}`);
-  }
-  const unmanaged = Array.isArray(info.unmanagedDefaultRoutes)
-    ? (info.unmanagedDefaultRoutes as UnmanagedDefaultRoute[])
-    : [];
-  for (const { ifname, gateway, metric, outranks } of unmanaged) {
-    const route = `default${gateway ? ` via ${gateway}` : ""} dev ${ifname} metric ${metric}`;
-    lines.push(
-      `not managed: ${route}${outranks ? " (outranks statenet's default route: traffic follows it)" : ""}`,
-    );
-  }
-  return lines;
+/** The CLI's error codes beside the daemon's (ControlErrorCode). */
+type CliErrorCode = ControlErrorCode | "bad_usage" | "not_found" | "unreachable" | "failed";
+
+class NotFound extends Error {}
+
+/** `interface/eth0/state`: a key as the CLI writes it. */
+const keyText = (key: readonly string[]) => key.join("/");
+
+/** A value on one line, safe on a terminal. */
+const oneLine = (value: unknown) => terminalJson(value ?? null);
+
+/** ISO time of day, local: when a property was set, or a change arrived. */
+export function timeOfDay(at: Date): string {
+  const pad = (value: number, width = 2) => String(value).padStart(width, "0");
+  return `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${pad(at.getMilliseconds(), 3)}`;
 }
 
-function showInfo(info: NetworkManagerInfo): string {
-  const order = Array.isArray(info.availableInterfaces) ? info.availableInterfaces.join(" > ") : "";
-  const lines = [
-    `connection: ${String(info.connection ?? "disconnected")}`,
-    `route order: ${order || "(none)"}`,
-    `name servers: ${JSON.stringify(info.nameServers ?? [])}`,
-    ...routeLines(info),
-  ];
-  for (const [ifname, entry] of Object.entries(info.interfaces)) {
-    const addresses = Array.isArray(entry.addresses)
-      ? entry.addresses
-          .map((address: { address?: string; prefixLength?: number; family?: string }) =>
-            address.family === "inet" ? `${address.address}/${address.prefixLength}` : "",
-          )
-          .filter(Boolean)
-          .join(" ")
-      : "";
-    lines.push(
-      "",
-      `${ifname}: ${entry.type ?? "unmanaged"}, ${String(entry.state ?? "-")}, ${String(entry.connection ?? "-")}${addresses ? `, ${addresses}` : ""}`,
-    );
-    if (entry.config) lines.push(`  config: ${JSON.stringify(entry.config)}`);
-    if (entry.configSource) {
-      lines.push(
-        `  config from: ${describeConfigSource(entry.configSource, entry.config !== undefined)}`,
-      );
-    }
-    if (entry.eap !== undefined) lines.push(`  802.1X: ${String(entry.eap)}`);
-    if (entry.power) {
-      const left =
-        entry.power.timeLeftMs === null
-          ? ""
-          : ` (${Math.round(entry.power.timeLeftMs / 1000)} s left)`;
-      lines.push(
-        `  power: ${String(entry.power.state)}${left}, ${String(entry.power.cycles)} cycles`,
-      );
-    }
-  }
-  return lines.join("\n");
-}
-
-/** The value, then since when it holds: the daemon's stamp means nothing here, its age does. */
-function showTimestamped(reply: TimestampedReply | null): string {
-  if (reply === null) return "null";
-  return `${JSON.stringify(reply.value, null, 2)}\n(set ${describeAge(reply.ageMs)} ago)`;
-}
-
-/** 850 ms, 12.3 s, 4 min 05 s, 3 h 02 min, 2 d 5 h: as VintageNet's info says "since". */
-export function describeAge(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
-  const seconds = Math.floor(ms / 1_000);
-  const pad = (value: number) => String(value).padStart(2, "0");
-  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s`;
-  if (seconds < 86_400) {
-    return `${Math.floor(seconds / 3_600)} h ${pad(Math.floor(seconds / 60) % 60)} min`;
-  }
-  return `${Math.floor(seconds / 86_400)} d ${Math.floor(seconds / 3_600) % 24} h`;
-}
-
-function show(
-  command: string,
-  args: readonly string[],
-  request: ControlRequest,
-  reply: ControlReply & { ok: true },
+/**
+ * `get KEY`: the value of the key itself, or, when KEY is a prefix, every
+ * property under it; nothing at all is NotFound (exit 1).
+ */
+export function showEntries(
+  key: readonly string[],
+  entries: readonly PropertyEntry[],
+  options: { json: boolean; withTimestamp: boolean; now: Date },
 ): string {
+  if (entries.length === 0) throw new NotFound(`no property ${keyText(key) || "(root)"}`);
+  const exact = entries.length === 1 && keyText(entries[0]?.key ?? []) === keyText(key);
+  const setAt = (entry: PropertyEntry) => new Date(options.now.getTime() - entry.ageMs);
+  if (options.json) {
+    const shown = (entry: PropertyEntry) =>
+      options.withTimestamp
+        ? {
+            value: entry.value,
+            timestamp: entry.timestamp,
+            age_ms: entry.ageMs,
+            set_at: setAt(entry).toISOString(),
+          }
+        : entry.value;
+    if (exact && entries[0]) return terminalJson(shown(entries[0]));
+    return terminalJson(
+      Object.fromEntries(entries.map((entry) => [keyText(entry.key), shown(entry)])),
+    );
+  }
+  const age = (entry: PropertyEntry) =>
+    options.withTimestamp ? `(set ${describeAge(entry.ageMs)} ago)` : "";
+  if (exact && entries[0]) {
+    const value = terminalText(JSON.stringify(entries[0].value, null, 2) ?? "null");
+    return options.withTimestamp ? `${value}\n${age(entries[0])}` : value;
+  }
+  return table(
+    entries.map((entry) => {
+      const row = [terminalText(keyText(entry.key)), oneLine(entry.value)];
+      return options.withTimestamp ? [...row, age(entry)] : row;
+    }),
+  ).join("\n");
+}
+
+/** One line of `subscribe`: a current value (`current`, with when it was set) or a change. */
+export function subscriptionLine(
+  event: "current" | "change",
+  key: readonly string[],
+  value: unknown,
+  at: Date,
+  json: boolean,
+): string {
+  if (json) {
+    return terminalJson({ event, time: at.toISOString(), key: keyText(key), value: value ?? null });
+  }
+  return `${timeOfDay(at)} ${terminalText(keyText(key))} ${oneLine(value)}`;
+}
+
+function showConfigChange(result: ConfigChangeResult, done: string): string {
+  return result.changed ? `${result.ifname}: ${done}` : `${result.ifname}: ${done} (no change)`;
+}
+
+/**
+ * The JSON of a result: the daemon's own structures with snake_case keys,
+ * as the properties spell theirs; configurations and property values as they are.
+ */
+function jsonOf(command: string, result: unknown, now: Date): string {
+  switch (command) {
+    case "status":
+      return terminalJson(networkStatus(result as NetworkManagerInfo, now));
+    case "info":
+    case "reload":
+    case "wifi scan":
+    case "configure":
+    case "deconfigure":
+    case "reset":
+    case "force-reset":
+      return terminalJson(snakeKeys(result ?? null));
+    default:
+      return terminalJson(result ?? null);
+  }
+}
+
+function show(command: string, result: unknown, now: Date): string {
+  const colour = colourFor(process.stdout);
   switch (command) {
     case "info":
-      return showInfo(reply.result as NetworkManagerInfo);
-    case "get":
-      return "withTimestamp" in request && request.withTimestamp
-        ? showTimestamped(reply.result as TimestampedReply | null)
-        : JSON.stringify(reply.result ?? null, null, 2);
+      return infoPage(result as NetworkManagerInfo, now, colour);
+    case "status":
+      return statusPage(networkStatus(result as NetworkManagerInfo, now), colour);
     case "configure":
-      return `${args[0]}: configured`;
+      return showConfigChange(result as ConfigChangeResult, "configured");
     case "deconfigure":
-      return `${args[0]}: deconfigured`;
+      return showConfigChange(result as ConfigChangeResult, "deconfigured");
     case "reset":
-      return `${args[0]}: back to its default configuration`;
+      return showConfigChange(result as ConfigChangeResult, "back to its default configuration");
     case "force-reset":
-      return `${args[0]}: power cycle started`;
+      return `${(result as { ifname: string }).ifname}: power cycle started`;
     case "reload":
-      return describeReload(reply.result as ReloadResult);
+      return describeReload(result as ReloadResult);
     case "wifi scan":
-      return accessPointTable(reply.result as AccessPoint[]);
+      return accessPointTable(result as AccessPoint[]);
     default:
-      return "subscribed; changes follow (Ctrl-C ends)";
+      return terminalJson(result ?? null);
+  }
+}
+
+/**
+ * A failure: on stderr for a person; with --json, on stdout as
+ * `{"ok":false,"error":{"code":…,"message":…}}`, so that a script reads one
+ * stream. The exit code says the same either way.
+ */
+function fail(json: boolean, code: CliErrorCode, message: string, exitCode: number): number {
+  if (json) print(terminalJson({ ok: false, error: { code, message } }));
+  else process.stderr.write(`statenet: ${message}\n`);
+  return exitCode;
+}
+
+/**
+ * The reply, from the private socket, or, for a caller it refuses (EACCES:
+ * not root), from the `controlGroup` socket beside it when there is one:
+ * that one serves reading, and says so to a request that changes.
+ */
+async function connect(
+  socketPath: string,
+  request: ControlRequest,
+  onMessage: (message: unknown) => void,
+): Promise<{ stream: ControlStream; reply: ControlReply }> {
+  const timeout = request.command === "wifi_scan" ? SCAN_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS;
+  const stream = controlStream(socketPath, request, onMessage, timeout);
+  try {
+    return { stream, reply: await stream.reply };
+  } catch (error) {
+    if (!(error instanceof ControlConnectionError && error.code === "EACCES")) {
+      throw error;
+    }
+    const group = controlStream(groupSocketBeside(socketPath), request, onMessage, timeout);
+    try {
+      return { stream: group, reply: await group.reply };
+    } catch (groupError) {
+      // No group socket, or not in its group: the first refusal says what to do (be root).
+      if (groupError instanceof ControlConnectionError) throw error;
+      throw groupError;
+    }
   }
 }
 
@@ -240,39 +325,55 @@ export async function runControlCommand(options: ControlCommandOptions): Promise
     socketPath = options.socketPath ?? (await controlSocketOf(options.configPath));
   } catch (error) {
     // Bad arguments, an unreadable @FILE or configuration file: nothing was sent.
-    process.stderr.write(`statenet: ${(error as Error).message}\n`);
-    return EXIT_BAD_INPUT;
+    return fail(json, "bad_usage", (error as Error).message, EXIT_BAD_INPUT);
   }
-  const stream = controlStream(
-    socketPath,
-    request,
-    (message) => {
-      const change = message as ControlChange;
-      print(
-        json ? JSON.stringify(change) : `${change.key.join("/")} = ${JSON.stringify(change.value)}`,
-      );
-    },
-    request.command === "wifi_scan" ? SCAN_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS,
-  );
-  let reply: ControlReply;
+  // Changes that come before the reply (the current values) wait for it: they print after.
+  let subscribed = false;
+  const early: unknown[] = [];
+  const printChange = (message: unknown) => {
+    const change = message as ControlChange;
+    print(subscriptionLine("change", change.key, change.value, new Date(), json));
+  };
+  let connection: { stream: ControlStream; reply: ControlReply };
   try {
-    reply = await stream.reply;
+    connection = await connect(socketPath, request, (message) =>
+      subscribed ? printChange(message) : early.push(message),
+    );
   } catch (error) {
     if (!(error instanceof ControlConnectionError)) throw error;
-    process.stderr.write(`statenet: ${error.message}\n`);
-    return EXIT_FAILURE;
+    return fail(json, "unreachable", error.message, EXIT_FAILURE);
   }
+  const { stream, reply } = connection;
   if (!reply.ok) {
     stream.close();
-    process.stderr.write(`statenet: ${reply.error}\n`);
-    return reply.code === undefined ? EXIT_FAILURE : EXIT_BAD_INPUT;
+    const exitCode = reply.code === undefined ? EXIT_FAILURE : EXIT_BAD_INPUT;
+    return fail(json, reply.code ?? "failed", reply.error, exitCode);
   }
-  if (command !== "subscribe") {
+  const now = new Date();
+  if (request.command === "get") {
     stream.close();
-    print(json ? terminalJson(reply.result ?? null) : show(command, args, request, reply));
+    try {
+      const entries = reply.result as PropertyEntry[];
+      const withTimestamp = options.withTimestamp === true;
+      print(showEntries(request.key, entries, { json, withTimestamp, now }));
+      return EXIT_OK;
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+      return fail(json, "not_found", error.message, EXIT_FAILURE);
+    }
+  }
+  if (request.command !== "subscribe") {
+    stream.close();
+    print(json ? jsonOf(command, reply.result, now) : show(command, reply.result, now));
     return EXIT_OK;
   }
-  if (!json) print(show(command, args, request, reply));
+  for (const entry of (reply.result as PropertyEntry[] | undefined) ?? []) {
+    const setAt = new Date(now.getTime() - entry.ageMs);
+    print(subscriptionLine("current", entry.key, entry.value, setAt, json));
+  }
+  if (!json) print("subscribed; changes follow (Ctrl-C ends)");
+  subscribed = true;
+  for (const message of early.splice(0)) printChange(message);
   // Streams until Ctrl-C or the daemon goes away.
   const interrupted = new Promise<void>((resolve) => {
     process.on("SIGINT", () => resolve());

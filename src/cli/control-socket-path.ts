@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { CONTROL_SOCKET_NAME } from "../control/protocol.js";
 
 /**
@@ -21,6 +21,16 @@ export class ControlSocketPathError extends Error {
 /** The control socket's private directory under the configuration's tmpDir. */
 export function controlDirectory(tmpDir: string): string {
   return join(tmpDir, "control");
+}
+
+/** The `controlGroup` socket's directory: read-only requests from the group's members. */
+export function controlGroupDirectory(tmpDir: string): string {
+  return join(tmpDir, "control-group");
+}
+
+/** The `controlGroup` socket beside the private one at `socketPath` (see controlGroupDirectory). */
+export function groupSocketBeside(socketPath: string): string {
+  return join(dirname(dirname(socketPath)), "control-group", basename(socketPath));
 }
 
 /** The socket of a daemon run with `tmpDir`. */

@@ -1,59 +1,61 @@
 import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CONTROL_COMMANDS } from "../control/protocol.js";
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../log.js";
+import {
+  type CliCommand,
+  type CliOption,
+  COMMANDS,
+  commandHelp,
+  commandNamed,
+  DAEMON_OPTIONS,
+  DEFAULT_RELAY_PORT,
+  groupHelp,
+  HELP_OPTION,
+  topLevelHelp,
+} from "./command-table.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
 
-type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
-
-const DEFAULT_RELAY_PORT = 8080;
-const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
-
-const USAGE = `Usage: statenet <command> [options]
-
-Commands:
-  run --config FILE [--log-level LEVEL] [--inspect[=URL] | --visualize[=PORT]]
-                                          run the network manager in the foreground;
-                                          --inspect sends its statecharts to a relay
-                                          (default ${DEFAULT_RELAY_URL}); --visualize
-                                          serves the visualizer itself on 127.0.0.1
-  check [--config FILE] [--json]          check the file and this machine
-                                          (touches nothing); exit 1 if statenet
-                                          cannot work here
-  inspect [--port N]                      run the inspection relay on 127.0.0.1
-                                          (default port ${DEFAULT_RELAY_PORT}) for Stately's inspector
-  visualize [--port N]                    the same relay, showing the offline visualizer
-
-Commands that ask the running daemon ([--config FILE | --socket PATH] [--json]):
-  info [--show-secrets]                   every interface: type, state, connection,
-                                          addresses, config (secrets masked unless
-                                          --show-secrets: root only), power
-  get KEY [--timestamp]                   one property, e.g. interface/eth0/state
-                                          (--timestamp: and how long ago it was set)
-  subscribe [PREFIX]                      property changes until Ctrl-C
-  configure IFNAME JSON|@FILE             apply and save a configuration
-  deconfigure IFNAME                      stop managing it (saved)
-  reset IFNAME                            back to the configuration file's one
-  force-reset IFNAME                      power-cycle the interface's device now
-  reload                                  re-read the daemon's configuration file
-                                          (as SIGHUP does); says what changed
-  wifi scan IFNAME                        the access points IFNAME's WiFi hears,
-                                          strongest first (waits for the scan, up
-                                          to 30 s); exit 2 if IFNAME runs no WiFi
-
-Options:
-  -h, --help       show this help
-  -v, --version    show the version
-`;
-
-class UsageError extends Error {}
+/** A command line that is not one: one line says what, the next where the help is. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose `--help` to point at; the top level's without one. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The protocol's commands the CLI spells as one word, with dashes
  * (force-reset for force_reset); `wifi_<name>` ones are `wifi <name>`.
+ * A protocol command the table does not list yet still runs, with the
+ * options every daemon command takes.
  */
 const ONE_WORD_COMMANDS: readonly string[] = CONTROL_COMMANDS.filter(
   (name) => !name.startsWith("wifi_"),
-);
+).map((name) => name.replaceAll("_", "-"));
+
+/**
+ * What a daemon command's command line may hold: every daemon command's
+ * options, as before the table; the client says which command an option
+ * belongs to (`--timestamp is an option of get only`).
+ */
+const ALL_DAEMON_OPTIONS: readonly CliOption[] = [
+  ...new Map(
+    COMMANDS.filter(({ daemon }) => daemon)
+      .flatMap(({ options }) => options)
+      .map((option) => [option.long, option]),
+  ).values(),
+];
+
+function daemonCommandNamed(name: string): CliCommand | undefined {
+  const listed = commandNamed(name);
+  if (listed?.daemon) return listed;
+  if (!ONE_WORD_COMMANDS.includes(name)) return undefined;
+  return { name, summary: "", description: [], options: DAEMON_OPTIONS, daemon: true };
+}
 
 function version(): string {
   const url = new URL("../../package.json", import.meta.url);
@@ -67,130 +69,208 @@ function version(): string {
   return "unknown";
 }
 
+type Values = Record<string, string | boolean | undefined>;
+
+interface Parsed {
+  values: Values;
+  positionals: string[];
+}
+
+/**
+ * The command line of `command` by its options in the table (or `options`),
+ * or undefined when it asks for the help, which is then printed.
+ */
+function parseCommand(
+  command: CliCommand,
+  args: readonly string[],
+  options: readonly CliOption[] = command.options,
+): Parsed | undefined {
+  const end = args.indexOf("--");
+  if ((end === -1 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h")) {
+    process.stdout.write(commandHelp(command));
+    return undefined;
+  }
+  // `--inspect` alone means its default; parseArgs wants a value for a string option.
+  const spelled = args.map((arg, index) => {
+    const option = options.find(({ long }) => arg === `--${long}`);
+    return (end === -1 || index < end) && option?.valueWhenAbsent !== undefined
+      ? `${arg}=${option.valueWhenAbsent}`
+      : arg;
+  });
+  const config: ParseArgsConfig["options"] = {};
+  for (const option of [...options, HELP_OPTION]) {
+    config[option.long] = {
+      type: option.value === undefined ? "boolean" : "string",
+      ...(option.short ? { short: option.short } : {}),
+    };
+  }
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({
+      args: spelled,
+      options: config,
+      allowPositionals: command.args !== undefined || command.daemon,
+      strict: true,
+    }) as Parsed;
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error as Error), command.name);
+  }
+  for (const option of options) {
+    const value = parsed.values[option.long];
+    if (option.required && value === undefined) {
+      throw new UsageError(`${command.name} needs --${option.long} ${option.value}`, command.name);
+    }
+    if (option.choices && typeof value === "string" && !option.choices.includes(value)) {
+      throw new UsageError(
+        `--${option.long} ${value}: not one of ${option.choices.join(", ")}`,
+        command.name,
+      );
+    }
+  }
+  return parsed;
+}
+
+/** parseArgs' words, shorter: its advice on `--` is for scripts, not for these commands. */
+function parseArgsMessage(error: Error): string {
+  return error.message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? error.message;
+}
+
+const string = (value: string | boolean | undefined) =>
+  typeof value === "string" ? value : undefined;
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
-    process.stdout.write(USAGE);
+  if (command === undefined || command === "-h" || command === "--help") {
+    process.stdout.write(topLevelHelp(version()));
     return command === undefined ? EXIT_BAD_INPUT : EXIT_OK;
   }
+  if (command === "help") return helpCommand(rest);
   if (command === "-v" || command === "--version") {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
-  if (ONE_WORD_COMMANDS.includes(command.replaceAll("-", "_"))) {
-    return controlCommand(command, rest);
-  }
+  const daemonCommand = daemonCommandNamed(command);
+  if (daemonCommand) return controlCommand(daemonCommand, rest);
   if (command === "wifi") return wifiCommand(rest);
   if (command === "check") return checkCommand(rest);
-  if (command === "inspect") return relayCommand(rest, "stately");
-  if (command === "visualize") return relayCommand(rest, "visualizer");
-  if (command !== "run") throw new UsageError(`unknown command "${command}"`);
-  // `--inspect` alone means the default relay; parseArgs wants a value for a string option.
-  const args = rest.map((arg) => {
-    if (arg === "--inspect") return `--inspect=${DEFAULT_RELAY_URL}`;
-    return arg === "--visualize" ? `--visualize=${DEFAULT_RELAY_PORT}` : arg;
-  });
-  const { values } = parseCommandArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      "log-level": { type: "string" },
-      inspect: { type: "string" },
-      visualize: { type: "string" },
-    },
-    strict: true,
-  });
-  if (values.inspect !== undefined && !/^wss?:\/\/[^\s]+$/.test(values.inspect)) {
-    throw new UsageError("--inspect needs a ws:// URL");
+  if (command === "inspect" || command === "visualize") return relayCommand(command, rest);
+  if (command === "run") return runCommand(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+function helpCommand(rest: readonly string[]): number {
+  const name = rest.join(" ");
+  const command = commandNamed(name);
+  if (command) process.stdout.write(commandHelp(command));
+  else if (COMMANDS.some((listed) => listed.name.startsWith(`${name} `))) {
+    process.stdout.write(groupHelp(name));
+  } else if (name === "") process.stdout.write(topLevelHelp(version()));
+  else throw new UsageError(`unknown command "${name}"`);
+  return EXIT_OK;
+}
+
+function portOf(text: string, command: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError("a port must be 0..65535", command);
+  return port;
+}
+
+/** A value from the environment, as strict as the option it stands in for. */
+function fromEnvironment(
+  name: string,
+  valid: (text: string) => boolean,
+  choices: readonly string[],
+): string | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === "" || valid(value)) return value || undefined;
+  throw new UsageError(`${name}=${value}: not one of ${choices.join(", ")}`, "run");
+}
+
+function runCommand(rest: readonly string[]): Promise<number> {
+  const parsed = parseCommand(commandNamed("run") as CliCommand, rest);
+  if (!parsed) return Promise.resolve(EXIT_OK);
+  const { values } = parsed;
+  const inspect = string(values.inspect);
+  if (inspect !== undefined && !/^wss?:\/\/[^\s]+$/.test(inspect)) {
+    throw new UsageError("--inspect needs a ws:// URL", "run");
   }
-  if (values.inspect !== undefined && values.visualize !== undefined) {
-    throw new UsageError("give --inspect or --visualize, not both");
+  if (inspect !== undefined && values.visualize !== undefined) {
+    throw new UsageError("give --inspect or --visualize, not both", "run");
   }
-  const visualizePort = values.visualize === undefined ? undefined : portOf(values.visualize);
-  if (!values.config) throw new UsageError("run needs --config FILE");
-  const configPath = values.config;
+  const visualize = string(values.visualize);
+  const visualizePort = visualize === undefined ? undefined : portOf(visualize, "run");
+  // Checked here, not by pino: a bad level is a bad command line, not a crash.
+  const logLevel =
+    string(values["log-level"]) ?? fromEnvironment("STATENET_LOG_LEVEL", isLogLevel, LOG_LEVELS);
+  const logFormat =
+    string(values["log-format"]) ??
+    fromEnvironment("STATENET_LOG_FORMAT", isLogFormat, LOG_FORMATS);
+  const configPath = string(values.config) as string;
   // Loaded only for the command that needs it: `--version` and `--help` start at once.
   return import("./run.js").then(({ runDaemon }) =>
     runDaemon({
       configPath,
-      logLevel: values["log-level"],
-      inspect: values.inspect,
+      logLevel,
+      logFormat: logFormat as LogFormat | undefined,
+      inspect,
       visualizePort,
     }),
   );
 }
 
-/** `parseArgs`, with its errors as usage errors. */
-function parseCommandArgs<const T extends ParseArgsConfig>(config: T): ParsedResults<T> {
-  try {
-    return parseArgs(config) as ParsedResults<T>;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function portOf(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError("a port must be 0..65535");
-  return port;
-}
-
-function relayCommand(rest: readonly string[], show: "stately" | "visualizer"): Promise<number> {
-  const { values } = parseCommandArgs({
-    args: [...rest],
-    options: { port: { type: "string", short: "p" } },
-    strict: true,
-  });
-  const port = values.port === undefined ? DEFAULT_RELAY_PORT : portOf(values.port);
-  return import("./relay.js").then(({ runRelay }) => runRelay(port, show));
-}
-
-function checkCommand(rest: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs({
-    args: [...rest],
-    options: { config: { type: "string", short: "c" }, json: { type: "boolean" } },
-    strict: true,
-  });
-  return import("./check.js").then(({ runCheck }) =>
-    runCheck({ configPath: values.config, json: values.json ?? false }),
+function relayCommand(name: "inspect" | "visualize", rest: readonly string[]): Promise<number> {
+  const command = commandNamed(name) as CliCommand;
+  const parsed = parseCommand(command, rest);
+  if (!parsed) return Promise.resolve(EXIT_OK);
+  const port = string(parsed.values.port);
+  const show = name === "inspect" ? "stately" : "visualizer";
+  return import("./relay.js").then(({ runRelay }) =>
+    runRelay(port === undefined ? DEFAULT_RELAY_PORT : portOf(port, name), show),
   );
 }
 
-function controlCommand(command: string, rest: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs({
-    args: [...rest],
-    options: {
-      config: { type: "string", short: "c" },
-      socket: { type: "string" },
-      json: { type: "boolean" },
-      "show-secrets": { type: "boolean" },
-      timestamp: { type: "boolean" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.config && values.socket) throw new UsageError("give --config or --socket, not both");
+function checkCommand(rest: readonly string[]): Promise<number> {
+  const parsed = parseCommand(commandNamed("check") as CliCommand, rest);
+  if (!parsed) return Promise.resolve(EXIT_OK);
+  return import("./check.js").then(({ runCheck }) =>
+    runCheck({ configPath: string(parsed.values.config), json: parsed.values.json === true }),
+  );
+}
+
+function controlCommand(command: CliCommand, rest: readonly string[]): Promise<number> {
+  const parsed = parseCommand(command, rest, ALL_DAEMON_OPTIONS);
+  if (!parsed) return Promise.resolve(EXIT_OK);
+  const { values, positionals } = parsed;
+  if (values.config && values.socket) {
+    throw new UsageError("give --config or --socket, not both", command.name);
+  }
   return import("./control-commands.js").then(({ runControlCommand }) =>
     runControlCommand({
-      command,
+      command: command.name,
       args: positionals,
-      configPath: values.config,
-      socketPath: values.socket,
-      json: values.json ?? false,
-      showSecrets: values["show-secrets"],
-      withTimestamp: values.timestamp,
+      configPath: string(values.config),
+      socketPath: string(values.socket),
+      json: values.json === true,
+      showSecrets: values["show-secrets"] === true ? true : undefined,
+      withTimestamp: values.timestamp === true ? true : undefined,
     }),
   );
 }
 
 function wifiCommand(rest: readonly string[]): Promise<number> {
   const [name, ...args] = rest;
-  if (name !== "scan") {
+  if (name === "--help" || name === "-h") {
+    process.stdout.write(groupHelp("wifi"));
+    return Promise.resolve(EXIT_OK);
+  }
+  const command = name === undefined ? undefined : commandNamed(`wifi ${name}`);
+  if (!command) {
     throw new UsageError(
       name === undefined ? "wifi needs a command: scan" : `unknown wifi command "${name}"`,
+      "wifi",
     );
   }
-  return controlCommand("wifi scan", args);
+  return controlCommand(command, args);
 }
 
 main(process.argv.slice(2)).then(
@@ -199,7 +279,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`statenet: ${error.message}\n\n${USAGE}`);
+      const help =
+        error.command === undefined ? "statenet --help" : `statenet ${error.command} --help`;
+      process.stderr.write(`statenet: ${error.message}\nTry '${help}'.\n`);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALL_MACHINES } from "../../machines/index.js";
-import { type RelayPage, startRelay } from "../inspect/relay.js";
+import { PortInUseError, type Relay, type RelayPage, startRelay } from "../inspect/relay.js";
 import { EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
 /** The package's root: the source tree and the build sit at different depths below it. */
@@ -60,17 +60,32 @@ export function relayPages(relayUrl: string): Record<string, RelayPage> {
   return pages;
 }
 
-/** `statenet inspect` and `statenet visualize`: the relay in the foreground until SIGINT or SIGTERM. */
-export async function runRelay(port: number, show: "stately" | "visualizer"): Promise<number> {
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+/**
+ * The relay with the visualizer's pages on 127.0.0.1:`port`, or undefined
+ * when it cannot listen there, said in one line on stderr (a port in use is
+ * a user's everyday mistake, not a crash). `portOption` is how the user
+ * picks another port: `--port N` or `--visualize=PORT`.
+ */
+export async function startVisualizerRelay(
+  port: number,
+  portOption: string,
+): Promise<Relay | undefined> {
   try {
-    relay = await startRelay({ port, pages: relayPages });
+    return await startRelay({ port, pages: relayPages });
   } catch (error) {
     process.stderr.write(
-      `statenet: cannot listen on 127.0.0.1:${port}: ${(error as Error).message}\n`,
+      error instanceof PortInUseError
+        ? `statenet: ${error.message} (another program listens there: give another with ${portOption})\n`
+        : `statenet: cannot listen on 127.0.0.1:${port}: ${(error as Error).message}\n`,
     );
-    return EXIT_FAILURE;
+    return undefined;
   }
+}
+
+/** `statenet inspect` and `statenet visualize`: the relay in the foreground until SIGINT or SIGTERM. */
+export async function runRelay(port: number, show: "stately" | "visualizer"): Promise<number> {
+  const relay = await startVisualizerRelay(port, "--port N");
+  if (!relay) return EXIT_FAILURE;
   // Listening before the address is printed: whoever reads it may signal at once, and a
   // signal that arrives before a listener exists takes the default action (death by it).
   const stopped = new Promise<void>((resolve) => {

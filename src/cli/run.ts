@@ -1,5 +1,6 @@
 import type { ReloadResult } from "../config/reload.js";
 import { ConfigError } from "../config/validate.js";
+import { controlGroupId } from "../control/group.js";
 import { controlHandler } from "../control/handler.js";
 import { createControlServer } from "../control/server.js";
 import type { Relay } from "../inspect/relay.js";
@@ -9,7 +10,7 @@ import {
   InstanceLockError,
   takeInstanceLock,
 } from "../linux/instance-lock.js";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, type LogFormat, type Logger } from "../log.js";
 import { createNetworkManager } from "../network-manager.js";
 import { hardFailures } from "../preflight/preflight.js";
 import {
@@ -18,12 +19,13 @@ import {
   loadConfigFile,
   readConfigFile,
 } from "./config-file.js";
-import { controlDirectory } from "./control-socket-path.js";
+import { controlDirectory, controlGroupDirectory } from "./control-socket-path.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 
 export interface RunOptions {
   configPath: string;
   logLevel?: string | undefined;
+  logFormat?: LogFormat | undefined;
   /** The inspection relay's URL. */
   inspect?: string | undefined;
   /** Serve the visualizer (and a relay) on this loopback port. */
@@ -31,13 +33,13 @@ export interface RunOptions {
 }
 
 /**
- * `statenet run`: the daemon in the foreground. Logs JSON lines to stdout;
+ * `statenet run`: the daemon in the foreground. Logs JSON lines (or pretty ones) to stdout;
  * SIGTERM or SIGINT stops every daemon it started and exits 0; SIGHUP
  * re-reads the configuration file. One daemon per tmpDir: a second one
  * exits 1 before it touches anything.
  */
 export async function runDaemon(options: RunOptions): Promise<number> {
-  const logger = createLogger({ level: options.logLevel });
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
   // From the first moment: Node's default for SIGHUP ends the process, and so would a
   // hangup of the terminal or SSH session the daemon was started from.
   const reloads = onReloadSignal(logger);
@@ -102,19 +104,10 @@ async function runLocked(
 ): Promise<number> {
   let relay: Relay | undefined;
   if (options.visualizePort !== undefined) {
-    try {
-      // Only a daemon asked to serve the visualizer loads the relay's modules.
-      const [{ startRelay }, { relayPages }] = await Promise.all([
-        import("../inspect/relay.js"),
-        import("./relay.js"),
-      ]);
-      relay = await startRelay({ port: options.visualizePort, pages: relayPages });
-    } catch (error) {
-      process.stderr.write(
-        `statenet: cannot serve the visualizer on 127.0.0.1:${options.visualizePort}: ${(error as Error).message}\n`,
-      );
-      return EXIT_FAILURE;
-    }
+    // Only a daemon asked to serve the visualizer loads the relay's modules.
+    const { startVisualizerRelay } = await import("./relay.js");
+    relay = await startVisualizerRelay(options.visualizePort, "--visualize=PORT");
+    if (!relay) return EXIT_FAILURE;
     logger.info({ url: relay.httpUrl }, "visualizer");
   }
   const manager = createNetworkManager({
@@ -136,8 +129,8 @@ async function runLocked(
   };
   const reload = async (): Promise<ReloadResult> =>
     manager.reload(await readConfigFile(options.configPath));
-  // `on`, not `once`: execa's exit hook re-raises a signal it thinks nobody else handles,
-  // and a `once` listener is gone by the time that hook looks.
+  // `on`, not `once`: a second signal while stopping finds a listener, and does not kill
+  // the daemon halfway through its shutdown.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.on("SIGTERM", () => resolve("SIGTERM"));
     process.on("SIGINT", () => resolve("SIGINT"));
@@ -154,6 +147,13 @@ async function runLocked(
       dir: controlDirectory(config.tmpDir),
       logger,
       handle: controlHandler(manager, reload),
+      group:
+        config.controlGroup === undefined
+          ? undefined
+          : {
+              dir: controlGroupDirectory(config.tmpDir),
+              gid: await controlGroupId(config.controlGroup),
+            },
     });
   } catch (error) {
     logger.fatal({ err: error }, "could not open the control socket");

@@ -104,36 +104,72 @@ const configurableInterfaceName = interfaceName.check((context) => {
  */
 const technologyModules = z.array(z.string().min(1, "must name a module")).default([]);
 
-/** The whole configuration, its interfaces validated by these technologies' schemas. */
+/**
+ * The whole configuration, its interfaces validated by these technologies'
+ * schemas. A top-level `$schema` (the file's JSON Schema, for editors) is
+ * accepted and left out of the result.
+ */
 export function configSchemaFor<const List extends readonly Technology[]>(technologies: List) {
-  return z.strictObject({
-    technologies: technologyModules,
-    interfaces: z
-      .record(configurableInterfaceName, interfaceConfigSchemaFor(technologies))
-      .default({}),
-    /**
-     * Left out: DEFAULT_INTERNET_HOSTS (public DNS services, as VintageNet's
-     * default). `[]`: no Internet checks at all; working links stay `lan`.
-     */
-    internetHosts: z
-      .array(internetHostSchema)
-      .default(() => DEFAULT_INTERNET_HOSTS.map((target) => ({ ...target }))),
-    powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
-    additionalNameServers: z.array(ipv4Address).default([]),
-    /** Predictable interface names: `[{ hwPath, ifname }]`, see src/ifnames/. */
-    ifnames: ifnamesSchema,
-    resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
-    stateDir: absolutePath.default("/var/lib/statenet"),
-    tmpDir: absolutePath.default("/var/run/statenet"),
-  });
+  return z
+    .strictObject({
+      /** The JSON Schema this file follows, for editors (e.g. node_modules/statenet/schema/statenet-config.schema.json); ignored. */
+      $schema: z.string().optional(),
+      technologies: technologyModules,
+      interfaces: z
+        .record(configurableInterfaceName, interfaceConfigSchemaFor(technologies))
+        .default({}),
+      /**
+       * Left out: DEFAULT_INTERNET_HOSTS (public DNS services, as VintageNet's
+       * default). `[]`: no Internet checks at all; working links stay `lan`.
+       */
+      internetHosts: z
+        .array(internetHostSchema)
+        .default(() => DEFAULT_INTERNET_HOSTS.map((target) => ({ ...target }))),
+      powerManagers: z.record(interfaceName, powerManagerSchema).default({}),
+      additionalNameServers: z.array(ipv4Address).default([]),
+      /** Predictable interface names: `[{ hwPath, ifname }]`, see src/ifnames/. */
+      ifnames: ifnamesSchema,
+      resolvConf: absolutePath.default("/var/run/statenet/resolv.conf"),
+      stateDir: absolutePath.default("/var/lib/statenet"),
+      tmpDir: absolutePath.default("/var/run/statenet"),
+      /**
+       * A group (name or gid) whose members may use the read-only control
+       * socket (`tmpDir/control-group/control.sock`, 0660): `statenet status`,
+       * `info`, `get`, `subscribe`, `wifi scan` without root. Changes stay root's.
+       */
+      controlGroup: z
+        .union([
+          z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, "must be a group name or a gid"),
+          z.number().int().min(0, "must be a group name or a gid"),
+        ])
+        .optional(),
+    })
+    .transform(({ $schema: _, ...config }) => config);
 }
 
 export const configSchema = configSchemaFor(BUILTIN_TECHNOLOGIES);
 
 export type InterfaceConfig = z.infer<typeof interfaceConfigSchema>;
+/** The configuration a technology takes, as written (a registered one's, for `configure`). */
+export type TechnologyConfigInput<T extends Technology> = z.input<T["schema"]>;
 export type { Ieee8021xConfig } from "../ieee8021x/schema.js";
+export type { DirectConfig } from "../technologies/direct/schema.js";
 export type { EthernetConfig } from "../technologies/ethernet/schema.js";
+export type { MobileConfig } from "../technologies/mobile/schema.js";
+export type { NullConfig } from "../technologies/null/index.js";
+export type { WifiConfig } from "../technologies/wifi/config.js";
+/**
+ * The input types as interfaces generated from the schemas (`npm run
+ * schema`), so that the fields' JSDoc reaches the declarations users see.
+ */
+export type {
+  ConfigInput,
+  DirectConfigInput,
+  EthernetConfigInput,
+  InterfaceConfigInput,
+  MobileConfigInput,
+  NullConfigInput,
+  WifiConfigInput,
+} from "./config-input.generated.js";
 export type Config = z.infer<typeof configSchema>;
 export type PowerManagerConfig = z.infer<typeof powerManagerSchema>;
-/** The file as written: defaults may be left out. */
-export type ConfigInput = z.input<typeof configSchema>;

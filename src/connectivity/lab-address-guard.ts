@@ -20,10 +20,16 @@ export const LAB_PROBE_RANGES = [
   "2001:db8::/32",
 ] as const;
 
-const allowed = new BlockList();
-for (const range of LAB_PROBE_RANGES) {
-  const [network, prefix] = range.split("/") as [string, string];
-  allowed.addSubnet(network, Number(prefix), isIP(network) === 6 ? "ipv6" : "ipv4");
+/** Built on first use: a BlockList costs milliseconds of every `import("statenet")`. */
+let labRanges: BlockList | undefined;
+function allowed(): BlockList {
+  if (labRanges) return labRanges;
+  labRanges = new BlockList();
+  for (const range of LAB_PROBE_RANGES) {
+    const [network, prefix] = range.split("/") as [string, string];
+    labRanges.addSubnet(network, Number(prefix), isIP(network) === 6 ? "ipv6" : "ipv4");
+  }
+  return labRanges;
 }
 
 export class PublicProbeRefusedError extends Error {
@@ -45,7 +51,7 @@ export const labOnly = (env: NodeJS.ProcessEnv = process.env) => env.STATENET_RE
 export function isLabAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return allowed.check(address, family === 6 ? "ipv6" : "ipv4");
+  return allowed().check(address, family === 6 ? "ipv6" : "ipv4");
 }
 
 /** The address of a name server entry as `setServers` takes it: `a.b.c.d`, `a.b.c.d:port`, `[v6]:port` or `v6`. */

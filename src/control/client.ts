@@ -6,6 +6,8 @@ export class ControlConnectionError extends Error {
   constructor(
     readonly path: string,
     reason: string,
+    /** The system's error code (ENOENT, EACCES...), when the connection itself failed. */
+    readonly code?: string,
   ) {
     super(`cannot reach statenet at ${path}: ${reason}`);
     this.name = "ControlConnectionError";
@@ -38,8 +40,8 @@ export function controlStream(
   const reply = new Promise<ControlReply>((resolve, reject) => {
     settleReply = { resolve, reject };
   });
-  const fail = (reason: string) => {
-    if (!replied) settleReply.reject(new ControlConnectionError(path, reason));
+  const fail = (reason: string, code?: string) => {
+    if (!replied) settleReply.reject(new ControlConnectionError(path, reason, code));
     replied = true;
     socket.destroy();
   };
@@ -70,7 +72,7 @@ export function controlStream(
     clearTimeout(timer);
     const hint =
       error.code === "ENOENT" || error.code === "ECONNREFUSED" ? " (is the daemon running?)" : "";
-    fail(`${error.code ?? error.message}${hint}`);
+    fail(`${error.code ?? error.message}${hint}`, error.code);
   });
   const closed = new Promise<void>((resolve) =>
     socket.once("close", () => {

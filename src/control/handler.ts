@@ -1,22 +1,37 @@
+import { isDeepStrictEqual } from "node:util";
 import type { ReloadResult } from "../config/reload.js";
 import type { NetworkManager } from "../network-manager.js";
 import { maskSecrets } from "../secrets.js";
-import type { ControlChange, TimestampedReply } from "./protocol.js";
+import type { ControlChange, PropertyEntry, TimestampedReply } from "./protocol.js";
 import type { ControlHandler } from "./server.js";
 
-/** What the control socket asks of the network manager. */
+/** What the control socket asks of the network manager (configs come as JSON, checked at run time). */
 export type ControlledManager = Pick<
-  NetworkManager,
+  NetworkManager<unknown>,
   | "info"
   | "get"
   | "getWithTimestamp"
+  | "getByPrefix"
   | "subscribe"
   | "configure"
   | "deconfigure"
   | "resetToDefaults"
   | "forceReset"
   | "scan"
+  | "getConfiguration"
 >;
+
+/**
+ * What `configure`, `deconfigure` and `reset` did: the interface's
+ * configuration afterwards (secrets masked; null when nothing configures it)
+ * and whether that differs from before (the same configuration again
+ * changes nothing).
+ */
+export interface ConfigChangeResult {
+  ifname: string;
+  changed: boolean;
+  config: unknown;
+}
 
 /** `info` with secrets asked by a caller that may not be root. */
 export class SecretsRefusedError extends Error {
@@ -32,7 +47,8 @@ export class SecretsRefusedError extends Error {
 /**
  * The daemon's answers to the control socket's requests; nothing secret goes
  * out, except `info` with `redact: false` to a caller known to be root.
- * `reload` re-reads the configuration file the daemon was started with.
+ * `reload` re-reads the configuration file the daemon was started with;
+ * `status` is `info` for the one-screen summary (the CLI makes it).
  */
 export function controlHandler(
   manager: ControlledManager,
@@ -40,11 +56,14 @@ export function controlHandler(
 ): ControlHandler {
   return async (request, session) => {
     switch (request.command) {
+      case "status":
+        return maskSecrets(manager.info());
       case "info":
         if (request.redact !== false) return maskSecrets(manager.info());
         if (!session.callerIsRoot) throw new SecretsRefusedError();
         return manager.info({ redact: false });
       case "get":
+        if (request.tree) return entriesUnder(manager, request.key);
         if (request.withTimestamp) return timestamped(manager, request.key);
         return maskSecrets(manager.get(request.key)) ?? null;
       case "subscribe": {
@@ -59,16 +78,20 @@ export function controlHandler(
           session.push(message);
         });
         session.onClose(unsubscribe);
-        return undefined;
+        // Read after subscribing, in the same turn: no change falls between the two.
+        return entriesUnder(manager, request.prefix);
       }
       case "configure":
-        return manager.configure(request.ifname, request.config);
+        return configChange(manager, request.ifname, () =>
+          manager.configure(request.ifname, request.config),
+        );
       case "deconfigure":
-        return manager.deconfigure(request.ifname);
+        return configChange(manager, request.ifname, () => manager.deconfigure(request.ifname));
       case "reset":
-        return manager.resetToDefaults(request.ifname);
+        return configChange(manager, request.ifname, () => manager.resetToDefaults(request.ifname));
       case "force_reset":
-        return manager.forceReset(request.ifname);
+        manager.forceReset(request.ifname);
+        return { ifname: request.ifname, power_cycle: "started" };
       case "reload":
         return reload();
       case "wifi_scan":
@@ -85,5 +108,37 @@ function timestamped(manager: ControlledManager, key: readonly string[]): Timest
     value: maskSecrets(found.value) ?? null,
     timestamp: found.timestamp,
     ageMs: Math.max(0, performance.now() - found.timestamp),
+  };
+}
+
+/** Every property at or under `prefix`, masked, with its age; in the table's order. */
+function entriesUnder(manager: ControlledManager, prefix: readonly string[]): PropertyEntry[] {
+  const now = performance.now();
+  return manager.getByPrefix(prefix).flatMap(([key]) => {
+    const found = manager.getWithTimestamp(key);
+    if (found === undefined) return [];
+    return [
+      {
+        key: [...key],
+        value: maskSecrets(found.value) ?? null,
+        timestamp: found.timestamp,
+        ageMs: Math.max(0, now - found.timestamp),
+      },
+    ];
+  });
+}
+
+async function configChange(
+  manager: ControlledManager,
+  ifname: string,
+  change: () => Promise<unknown>,
+): Promise<ConfigChangeResult> {
+  const before = manager.getConfiguration(ifname);
+  await change();
+  const after = manager.getConfiguration(ifname);
+  return {
+    ifname,
+    changed: !isDeepStrictEqual(before, after),
+    config: maskSecrets(after) ?? null,
   };
 }

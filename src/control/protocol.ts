@@ -21,12 +21,16 @@ export type ControlRequest = Id &
         /** false shows secrets; only to a caller known to be root (see server.ts). */
         redact?: boolean;
       }
+    | { command: "status" }
     | {
         command: "get";
         key: string[];
         /** true: a TimestampedReply instead of the bare value. */
         withTimestamp?: boolean;
+        /** true: every property at or under `key`, as PropertyEntry[] (the CLI's `get`). */
+        tree?: boolean;
       }
+    /** The reply's result: the properties under the prefix now (PropertyEntry[]); changes follow. */
     | { command: "subscribe"; prefix: string[] }
     | { command: "configure"; ifname: string; config: unknown }
     | { command: "deconfigure"; ifname: string }
@@ -40,7 +44,9 @@ export type ControlRequest = Id &
  * `code` says the failure is the client's: `bad_request`, the line is no
  * request; `bad_input`, a request to change (a configuration that does not
  * validate); `unavailable`, the interface runs nothing that serves the
- * request (`wifi_scan` of an Ethernet one, or of WiFi that is down). Without
+ * request (`wifi_scan` of an Ethernet one, or of WiFi that is down);
+ * `forbidden`, a request to change sent where only reading is allowed (the
+ * `controlGroup` socket, whose callers need not be root). Without
  * a code, the request failed otherwise (the daemon's failure, or a refusal
  * such as `deconfigure` of an interface nothing configures).
  */
@@ -50,8 +56,19 @@ export type ControlReply =
       id?: string | number;
       ok: false;
       error: string;
-      code?: "bad_request" | "bad_input" | "unavailable";
+      code?: ControlErrorCode;
     };
+
+export type ControlErrorCode = "bad_request" | "bad_input" | "unavailable" | "forbidden";
+
+/** A property with how long ago it was set when the daemon answered (`get` with `tree`, `subscribe`). */
+export interface PropertyEntry {
+  key: string[];
+  value: unknown;
+  /** When it was set, on the daemon's monotonic clock (PropertyTimestamp). */
+  timestamp: number;
+  ageMs: number;
+}
 
 /**
  * A property change streamed to a subscriber, with the daemon's monotonic
@@ -84,6 +101,7 @@ export class ControlRequestError extends Error {
 
 export const CONTROL_COMMANDS = [
   "info",
+  "status",
   "get",
   "subscribe",
   "configure",
@@ -123,6 +141,19 @@ function isId(value: unknown): value is string | number {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
+/**
+ * The commands that only read: served on the `controlGroup` socket too, and
+ * logged at debug (a status poller must not fill the log); the others change
+ * the daemon and are logged at info.
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<ControlRequest["command"]> = new Set([
+  "info",
+  "status",
+  "get",
+  "subscribe",
+  "wifi_scan",
+]);
+
 /** Checks one request line; throws ControlRequestError saying what is wrong. */
 export function parseControlRequest(line: string): ControlRequest {
   let value: unknown;
@@ -144,6 +175,7 @@ export function parseControlRequest(line: string): ControlRequest {
     case "info":
       return { ...withId, command, ...optionalBoolean(fields.redact, "redact") };
     case "reload":
+    case "status":
       return { ...withId, command };
     case "get":
       return {
@@ -151,6 +183,7 @@ export function parseControlRequest(line: string): ControlRequest {
         command,
         key: stringList(fields.key, "key"),
         ...optionalBoolean(fields.withTimestamp, "withTimestamp"),
+        ...optionalBoolean(fields.tree, "tree"),
       };
     case "subscribe":
       return { ...withId, command, prefix: stringList(fields.prefix, "prefix") };

@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { chmod, chown, lstat } from "node:fs/promises";
 import type net from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { ConfigError } from "../config/validate.js";
@@ -10,14 +10,24 @@ import {
   type ControlReply,
   type ControlRequest,
   parseControlRequest,
+  READ_ONLY_COMMANDS,
   requestId,
 } from "./protocol.js";
 
 /**
- * The daemon's end of the control socket (`tmpDir/control.sock`, 0600 in a
- * 0700 directory): the CLI's requests, answered in order. A bad request gets
- * an error reply and the connection stays usable; a line over the limit ends
- * the connection.
+ * The daemon's end of the control socket (`tmpDir/control/control.sock`, 0600
+ * in a 0700 directory): the CLI's requests, answered in order. A bad request
+ * gets an error reply and the connection stays usable; a line over the limit
+ * ends the connection.
+ *
+ * With `controlGroup`, a second socket (`tmpDir/control-group/control.sock`,
+ * 0660 in a 0750 directory, both of that group) lets the group's members read
+ * (READ_ONLY_COMMANDS): `statenet status` for a monitoring agent that is not
+ * root. Node cannot ask the kernel who is at the other end (SO_PEERCRED), but
+ * it knows which socket a connection came in on: one of the private socket's
+ * callers is the daemon's user or root, one of the group socket's may be
+ * anybody of the group. So the group socket refuses every request that
+ * changes something (`forbidden`), and never shows secrets.
  */
 
 /** What a request may do beyond its reply: stream messages until the client hangs up. */
@@ -26,6 +36,8 @@ export interface ControlSession {
   onClose(cleanup: () => void): void;
   /** The caller is certainly root (see `onlyRootConnects`); false when that cannot be known. */
   readonly callerIsRoot: boolean;
+  /** The connection came in on the `controlGroup` socket: requests that change are refused. */
+  readonly readOnly: boolean;
 }
 
 /**
@@ -52,12 +64,30 @@ export interface ControlServerOptions {
   logger: Logger;
   handle: ControlHandler;
   maxLineBytes?: number;
+  /** `controlGroup`: the group socket's directory and group (see above); none without. */
+  group?: { dir: string; gid: number } | undefined;
+}
+
+export interface ControlServer extends PrivateSocket {
+  /** The `controlGroup` socket, when there is one. */
+  readonly groupPath: string | undefined;
+}
+
+/** A request to change, on the socket that only serves reading. */
+export class ReadOnlySocketError extends Error {
+  constructor(command: string) {
+    super(
+      `${command} changes the daemon: only root may ask, on the daemon's private socket; ` +
+        "this socket (controlGroup) serves read-only requests: info, status, get, subscribe, wifi scan",
+    );
+    this.name = "ReadOnlySocketError";
+  }
 }
 
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const MAX_CONNECTIONS = 16;
 
-export async function createControlServer(options: ControlServerOptions): Promise<PrivateSocket> {
+export async function createControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const log = options.logger.child({ component: "control-socket" });
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Read from the socket file once it has its mode; a connection in the moment
@@ -69,10 +99,52 @@ export async function createControlServer(options: ControlServerOptions): Promis
     logger: log,
     maxConnections: MAX_CONNECTIONS,
     onConnection: (connection) =>
-      serve(connection, options.handle, log, maxLineBytes, callerIsRoot),
+      serve(connection, options.handle, log, maxLineBytes, { callerIsRoot, readOnly: false }),
   });
+  let groupSocket: PrivateSocket | undefined;
   try {
     callerIsRoot = onlyRootConnects(await lstat(socket.path));
+    if (options.group) groupSocket = await listenGroupSocket(options, log, maxLineBytes);
+  } catch (error) {
+    await socket.close();
+    throw error;
+  }
+  return {
+    path: socket.path,
+    groupPath: groupSocket?.path,
+    close: async () => {
+      await Promise.all([socket.close(), groupSocket?.close()]);
+    },
+  };
+}
+
+/**
+ * The read-only socket of `controlGroup`: made private first (no connection
+ * is served before its file has its mode), then opened to the group. The
+ * group's members could connect a moment before `callerIsRoot`-like checks
+ * matter, but nothing here depends on who they are: every one of them is
+ * served reading only.
+ */
+async function listenGroupSocket(
+  options: ControlServerOptions,
+  log: Logger,
+  maxLineBytes: number,
+): Promise<PrivateSocket> {
+  const group = options.group as { dir: string; gid: number };
+  const socket = await listenPrivateSocket({
+    dir: group.dir,
+    name: CONTROL_SOCKET_NAME,
+    logger: log,
+    maxConnections: MAX_CONNECTIONS,
+    onConnection: (connection) =>
+      serve(connection, options.handle, log, maxLineBytes, { callerIsRoot: false, readOnly: true }),
+  });
+  try {
+    const uid = process.getuid?.() ?? 0;
+    await chown(group.dir, uid, group.gid);
+    await chmod(group.dir, 0o750);
+    await chown(socket.path, uid, group.gid);
+    await chmod(socket.path, 0o660);
   } catch (error) {
     await socket.close();
     throw error;
@@ -85,7 +157,7 @@ function serve(
   handle: ControlHandler,
   log: Logger,
   maxLineBytes: number,
-  callerIsRoot: boolean,
+  caller: { callerIsRoot: boolean; readOnly: boolean },
 ) {
   socket.on("error", (error) => log.debug({ err: error }, "control connection failed"));
   const decoder = new StringDecoder("utf8");
@@ -103,7 +175,7 @@ function serve(
     for (const cleanup of cleanups.splice(0)) cleanup();
   });
   const session: ControlSession = {
-    callerIsRoot,
+    ...caller,
     push: (message) => send(message),
     onClose: (cleanup) => {
       if (socket.destroyed) cleanup();
@@ -143,9 +215,16 @@ async function answer(
   } catch (error) {
     return { ...withId, ok: false, error: (error as Error).message, code: "bad_request" };
   }
+  const readOnly = READ_ONLY_COMMANDS.has(request.command);
+  // A poller asks for status every few seconds: reading is worth a debug line, a change an info one.
+  const logRequest = (readOnly ? log.debug : log.info).bind(log);
   try {
+    if (session.readOnly && !readOnly) throw new ReadOnlySocketError(request.command);
     const result = await handle(request, session);
-    log.info({ command: request.command }, "control request");
+    logRequest(
+      { command: request.command, ...("ifname" in request && { ifname: request.ifname }) },
+      "control request",
+    );
     return result === undefined ? { ...withId, ok: true } : { ...withId, ok: true, result };
   } catch (error) {
     log.warn(
@@ -162,8 +241,9 @@ async function answer(
  * nothing on the interface serves (`wifi_scan` of an Ethernet port) is the
  * client asking the wrong interface; anything else is the daemon's failure.
  */
-function failureCode(error: unknown): "bad_input" | "unavailable" | undefined {
+function failureCode(error: unknown): "bad_input" | "unavailable" | "forbidden" | undefined {
   if (error instanceof ConfigError) return "bad_input";
+  if (error instanceof ReadOnlySocketError) return "forbidden";
   if (error instanceof UnavailableRequestError) return "unavailable";
   return undefined;
 }

@@ -38,6 +38,13 @@ export function startUdhcpcDaemon(
   const { properties } = dependencies;
   const logger = dependencies.logger.child({ ifname, daemon: spec.kind });
   const optionsKey = ["interface", ifname, "dhcp_options"];
+  // Apart from the options: a renewal gives the same ones (their stamp stays), but a new end.
+  const expiresKey = ["interface", ifname, "dhcp_lease_expires"];
+  const clearLease = () =>
+    properties.putMany([
+      [optionsKey, undefined],
+      [expiresKey, undefined],
+    ]);
   const warnAbout = (lease: DhcpLeaseEvent) => {
     if (lease.subnetAssumed) {
       logger.warn(
@@ -55,7 +62,7 @@ export function startUdhcpcDaemon(
     logger.info({ event }, "DHCP event");
     const lease = event.kind === "bound" || event.kind === "renew" ? event : undefined;
     if (lease) warnAbout(lease);
-    else properties.clear(optionsKey);
+    else clearLease();
     const settings = lease ? leaseSettings(lease) : undefined;
     const signal = new AbortController().signal;
     try {
@@ -73,11 +80,16 @@ export function startUdhcpcDaemon(
       );
     } catch (error) {
       // Whatever the interface holds now, it is not this lease.
-      properties.clear(optionsKey);
+      clearLease();
       throw error;
     }
     if (isStopped()) return;
-    if (lease) properties.put(optionsKey, dhcpOptionsOf(lease));
+    if (lease) {
+      properties.putMany([
+        [optionsKey, dhcpOptionsOf(lease)],
+        [expiresKey, leaseEnd(lease.leaseSeconds)],
+      ]);
+    }
     sendBack(settings ? { type: "ipv4.updated", settings } : { type: "ipv4.cleared" });
   };
   const udhcpc = startUdhcpc({
@@ -97,7 +109,14 @@ export function startUdhcpcDaemon(
     stop: async () => {
       await udhcpc.stop();
       // A stopped client keeps its lease for the next one, but no longer vouches for it.
-      properties.clear(optionsKey);
+      clearLease();
     },
   };
+}
+
+/** When a lease given now ends, as wall-clock time (what `statenet info` shows); null without a lease time. */
+function leaseEnd(leaseSeconds: number | undefined): string | null {
+  return leaseSeconds === undefined
+    ? null
+    : new Date(Date.now() + leaseSeconds * 1000).toISOString();
 }

@@ -2,7 +2,7 @@ import { createInspector, type StatelyInspectionEvent } from "@statelyai/inspect
 import safeStableStringify from "safe-stable-stringify";
 import WebSocket from "ws";
 import type { InspectionEvent, Observer } from "xstate";
-import type { Logger } from "../log.js";
+import type { Logger, LogLine } from "../log.js";
 import { maskSecrets, scrubSecrets } from "../secrets.js";
 
 /**
@@ -27,6 +27,8 @@ export interface Inspection {
   readonly inspect: Observer<InspectionEvent>;
   /** A property's new value (undefined: removed), for the visualizer's table. */
   property(key: string, value: unknown): void;
+  /** A warning or error the daemon logged, for the visualizer's log panel. */
+  log(line: LogLine): void;
   stop(): void;
 }
 
@@ -41,6 +43,11 @@ interface PropertyMessage {
   key: string;
   value: unknown;
   at: number;
+}
+
+/** statenet's own message: a logged warning or error. */
+interface LogMessage extends LogLine {
+  type: "@statenet.log";
 }
 
 /** An actor's machine definition travels as a JSON string: its secret fields are masked too. */
@@ -99,9 +106,11 @@ class RelayAdapter {
     this.#queue = [];
   }
 
-  send(event: StatelyInspectionEvent | PropertyMessage): void {
+  send(event: StatelyInspectionEvent | PropertyMessage | LogMessage): void {
     if (this.#stopped) return;
-    const masked = event.type === "@statenet.property" ? event : withMaskedDefinition(event);
+    const masked = event.type.startsWith("@statenet.")
+      ? event
+      : withMaskedDefinition(event as StatelyInspectionEvent);
     const message = scrubSecrets(stringify(maskSecrets(masked)) ?? "null", this.#options.secrets());
     if (this.#socket?.readyState === WebSocket.OPEN) {
       this.#socket.send(message);
@@ -124,6 +133,7 @@ export function createInspection(options: InspectionOptions): Inspection {
     inspect: inspector.inspect as Observer<InspectionEvent>,
     property: (key, value) =>
       adapter.send({ type: "@statenet.property", key, value: value ?? null, at: Date.now() }),
+    log: (line) => adapter.send({ type: "@statenet.log", ...line }),
     stop: () => inspector.stop(),
   };
 }

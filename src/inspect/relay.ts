@@ -8,8 +8,9 @@ import { WebSocket, WebSocketServer } from "ws";
  * WebSocket server on the loopback only that passes every message from the
  * daemon to every other client (the Stately inspector bridge, the local
  * visualizer). A client that connects late first gets the current picture:
- * every actor, each actor's latest snapshot, every property's value, then
- * the recent events. It never opens a browser.
+ * every actor, each actor's latest snapshot, every property's value, the
+ * recent warnings and errors, the recent events, then `@statenet.replayed`.
+ * It never opens a browser.
  */
 
 export interface RelayPage {
@@ -36,12 +37,27 @@ export interface Relay {
 
 const LOOPBACK = "127.0.0.1";
 
+/** Another program (or another relay) listens on the port asked for. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} on ${LOOPBACK} is in use`);
+    this.name = "PortInUseError";
+  }
+}
+
+/** Warnings and errors kept for a late client. */
+const LOG_LIMIT = 100;
+/** Sent to a new client after the current picture. */
+const REPLAYED = JSON.stringify({ type: "@statenet.replayed" });
+
 /** What the relay keeps of the messages it passes on. */
 class Picture {
   readonly #actors = new Map<string, string>();
   readonly #snapshots = new Map<string, string>();
   readonly #properties = new Map<string, string>();
   readonly #recent: string[] = [];
+  /** Warnings and errors apart: the events' flood would push them out of `#recent`. */
+  readonly #logs: string[] = [];
   readonly #limit: number;
 
   constructor(limit: number) {
@@ -69,7 +85,10 @@ class Picture {
     } else if (parsed.type === "@xstate.snapshot") this.#snapshots.set(session, message);
     else if (parsed.type === "@statenet.property")
       this.#properties.set(String(parsed.key), message);
-    else {
+    else if (parsed.type === "@statenet.log") {
+      this.#logs.push(message);
+      if (this.#logs.length > LOG_LIMIT) this.#logs.shift();
+    } else {
       this.#recent.push(message);
       if (this.#recent.length > this.#limit) this.#recent.shift();
     }
@@ -80,6 +99,7 @@ class Picture {
       ...this.#actors.values(),
       ...this.#snapshots.values(),
       ...this.#properties.values(),
+      ...this.#logs,
       ...this.#recent,
     ];
   }
@@ -104,9 +124,24 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       readFile(page.file, "utf8").then(send, () => response.writeHead(404).end());
     }
   });
+  // Listening before the WebSocket server is attached: it re-emits the HTTP server's
+  // errors as its own, and with no listener there an EADDRINUSE is an uncaught throw.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, LOOPBACK, () => resolve());
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(options.port);
+    }
+    throw error;
+  }
   const sockets = new WebSocketServer({ server });
   sockets.on("connection", (client) => {
     for (const message of picture.messages()) client.send(message);
+    // The page knows the current picture is complete (it then picks what to show first).
+    client.send(REPLAYED);
     client.on("message", (data) => {
       const message = data.toString();
       picture.add(message);
@@ -114,10 +149,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         if (other !== client && other.readyState === WebSocket.OPEN) other.send(message);
       }
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, LOOPBACK, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   url = `ws://${LOOPBACK}:${port}`;

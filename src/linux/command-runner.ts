@@ -1,4 +1,5 @@
-import { execa, type ResultPromise } from "execa";
+import type { ChildProcess } from "node:child_process";
+import { failureOf, runToEnd, startProgram } from "./child-process.js";
 import { assertMayChangeNetwork } from "./network-namespace.js";
 
 /**
@@ -48,7 +49,7 @@ export interface CommandRunner {
   /** Runs a program to completion; rejects with CommandError on a non-zero exit, a timeout or an abort. */
   run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Starts a long-running program (a daemon) with a clean environment. */
-  spawn(file: string, args: readonly string[], options: SpawnOptions): ResultPromise;
+  spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess;
   /** Writes a kernel setting under /proc/sys, e.g. `net/ipv4/conf/eth0/ignore_routes_with_linkdown`. */
   sysctl(path: string, value: string, options?: RunOptions): Promise<void>;
 }
@@ -67,26 +68,21 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
     runOptions: RunOptions = {},
   ): Promise<RunResult> => {
     const [program, programArgs] = command(file, args);
-    const result = await execa(program, programArgs, {
-      reject: false,
-      timeout: runOptions.timeoutMs,
-      cancelSignal: runOptions.signal,
+    const outcome = await runToEnd(program, programArgs, {
+      timeoutMs: runOptions.timeoutMs,
+      signal: runOptions.signal,
       input: runOptions.input,
       env: { LC_ALL: "C", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-      extendEnv: false,
     });
-    if (result.failed) {
-      const why = result.timedOut
-        ? `timed out after ${runOptions.timeoutMs} ms`
-        : result.isCanceled
-          ? "cancelled"
-          : String(result.stderr).trim() ||
-            (result.exitCode !== undefined
-              ? `exited with ${result.exitCode}`
-              : String(result.shortMessage));
-      throw new CommandError(file, args, why, result.timedOut);
+    if (outcome.exitCode !== 0) {
+      throw new CommandError(
+        file,
+        args,
+        failureOf(outcome, runOptions.timeoutMs),
+        outcome.timedOut,
+      );
     }
-    return { stdout: String(result.stdout), stderr: String(result.stderr) };
+    return { stdout: outcome.stdout, stderr: outcome.stderr };
   };
 
   return {
@@ -94,17 +90,10 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
     run,
     spawn(file, args, spawnOptions) {
       const [program, programArgs] = command(file, args);
-      return execa(program, programArgs, {
-        env: spawnOptions.env,
-        extendEnv: false,
-        stdin: "ignore",
-        buffer: false,
-        reject: false,
-        // A session of its own: a terminal's Ctrl-C or hangup, or `kill -PGID`, meant
-        // for the manager's job does not end the daemons (udhcpc has no handler for
-        // SIGHUP and would die of it, taking the lease with it); the manager stops them.
-        detached: true,
-      });
+      // A session of its own: a terminal's Ctrl-C or hangup, or `kill -PGID`, meant
+      // for the manager's job does not end the daemons (udhcpc has no handler for
+      // SIGHUP and would die of it, taking the lease with it); the manager stops them.
+      return startProgram(program, programArgs, { env: spawnOptions.env, detached: true });
     },
     async sysctl(path, value, runOptions) {
       if (!SYSCTL_PATH.test(path) || path.includes("..")) {

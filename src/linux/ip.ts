@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { failureOf, inCLocale, runToEnd } from "./child-process.js";
 import { KernelDumpError } from "./link-state.js";
 import { assertMayChangeNetwork } from "./network-namespace.js";
 
@@ -92,27 +92,21 @@ export function createIpRunner(options: IpRunnerOptions = {}): IpRunner {
     netns: options.netns,
     async json<T>(args: readonly string[], signal?: AbortSignal): Promise<T> {
       const full = [...namespaceArgs, "-j", ...args];
-      const result = await execa(ip, full, {
-        reject: false,
-        timeout,
-        cancelSignal: signal,
-        env: { LC_ALL: "C" },
-      });
-      if (result.exitCode !== 0) throw new IpCommandError(full, String(result.stderr));
-      return parseIpJson(full, String(result.stdout)) as T;
+      const result = await runToEnd(ip, full, { timeoutMs: timeout, signal, env: inCLocale() });
+      if (result.exitCode !== 0) throw new IpCommandError(full, failureOf(result, timeout));
+      return parseIpJson(full, result.stdout) as T;
     },
     async batch(lines: readonly string[], signal?: AbortSignal): Promise<void> {
       if (lines.length === 0) return;
       assertMayChangeNetwork(options.netns, lines[0] as string);
-      const result = await execa(ip, [...namespaceArgs, "-force", "-batch", "-"], {
+      const result = await runToEnd(ip, [...namespaceArgs, "-force", "-batch", "-"], {
         input: `${lines.join("\n")}\n`,
-        reject: false,
-        timeout,
-        cancelSignal: signal,
-        env: { LC_ALL: "C" },
+        timeoutMs: timeout,
+        signal,
+        env: inCLocale(),
       });
       if (result.exitCode === 0) return;
-      const failures = parseBatchErrors(String(result.stderr), lines);
+      const failures = parseBatchErrors(result.stderr, lines);
       throw new IpBatchError(
         failures.length > 0
           ? failures
@@ -120,7 +114,7 @@ export function createIpRunner(options: IpRunnerOptions = {}): IpRunner {
               {
                 line: 0,
                 command: "",
-                message: String(result.stderr).trim() || "ip exited with an error",
+                message: failureOf(result, timeout),
               },
             ],
       );

@@ -1,11 +1,12 @@
+import type { ChildProcess } from "node:child_process";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
-import { execa, type ResultPromise } from "execa";
 import type { Logger } from "../log.js";
 import type { PropertyTable } from "../properties/property-table.js";
+import { inCLocale, startProgram } from "./child-process.js";
 import { endedByGroupStop, GROUP_SIGNAL_GRACE_MS } from "./group-signal.js";
 import { HwPathCache } from "./hw-path.js";
 import { isInterfaceName } from "./interface-name.js";
@@ -18,6 +19,7 @@ import {
   linkProperties,
   parseLinkStates,
 } from "./link-state.js";
+import { type ProcessExit, processExit } from "./terminate.js";
 
 /**
  * Watches the kernel's links and addresses. `ip monitor` lines are only a
@@ -95,11 +97,6 @@ export function createKernelMonitor(options: KernelMonitorOptions): KernelMonito
 
 type Settle = (error: Error | undefined) => void;
 
-interface ExitResult {
-  exitCode?: number | undefined;
-  signal?: string | undefined;
-}
-
 class LinuxKernelMonitor implements KernelMonitor {
   readonly #ip: IpRunner;
   readonly #log: Logger;
@@ -118,7 +115,7 @@ class LinuxKernelMonitor implements KernelMonitor {
   #links: ReadonlyMap<string, LinkState> = new Map();
   /** `all_interfaces` as last published; undefined before the first dump. */
   #allInterfaces: string[] | undefined;
-  #child: ResultPromise | undefined;
+  #child: ChildProcess | undefined;
   #lastStderr = "";
   #debounceTimer: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -189,20 +186,14 @@ class LinuxKernelMonitor implements KernelMonitor {
   async #startChild(): Promise<void> {
     const namespace = this.#ip.netns ? ["-n", this.#ip.netns] : [];
     const args = [...namespace, "-o", "-ts", "monitor", "label", "link", "address"];
-    const child = execa(this.#ipPath, args, {
-      stdin: "ignore",
-      buffer: false,
-      reject: false,
-      env: { LC_ALL: "C" },
-    });
+    const child = startProgram(this.#ipPath, args, { env: inCLocale() });
     this.#child = child;
     this.#lastStderr = "";
     let exited = false;
-    const onExit = (result: unknown) => {
+    void processExit(child).then((result) => {
       exited = true;
-      this.#onChildExit(child, result as ExitResult);
-    };
-    child.then(onExit, onExit);
+      this.#onChildExit(child, result);
+    });
     readLines(child.stdout, (line) => this.#onLine(line, "stdout"));
     readLines(child.stderr, (line) => this.#onLine(line, "stderr"));
     await spawned(child);
@@ -230,10 +221,10 @@ class LinuxKernelMonitor implements KernelMonitor {
     this.#trigger();
   }
 
-  #onChildExit(child: ResultPromise, result: ExitResult): void {
+  #onChildExit(child: ChildProcess, result: ProcessExit): void {
     if (child !== this.#child || this.#phase === "stopped") return;
     this.#child = undefined;
-    if (!endedByGroupStop({ code: result.exitCode, signal: result.signal })) {
+    if (!endedByGroupStop(result)) {
       this.#childLost(child, result);
       return;
     }
@@ -241,12 +232,12 @@ class LinuxKernelMonitor implements KernelMonitor {
     this.#restartTimer = setTimeout(() => this.#childLost(child, result), GROUP_SIGNAL_GRACE_MS);
   }
 
-  #childLost(child: ResultPromise, result: ExitResult): void {
+  #childLost(child: ChildProcess, result: ProcessExit): void {
     if (this.#phase === "stopped") return;
     this.#log.error(
       {
         monitorPid: child.pid,
-        exitCode: result.exitCode,
+        exitCode: result.code,
         signal: result.signal,
         stderr: this.#lastStderr,
       },
@@ -393,17 +384,18 @@ function readLines(stream: Readable | null | undefined, onLine: (line: string) =
   createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", onLine);
 }
 
-function spawned(child: ResultPromise): Promise<void> {
+function spawned(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once("spawn", () => resolve());
     child.once("error", reject);
   });
 }
 
-async function stopChild(child: ResultPromise): Promise<void> {
-  // By the pid execa started, never by name: other `ip monitor`s may be running.
+async function stopChild(child: ChildProcess): Promise<void> {
+  // By the pid we started, never by name: other `ip monitor`s may be running.
+  const exited = processExit(child);
   child.kill("SIGTERM");
-  await child;
+  await exited;
 }
 
 async function socketInodes(pid: number): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import type { ResultPromise } from "execa";
+import type { ChildProcess } from "node:child_process";
 
 /** How a child process ended; both null when it never started. */
 export interface ProcessExit {
@@ -7,18 +7,19 @@ export interface ProcessExit {
 }
 
 /**
- * Resolves when the child is gone. On its "exit" event rather than execa's
- * promise alone: a process it started (udhcpc's handler) may hold its pipes
- * open for seconds after it died. A spawn failure emits no "exit"; execa's
- * result settles then.
+ * Resolves when the child is gone: on its "exit" event rather than "close",
+ * as a process it started (udhcpc's handler) may hold its pipes open for
+ * seconds after it died. A child that never started emits "error" instead.
+ * One that is gone already resolves at once.
  */
-export function processExit(child: ResultPromise): Promise<ProcessExit> {
+export function processExit(child: ChildProcess): Promise<ProcessExit> {
   return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
     child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.then(
-      (result) => resolve({ code: result.exitCode ?? null, signal: result.signal ?? null }),
-      () => resolve({ code: null, signal: null }),
-    );
+    child.once("error", () => resolve({ code: null, signal: null }));
   });
 }
 

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
-import { execa } from "execa";
+import { runToEnd } from "../linux/child-process.js";
 import type { ProcessInfo } from "./process-findings.js";
 import {
   type CommandOutcome,
@@ -28,25 +28,25 @@ export async function runProbe(
   args: readonly string[],
   input?: string,
 ): Promise<CommandOutcome> {
-  const result = await execa(file, args, {
-    reject: false,
-    timeout: PROBE_TIMEOUT_MS,
+  const result = await runToEnd(file, args, {
+    timeoutMs: PROBE_TIMEOUT_MS,
     input: input ?? "",
     env: { LC_ALL: "C", PATH: searchPath() },
-    extendEnv: false,
   });
-  if (result.code === "ENOENT") return { kind: "missing" };
-  if (typeof result.exitCode !== "number") {
+  if (result.startError?.code === "ENOENT") return { kind: "missing" };
+  if (result.exitCode === null) {
     return {
       kind: "failed",
-      reason: result.timedOut ? "timed out" : (result.shortMessage ?? "did not run to its end"),
+      reason: result.timedOut
+        ? "timed out"
+        : (result.startError?.message ?? `killed by ${result.signal}`),
     };
   }
   return {
     kind: "exited",
     code: result.exitCode,
-    stdout: String(result.stdout),
-    stderr: String(result.stderr),
+    stdout: result.stdout,
+    stderr: result.stderr,
   };
 }
 

@@ -64,6 +64,8 @@ function fakeManager(): ControlledManager {
     info: unused,
     get: unused,
     getWithTimestamp: unused,
+    getByPrefix: unused,
+    getConfiguration: unused,
     subscribe: unused,
     configure: unused,
     deconfigure: unused,
@@ -121,23 +123,33 @@ describe("statenet wifi scan", { timeout: 60_000 }, () => {
     ]);
   });
 
-  it("prints the daemon's array with --json, as safe on a terminal", async () => {
+  it("prints the daemon's array with --json, keys in snake_case, as safe on a terminal", async () => {
     const result = await scan("wlan0", "--json");
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(FOUND);
+    expect(JSON.parse(result.stdout)).toEqual(
+      FOUND.map(({ signalDbm, signalPercent, ...point }) => ({
+        ...point,
+        signal_dbm: signalDbm,
+        signal_percent: signalPercent,
+      })),
+    );
     expect(result.stdout).not.toMatch(/[\p{Cc}\p{Cf}]/u);
   });
 
   it("exits 2 with the daemon's words for an interface that runs no WiFi", async () => {
-    const results = await Promise.all([scan("eth0"), scan("eth0", "--json")]);
-    for (const result of results) {
-      expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
-        exitCode: 2,
-        stdout: "",
-        stderr:
-          "statenet: eth0: nothing running serves wifi.scan (is it configured for it, and up?)",
-      });
-    }
+    const message = "eth0: nothing running serves wifi.scan (is it configured for it, and up?)";
+    const [text, json] = await Promise.all([scan("eth0"), scan("eth0", "--json")]);
+    expect({ exitCode: text?.exitCode, stdout: text?.stdout, stderr: text?.stderr }).toEqual({
+      exitCode: 2,
+      stdout: "",
+      stderr: `statenet: ${message}`,
+    });
+    // With --json, the failure is JSON on stdout, with the same exit code.
+    expect({ exitCode: json?.exitCode, stdout: json?.stdout, stderr: json?.stderr }).toEqual({
+      exitCode: 2,
+      stdout: JSON.stringify({ ok: false, error: { code: "unavailable", message } }),
+      stderr: "",
+    });
   });
 
   it("exits 1 when the scan fails in the daemon", async () => {
@@ -169,9 +181,11 @@ describe("statenet wifi scan", { timeout: 60_000 }, () => {
       const result = results[index];
       expect({ args, exitCode: result?.exitCode }).toEqual({ args, exitCode: 2 });
       expect(result?.stderr.split("\n")[0]).toBe(message);
-      // The usage follows a command line that is not one; it lists wifi scan.
-      if (!message.includes("IFNAME"))
-        expect(result?.stderr).toMatch(/^ {2}wifi scan IFNAME {2,}\S/m);
+      // A command line that is not one: the help is pointed at, not printed.
+      if (!message.includes("IFNAME")) {
+        const help = args[0] === "wifi" ? "statenet wifi --help" : "statenet --help";
+        expect(result?.stderr.split("\n").slice(1)).toEqual([`Try '${help}'.`]);
+      }
     }
   });
 });

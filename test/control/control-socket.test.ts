@@ -107,7 +107,7 @@ describe("control socket", () => {
         id: "a",
         ok: false,
         error:
-          "unknown command; known: info, get, subscribe, configure, deconfigure, reset, force_reset, reload, wifi_scan",
+          "unknown command; known: info, status, get, subscribe, configure, deconfigure, reset, force_reset, reload, wifi_scan",
         code: "bad_request",
       },
       { id: "b", ok: true },

@@ -45,6 +45,8 @@ function fakeManager(scan: ControlledManager["scan"]): FakeManager {
     },
     get: unused,
     getWithTimestamp: unused,
+    getByPrefix: unused,
+    getConfiguration: unused,
     subscribe: unused,
     configure: unused,
     deconfigure: unused,
@@ -59,7 +61,12 @@ function fakeManager(scan: ControlledManager["scan"]): FakeManager {
 }
 
 const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reload here"));
-const session: ControlSession = { push: () => {}, onClose: () => {}, callerIsRoot: false };
+const session: ControlSession = {
+  push: () => {},
+  onClose: () => {},
+  callerIsRoot: false,
+  readOnly: false,
+};
 
 /** A promise the test settles. */
 function deferred<T>() {

@@ -37,7 +37,12 @@ const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reloa
 const isRoot = process.geteuid?.() === 0;
 
 function session(callerIsRoot: boolean, pushed: object[] = []): ControlSession {
-  return { push: (message) => pushed.push(message), onClose: () => {}, callerIsRoot };
+  return {
+    push: (message) => pushed.push(message),
+    onClose: () => {},
+    callerIsRoot,
+    readOnly: false,
+  };
 }
 
 let manager: NetworkManager;
@@ -233,7 +238,7 @@ describe("who the control socket lets see secrets", () => {
       const masked = await cli({ command: "info" });
       expect(masked.code).toBe(EXIT_OK);
       expect(masked.out).not.toContain(PSK);
-      expect(masked.out).toContain(`"psk":"${MASK}"`);
+      expect(masked.out).toContain(`psk: ${MASK}`);
     });
 
     it("statenet info --show-secrets as another user: refused before anything is sent", async () => {
@@ -290,14 +295,25 @@ describe("who the control socket lets see secrets", () => {
         withTimestamp: true,
         json: true,
       });
-      const reply = JSON.parse(json.out) as TimestampedReply;
+      const reply = JSON.parse(json.out) as {
+        value: unknown;
+        timestamp: number;
+        age_ms: number;
+        set_at: string;
+      };
       expect(reply.value).toBe("configured");
       expect(reply.timestamp).toBe(
         manager.getWithTimestamp(["interface", "wlan0", "state"])?.timestamp,
       );
-      expect(reply.ageMs).toBeGreaterThanOrEqual(0);
+      expect(reply.age_ms).toBeGreaterThanOrEqual(0);
+      expect(Date.now() - Date.parse(reply.set_at)).toBeGreaterThanOrEqual(0);
+      // Nothing there is no value: exit 1, saying so.
       const unset = await cli({ command: "get", args: ["nothing"], withTimestamp: true });
-      expect(unset.out).toBe("null\n");
+      expect(unset).toEqual({
+        code: EXIT_FAILURE,
+        out: "",
+        err: "statenet: no property nothing\n",
+      });
     });
   });
 });

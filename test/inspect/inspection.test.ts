@@ -137,7 +137,71 @@ describe("the relay", () => {
         !received.some((message) => message.sessionId === "x:1")
       );
     }).catch(() => {});
-    expect(received).toEqual([messages[2], messages[4], messages[5]]);
+    // The current picture, then the word that it is complete.
+    expect(received).toEqual([
+      messages[2],
+      messages[4],
+      messages[5],
+      { type: "@statenet.replayed" },
+    ]);
     daemon.terminate();
+  });
+
+  it("keeps warnings apart from the flood of events, for a late client", async () => {
+    relay = await startRelay({ port: 0, replay: 3 });
+    const daemon = new WebSocket(relay.url);
+    await new Promise((resolve) => daemon.once("open", resolve));
+    const warning = { type: "@statenet.log", level: "warn", msg: "udhcpc died", fields: {}, at: 1 };
+    daemon.send(JSON.stringify(warning));
+    const events = Array.from({ length: 10 }, (_, index) => ({
+      type: "@xstate.event",
+      sessionId: "x:0",
+      event: { type: "connectivity.checked", n: index },
+    }));
+    for (const event of events) daemon.send(JSON.stringify(event));
+    const received: Array<Record<string, unknown>> = [];
+    await waitUntil("a late client to get the last events", async () => {
+      received.length = 0;
+      const late = new WebSocket(relay?.url ?? "");
+      late.on("message", (data) => received.push(JSON.parse(data.toString())));
+      await waitUntil("the picture", () => received.at(-1)?.type === "@statenet.replayed");
+      late.terminate();
+      return JSON.stringify(received).includes('"n":9');
+    });
+    expect(received).toEqual([warning, ...events.slice(-3), { type: "@statenet.replayed" }]);
+    daemon.terminate();
+  });
+});
+
+describe("inspection of the logs", () => {
+  it("sends a warning to the relay, never a secret in it", async () => {
+    relay = await startRelay({ port: 0 });
+    const received: string[] = [];
+    listener = new WebSocket(relay.url);
+    listener.on("message", (data) => received.push(data.toString()));
+    await new Promise((resolve) => listener?.once("open", resolve));
+    inspection = createInspection({
+      url: relay.url,
+      secrets: () => secretValues(WIFI),
+      logger: silentLogger(),
+    });
+    inspection.log({
+      level: "warn",
+      msg: "wpa_supplicant refused the network",
+      fields: { ifname: "wlan0", psk: PASSPHRASE, output: `psk="${PASSPHRASE}"` },
+      at: 5,
+    });
+    await waitUntil("the warning at the relay", () =>
+      received.some((message) => message.includes("@statenet.log")),
+    );
+    const line = JSON.parse(received.find((message) => message.includes("@statenet.log")) ?? "");
+    expect(line).toMatchObject({
+      type: "@statenet.log",
+      level: "warn",
+      msg: "wpa_supplicant refused the network",
+      fields: { ifname: "wlan0", psk: "***" },
+      at: 5,
+    });
+    expect(received.join("\n")).not.toContain("battery");
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, expect, it } from "vitest";
@@ -16,11 +16,15 @@ import {
 } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
+const INTERNET_HOST = "203.0.113.53";
+/** nogroup: the group of the `controlGroup` test, and nobody's uid. */
+const NOBODY = 65534;
+
 describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   let lab: Lab;
   let dir: string;
   let daemonConfig: DaemonConfigWriter;
-  useCliLab("cli", { uplinks: ["eth0", "wlan0"] }, (fixture) => {
+  useCliLab("cli", { uplinks: ["eth0", "wlan0"], internetHosts: [INTERNET_HOST] }, (fixture) => {
     ({ lab, dir, daemonConfig } = fixture);
   });
   beforeAll(async () => {
@@ -158,7 +162,9 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
         "its routes",
         async () => (await lab.routeGet("203.0.113.53", "198.51.100.77")).dev === "wlan0",
       );
-      await waitUntil("the change streamed", () => streamed.includes("interface/wlan0/config = {"));
+      await waitUntil("the change streamed", () =>
+        /^\d\d:\d\d:\d\d\.\d{3} interface\/wlan0\/config \{.*198\.51\.100\.77/m.test(streamed),
+      );
       subscriber.kill("SIGINT");
       expect((await subscriber).exitCode).toBe(0);
 
@@ -166,8 +172,10 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       expect(JSON.parse(got.stdout)).toEqual(changed);
       const info = JSON.parse((await cli("info", "--json")).stdout);
       expect(info.interfaces.wlan0.config).toEqual(changed);
-      expect(info.availableInterfaces).toEqual(["wlan0"]);
-      expect((await cli("info")).stdout).toContain("wlan0: ethernet, configured");
+      expect(info.available_interfaces).toEqual(["wlan0"]);
+      expect((await cli("info")).stdout).toMatch(
+        /^wlan0\n {2}type +ethernet\n {2}state +configured$/m,
+      );
 
       const bad = await cli("configure", "wlan0", '{"type":"ethernet","ipv4":{"method":"static"}}');
       expect(bad.exitCode).toBe(2);
@@ -244,8 +252,8 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       await subscriber;
 
       const info = await cli("info");
-      expect(info.stdout).toContain("802.1X: authorized");
-      expect(info.stdout).toContain('"password":"***"');
+      expect(info.stdout).toMatch(/^ {2}802\.1X +authorized$/m);
+      expect(info.stdout).toContain("      password: ***");
       const infoJson = await cli("info", "--json");
       expect(JSON.parse(infoJson.stdout).interfaces.eth0.config.ieee8021x).toEqual({
         eap: "md5",
@@ -277,6 +285,212 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       expect(output).not.toContain(hex);
     }
   }, 40_000);
+
+  it("status, info, get, subscribe and --json say what a person and a script need; reading is for controlGroup too", async () => {
+    const { configPath, tmpDir } = await daemonConfig("status", {
+      interfaces: {
+        eth0: { type: "ethernet", ipv4: { method: "dhcp" } },
+        wlan0: lab.staticConfig("wlan0"),
+      },
+      internetHosts: [{ host: INTERNET_HOST, port: 53 }],
+      controlGroup: NOBODY,
+    });
+    const cli = (...args: string[]) =>
+      execa(STATENET, [...args, "--config", configPath], { reject: false });
+    const daemon = runStatenetDaemon(lab, configPath);
+    let logs = "";
+    daemon.stdout?.on("data", (chunk: Buffer) => {
+      logs += chunk.toString();
+    });
+    const eth0Router = lab.uplink("eth0").routerAddress;
+    try {
+      type Status = {
+        connection: string;
+        uplinks: Array<Record<string, string | number | null>>;
+      };
+      const status = await waitUntil(
+        "eth0 reaching the internet, checked",
+        async () => {
+          const result = await cli("status", "--json");
+          if (result.exitCode !== 0) return false;
+          const parsed = JSON.parse(result.stdout) as Status;
+          const eth0 = parsed.uplinks.find((uplink) => uplink.ifname === "eth0");
+          return eth0?.connection === "internet" && eth0.last_check !== null && parsed;
+        },
+        20_000,
+      );
+      expect(status.connection).toBe("internet");
+      expect(status.uplinks.map((uplink) => uplink.ifname)).toEqual(["eth0", "wlan0"]);
+      expect(status.uplinks[0]).toMatchObject({
+        state: "configured",
+        gateway: eth0Router,
+        metric: expect.any(Number),
+        reason: expect.any(String),
+        address: expect.stringMatching(/\/\d+$/),
+        last_check_age_ms: expect.any(Number),
+      });
+
+      // Text: the network first, then one aligned row per uplink; no colour into a pipe.
+      const page = await cli("status");
+      expect(page.exitCode).toBe(0);
+      const lines = page.stdout.split("\n");
+      expect(lines[0]).toMatch(/^network: internet {3}route order: eth0 > wlan0$/);
+      expect(lines[2]).toMatch(
+        /^IFNAME +STATE +CONNECTION +ADDRESS +GATEWAY +METRIC +CHECKED +POWER$/,
+      );
+      expect(lines[3]).toMatch(
+        new RegExp(
+          `^eth0 +configured +internet \\(.+\\) +[\\d.]+/\\d+ +${eth0Router.replaceAll(".", "\\.")} +\\d+ +.+ ago +-$`,
+        ),
+      );
+      expect(lines[3]?.indexOf("configured")).toBe(lines[4]?.indexOf("configured"));
+      expect(page.stdout).not.toContain("\x1b");
+
+      // info: carrier, MAC, gateway, the lease's end, the last check; the config as key: value lines.
+      const info = await cli("info");
+      expect(info.stdout).toMatch(/^network +internet$/m);
+      expect(info.stdout).toMatch(/^ {2}carrier +yes$/m);
+      expect(info.stdout).toMatch(/^ {2}mac address +([0-9a-f]{2}:){5}[0-9a-f]{2}$/m);
+      expect(info.stdout).toMatch(
+        new RegExp(`^ {2}gateway +${eth0Router.replaceAll(".", "\\.")}, metric \\d+$`, "m"),
+      );
+      expect(info.stdout).toMatch(/^ {2}DHCP lease +[\d.]+ for \d+ s, ends \S+Z \(in .+\)$/m);
+      expect(info.stdout).toMatch(/^ {2}last check +.+ ago/m);
+      expect(info.stdout).toMatch(/^ {4}ipv4:\n {6}method: dhcp$/m);
+      expect(info.stdout).not.toContain("\x1b");
+      const infoJson = JSON.parse((await cli("info", "--json")).stdout);
+      expect(infoJson.available_interfaces).toEqual(["eth0", "wlan0"]);
+      expect(infoJson.interfaces.eth0).toMatchObject({
+        lower_up: true,
+        mac_address: expect.any(String),
+        default_route: { gateway: eth0Router, metric: expect.any(Number) },
+        lease: { lease_seconds: expect.any(Number), expires: expect.any(String) },
+        connectivity: { status: "internet", reason: expect.any(String) },
+        config_source: { from: "file", overrides_file: false },
+      });
+      expect(JSON.stringify({ ...infoJson, interfaces: undefined })).not.toMatch(/"[a-z]+[A-Z]/);
+
+      // get: a missing key is an error, a prefix its subtree.
+      const missing = await cli("get", "interface/eth0/nothing");
+      expect({
+        exitCode: missing.exitCode,
+        stdout: missing.stdout,
+        stderr: missing.stderr,
+      }).toEqual({
+        exitCode: 1,
+        stdout: "",
+        stderr: "statenet: no property interface/eth0/nothing",
+      });
+      const missingJson = await cli("get", "interface/eth0/nothing", "--json");
+      expect(missingJson.exitCode).toBe(1);
+      expect(JSON.parse(missingJson.stdout)).toEqual({
+        ok: false,
+        error: { code: "not_found", message: "no property interface/eth0/nothing" },
+      });
+      const subtree = await cli("get", "interface/eth0");
+      expect(subtree.exitCode).toBe(0);
+      expect(subtree.stdout).toMatch(/^interface\/eth0\/connection +"internet"$/m);
+      expect(subtree.stdout).toMatch(/^interface\/eth0\/lower_up +true$/m);
+      const subtreeJson = JSON.parse((await cli("get", "interface/eth0", "--json")).stdout);
+      expect(subtreeJson["interface/eth0/state"]).toBe("configured");
+      expect(subtreeJson["interface/eth0/connectivity/status"]).toBe("internet");
+
+      // subscribe: the current values first, then the changes, each with its time.
+      const subscriber = execa(
+        STATENET,
+        ["subscribe", "interface/wlan0", "--json", "--config", configPath],
+        { reject: false },
+      );
+      let streamed = "";
+      subscriber.stdout?.on("data", (chunk: Buffer) => {
+        streamed += chunk.toString();
+      });
+      type Line = { event: string; time: string; key: string; value: unknown };
+      const streamedLines = () =>
+        streamed
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Line);
+      await waitUntil("the current values", () =>
+        streamedLines().some((line) => line.key === "interface/wlan0/state"),
+      );
+      expect(streamedLines()[0]).toMatchObject({ event: "current", time: expect.any(String) });
+
+      // A change answers what it did, with --json as without.
+      const changed = { ...lab.staticConfig("wlan0") } as { ipv4: Record<string, unknown> };
+      changed.ipv4 = { ...changed.ipv4, address: "198.51.100.78" };
+      const configured = await cli("configure", "wlan0", JSON.stringify(changed), "--json");
+      expect(JSON.parse(configured.stdout)).toEqual({
+        ifname: "wlan0",
+        changed: true,
+        config: changed,
+      });
+      const again = await cli("configure", "wlan0", JSON.stringify(changed));
+      expect(again.stdout).toBe("wlan0: configured (no change)");
+      const reloaded = await cli("reload", "--json");
+      expect(Object.keys(JSON.parse(reloaded.stdout)).sort()).toEqual([
+        "applied",
+        "applied_settings",
+        "kept_runtime",
+        "needs_restart",
+      ]);
+      await waitUntil("the change streamed", () =>
+        streamedLines().some(
+          (line) =>
+            line.event === "change" &&
+            line.key === "interface/wlan0/config" &&
+            JSON.stringify(line.value).includes("198.51.100.78"),
+        ),
+      );
+      for (const line of streamedLines()) expect(Date.parse(line.time)).not.toBeNaN();
+      subscriber.kill("SIGINT");
+      expect((await subscriber).exitCode).toBe(0);
+
+      // controlGroup: its members read without root, and are refused changes.
+      await chmod(dir, 0o755);
+      const asNobody = (...args: string[]) =>
+        execa(
+          "setpriv",
+          [
+            `--reuid=${NOBODY}`,
+            `--regid=${NOBODY}`,
+            "--clear-groups",
+            "--",
+            STATENET,
+            ...args,
+            "--config",
+            configPath,
+          ],
+          { reject: false },
+        );
+      const read = await asNobody("status");
+      expect({ exitCode: read.exitCode, stderr: read.stderr }).toEqual({ exitCode: 0, stderr: "" });
+      expect(read.stdout).toMatch(/^network: internet/);
+      const refused = await asNobody("deconfigure", "wlan0");
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toMatch(
+        /^statenet: deconfigure changes the daemon: only root may ask/,
+      );
+      expect((await stat(join(tmpDir, "control-group", "control.sock"))).mode & 0o777).toBe(0o660);
+      expect((await cli("get", "interface/wlan0/state")).stdout).toBe('"configured"');
+    } finally {
+      daemon.kill("SIGTERM");
+      expect((await daemon).exitCode).toBe(0);
+    }
+    // Reading is logged at debug, changing at info.
+    const requests = logs
+      .split("\n")
+      .filter((line) => line.includes('"control request"'))
+      .map((line) => JSON.parse(line) as { level: number; command: string });
+    const levels = (command: string) => [
+      ...new Set(requests.filter((line) => line.command === command).map((line) => line.level)),
+    ];
+    expect(levels("status")).toEqual([20]);
+    expect(levels("get")).toEqual([20]);
+    expect(levels("subscribe")).toEqual([20]);
+    expect(levels("configure")).toEqual([30]);
+    expect(levels("reload")).toEqual([30]);
+  }, 60_000);
 
   it("a daemon killed outright leaves its udhcpc behind; started again, it ends that one first", async () => {
     const { configPath, tmpDir } = await daemonConfig("killed", {
@@ -363,6 +577,6 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
     expect(bad.stderr).toContain("is not JSON");
     const usage = await execa(STATENET, ["run", "--bogus"], { reject: false });
     expect(usage.exitCode).toBe(2);
-    expect(usage.stderr).toContain("Usage: statenet");
+    expect(usage.stderr).toContain("Try 'statenet run --help'.");
   });
 });

@@ -103,7 +103,9 @@ describeAsRoot("validation and visibility of configurations (the CLI daemon)", (
       expect(JSON.parse((await cli("get", "interface/wlan0/config", "--json")).stdout)).toEqual(
         wlan0(),
       );
-      expect((await cli("info")).stdout).toContain("wlan0: ethernet, configured");
+      expect((await cli("info")).stdout).toMatch(
+        /^wlan0\n {2}type +ethernet\n {2}state +configured$/m,
+      );
       expect(await wlan0Addresses()).toContain("198.51.100.10/24");
       expect(await savedFiles(good.stateDir)).toEqual([]);
     });
@@ -129,14 +131,22 @@ describeAsRoot("validation and visibility of configurations (the CLI daemon)", (
   it("info says where each interface's configuration came from; a saved one wins over the file, and says so", async () => {
     const paths = await daemonConfig("source", { interfaces: { wlan0: wlan0() } });
     const cli = cliOf(paths.configPath);
-    const sourceOf = async (): Promise<ConfigSourceInfo> =>
-      JSON.parse((await cli("info", "--json")).stdout).interfaces.wlan0.configSource;
+    // `info --json` spells its keys in snake_case, as the properties do.
+    const sourceOf = async (): Promise<ConfigSourceInfo> => {
+      const { from, saved_at, overrides_file } = JSON.parse((await cli("info", "--json")).stdout)
+        .interfaces.wlan0.config_source;
+      return {
+        from,
+        ...(saved_at !== undefined && { savedAt: saved_at }),
+        overridesFile: overrides_file,
+      };
+    };
     const changed = wlan0({ address: "198.51.100.77" });
     let savedAt = "";
 
     await withDaemon(paths, async (logs) => {
       expect(await sourceOf()).toEqual({ from: "file", overridesFile: false });
-      expect((await cli("info")).stdout).toContain("  config from: the configuration file");
+      expect((await cli("info")).stdout).toMatch(/^ {2}config from +the configuration file$/m);
       expect(
         JSON.parse((await cli("get", "interface/wlan0/config_source", "--json")).stdout),
       ).toEqual({
@@ -156,7 +166,7 @@ describeAsRoot("validation and visibility of configurations (the CLI daemon)", (
       expect(Date.parse(savedAt)).toBeGreaterThanOrEqual(before - 1_000);
       expect(Date.parse(savedAt)).toBeLessThanOrEqual(Date.now());
       expect((await cli("info")).stdout).toContain(
-        `  config from: saved at run time ${savedAt} (overrides the file)`,
+        `  saved at run time ${savedAt} (overrides the file)`,
       );
       expect(
         JSON.parse((await cli("get", "interface/wlan0/config_source", "--json")).stdout),
@@ -183,7 +193,7 @@ describeAsRoot("validation and visibility of configurations (the CLI daemon)", (
 
       expect((await cli("deconfigure", "wlan0")).exitCode).toBe(0);
       expect((await cli("info")).stdout).toMatch(
-        /\n {2}config from: deconfigured at run time, saved \S+ \(overrides the file\)/,
+        /\n {2}config from +deconfigured at run time, saved \S+ \(overrides the file\)/,
       );
       expect((await cli("reset", "wlan0")).exitCode).toBe(0);
       expect(await sourceOf()).toEqual({ from: "file", overridesFile: false });

@@ -11,7 +11,7 @@ import { describeAsRoot } from "../support/root.js";
 import { waitUntil } from "../support/wait.js";
 
 const INTERNET_HOST = "203.0.113.53";
-const STATIC_WLAN0: InterfaceConfig = {
+const STATIC_WLAN0 = {
   type: "ethernet",
   ipv4: {
     method: "static",
@@ -20,7 +20,7 @@ const STATIC_WLAN0: InterfaceConfig = {
     gateway: "198.51.100.1",
     nameServers: ["198.51.100.1"],
   },
-};
+} satisfies InterfaceConfig;
 
 interface AddrJson {
   ifname: string;
@@ -209,7 +209,9 @@ describeAsRoot(
       expect((error as ConfigError).problems).toEqual([
         { path: "interfaces.wlan0.ipv4.prefixLength", message: "must be 0..32" },
       ]);
+      // @ts-expect-error: no such technology, refused at run time
       expect(() => manager.configure("wlan0", { type: "wimax" })).toThrow(/unknown technology/);
+      // @ts-expect-error: ipv4 left out, refused at run time
       expect(() => manager.configure("wlan0", { type: "wifi", wifi: {} })).toThrow(
         /interfaces\.wlan0\.ipv4: required/,
       );

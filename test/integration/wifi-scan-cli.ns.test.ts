@@ -41,12 +41,22 @@ describeAsRoot("statenet wifi scan (the CLI daemon in a namespace)", () => {
         cli("wifi", "scan", "eth0", "--json"),
         cli("wifi", "scan", "wlan9"),
       ]);
+      const message = (ifname: string) =>
+        `${ifname}: nothing running serves wifi.scan (is it configured for it, and up?)`;
       expect(results.map(({ exitCode, stdout, stderr }) => ({ exitCode, stdout, stderr }))).toEqual(
-        ["eth0", "eth0", "wlan9"].map((ifname) => ({
-          exitCode: 2,
-          stdout: "",
-          stderr: `statenet: ${ifname}: nothing running serves wifi.scan (is it configured for it, and up?)`,
-        })),
+        [
+          { exitCode: 2, stdout: "", stderr: `statenet: ${message("eth0")}` },
+          // With --json, the failure is JSON on stdout, with the same exit code.
+          {
+            exitCode: 2,
+            stdout: JSON.stringify({
+              ok: false,
+              error: { code: "unavailable", message: message("eth0") },
+            }),
+            stderr: "",
+          },
+          { exitCode: 2, stdout: "", stderr: `statenet: ${message("wlan9")}` },
+        ],
       );
     } finally {
       daemon.kill("SIGTERM");

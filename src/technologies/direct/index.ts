@@ -1,6 +1,5 @@
 import { hostname as systemHostname } from "node:os";
-import { startUdhcpdDaemon } from "../../dhcp-server/udhcpd-daemon.js";
-import { startDnsdDaemon } from "../../dns-server/dnsd-daemon.js";
+import { dnsdStarter, udhcpdStarter } from "../builtin-daemons.js";
 import type { Technology } from "../technology.js";
 import { directPlan } from "./plan.js";
 import { directConfigSchema } from "./schema.js";
@@ -18,7 +17,7 @@ export function directTechnology(
     type: "direct",
     schema: directConfigSchema,
     plan: (ifname, config) => directPlan(ifname, config, options.hostname()),
-    daemons: { udhcpd: startUdhcpdDaemon, dnsd: startDnsdDaemon },
+    daemons: { udhcpd: udhcpdStarter, dnsd: dnsdStarter },
   };
 }
 

@@ -1,7 +1,5 @@
 import { startUdhcpcDaemon } from "../../dhcp/udhcpc-daemon.js";
-import { startUdhcpdDaemon } from "../../dhcp-server/udhcpd-daemon.js";
-import { startDnsdDaemon } from "../../dns-server/dnsd-daemon.js";
-import { startWiredSupplicantDaemon } from "../../ieee8021x/wired-supplicant-daemon.js";
+import { dnsdStarter, udhcpdStarter, wiredSupplicantStarter } from "../builtin-daemons.js";
 import type { Technology } from "../technology.js";
 import { ethernetPlan } from "./plan.js";
 import { ethernetConfigSchema } from "./schema.js";
@@ -13,8 +11,8 @@ export const ethernet: Technology<typeof ethernetConfigSchema> = {
   plan: ethernetPlan,
   daemons: {
     udhcpc: startUdhcpcDaemon,
-    udhcpd: startUdhcpdDaemon,
-    dnsd: startDnsdDaemon,
-    wpa_supplicant: startWiredSupplicantDaemon,
+    udhcpd: udhcpdStarter,
+    dnsd: dnsdStarter,
+    wpa_supplicant: wiredSupplicantStarter,
   },
 };

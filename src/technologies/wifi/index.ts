@@ -1,10 +1,8 @@
 import { startUdhcpcDaemon } from "../../dhcp/udhcpc-daemon.js";
-import { startUdhcpdDaemon } from "../../dhcp-server/udhcpd-daemon.js";
-import { startDnsdDaemon } from "../../dns-server/dnsd-daemon.js";
+import { dnsdStarter, udhcpdStarter, wifiStarter } from "../builtin-daemons.js";
 import type { Technology } from "../technology.js";
 import { wifiConfigSchema } from "./config.js";
 import { wifiPlan } from "./plan.js";
-import { startWifiDaemon } from "./wifi-daemon.js";
 
 /** WiFi client or access point: wpa_supplicant driven over its control socket. */
 export const wifi: Technology<typeof wifiConfigSchema> = {
@@ -12,9 +10,9 @@ export const wifi: Technology<typeof wifiConfigSchema> = {
   schema: wifiConfigSchema,
   plan: wifiPlan,
   daemons: {
-    wifi: startWifiDaemon,
+    wifi: wifiStarter,
     udhcpc: startUdhcpcDaemon,
-    udhcpd: startUdhcpdDaemon,
-    dnsd: startDnsdDaemon,
+    udhcpd: udhcpdStarter,
+    dnsd: dnsdStarter,
   },
 };

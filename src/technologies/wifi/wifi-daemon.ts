@@ -10,6 +10,7 @@ import {
 import { daemonRecordPath } from "../../linux/daemon-pids.js";
 import type { DaemonContext, RunningDaemon } from "../daemon.js";
 import type { WifiDaemonSpec } from "./plan.js";
+import { WIFI_SCAN_REQUEST } from "./scan-request.js";
 import { SupplicantSession } from "./supplicant-session.js";
 import type { AccessPoint, WpaEvent } from "./wpa-events.js";
 
@@ -30,8 +31,6 @@ import type { AccessPoint, WpaEvent } from "./wpa-events.js";
 
 /** A scan on request waits this long for its results (a full scan is seconds; more under emulation). */
 const SCAN_TIMEOUT_MS = 30_000;
-
-export const WIFI_SCAN_REQUEST = "wifi.scan";
 
 /** Routing's reason for a radio that has no access point (or no access point running). */
 const NOT_ASSOCIATED = "WiFi not associated";

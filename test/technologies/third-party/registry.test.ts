@@ -53,7 +53,7 @@ const TUNNEL = {
   type: "tunnel",
   remote: "203.0.113.9",
   ipv4: { method: "static", address: "198.51.100.2", prefixLength: 30 },
-};
+} as const;
 
 const problemsOf = (work: () => unknown) => {
   try {
@@ -176,6 +176,7 @@ describe("configurations of registered technologies", () => {
     });
     // Refused at once, before anything is queued.
     expect(
+      // @ts-expect-error: no address, refused at run time
       problemsOf(() => manager.configure("gre1", { ...TUNNEL, ipv4: { method: "static" } })),
     ).toEqual([{ path: "interfaces.gre1.ipv4.address", message: expect.any(String) }]);
     await manager.configure("gre1", TUNNEL, { persist: false });
