@@ -84,10 +84,14 @@ export async function unloadRadios(): Promise<void> {
   }
 }
 
-/** Moves a radio's wiphy, and with it its interface, into a network namespace. */
+/**
+ * Moves a radio's wiphy, and with it its interface, into a network namespace.
+ * Waits for the wiphy rather than the interface's name: a manager in that
+ * namespace may rename the interface (ifnames) before the first look.
+ */
 export async function moveRadio(radio: Radio, ns: string): Promise<void> {
   await execa("iw", ["phy", radio.phy, "set", "netns", "name", ns]);
-  await pollUntil(`${radio.ifname} in namespace ${ns}`, async () =>
-    (await listRadios(ns)).some((candidate) => candidate.ifname === radio.ifname),
+  await pollUntil(`${radio.phy} in namespace ${ns}`, async () =>
+    (await listRadios(ns)).some((candidate) => candidate.phy === radio.phy),
   );
 }

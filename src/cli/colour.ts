@@ -44,10 +44,15 @@ export function colourFor(
   return stream.isTTY === true && !noColor ? ANSI_COLOUR : NO_COLOUR;
 }
 
+/** Text without the escapes above. */
+export function withoutEscapes(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escapes this module writes
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
 /** Visible width of text that may hold the escapes above. */
 export function visibleLength(text: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escapes this module writes
-  return text.replace(/\x1b\[[0-9;]*m/g, "").length;
+  return withoutEscapes(text).length;
 }
 
 /** A word of status in the colour its meaning has. */

@@ -252,13 +252,19 @@ function jsonOf(command: string, result: unknown, now: Date): string {
   }
 }
 
+/** A terminal's columns (80 when it does not say); none for a pipe, which keeps one line per row. */
+function terminalWidth(): number {
+  if (!process.stdout.isTTY) return Number.POSITIVE_INFINITY;
+  return process.stdout.columns || 80;
+}
+
 function show(command: string, result: unknown, now: Date): string {
   const colour = colourFor(process.stdout);
   switch (command) {
     case "info":
       return infoPage(result as NetworkManagerInfo, now, colour);
     case "status":
-      return statusPage(networkStatus(result as NetworkManagerInfo, now), colour);
+      return statusPage(networkStatus(result as NetworkManagerInfo, now), colour, terminalWidth());
     case "configure":
       return showConfigChange(result as ConfigChangeResult, "configured");
     case "deconfigure":

@@ -15,6 +15,7 @@ import {
   topLevelHelp,
 } from "./command-table.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
+import { terminalJson } from "./terminal-text.js";
 
 /** A command line that is not one: one line says what, the next where the help is. */
 class UsageError extends Error {
@@ -281,7 +282,13 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       const help =
         error.command === undefined ? "statenet --help" : `statenet ${error.command} --help`;
-      process.stderr.write(`statenet: ${error.message}\nTry '${help}'.\n`);
+      // A script that asked for JSON reads one stream, in the shape of every other failure.
+      if (process.argv.includes("--json")) {
+        const failure = { ok: false, error: { code: "bad_usage", message: error.message } };
+        process.stdout.write(`${terminalJson(failure)}\n`);
+      } else {
+        process.stderr.write(`statenet: ${error.message}\nTry '${help}'.\n`);
+      }
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }

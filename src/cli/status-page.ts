@@ -3,7 +3,7 @@ import { describeConfigSource } from "../config/config-source.js";
 import type { RouteError } from "../linux/route-manager.js";
 import type { InterfaceInfo, NetworkManagerInfo } from "../network-manager.js";
 import type { NameServer } from "../resolver/resolv-conf.js";
-import { type Colour, NO_COLOUR, statusColour, visibleLength } from "./colour.js";
+import { type Colour, NO_COLOUR, statusColour, visibleLength, withoutEscapes } from "./colour.js";
 import { terminalText } from "./terminal-text.js";
 
 /**
@@ -158,7 +158,11 @@ export function networkStatus(info: NetworkManagerInfo, now: Date): NetworkStatu
   };
 }
 
-export function statusPage(status: NetworkStatus, colour: Colour = NO_COLOUR): string {
+export function statusPage(
+  status: NetworkStatus,
+  colour: Colour = NO_COLOUR,
+  width = Number.POSITIVE_INFINITY,
+): string {
   const network = statusColour(colour, status.connection)(colour.bold(status.connection));
   const order = status.route_order.length > 0 ? status.route_order.join(" > ") : "(none)";
   const lines = [`network: ${network}   route order: ${text(order)}`];
@@ -173,9 +177,12 @@ export function statusPage(status: NetworkStatus, colour: Colour = NO_COLOUR): s
     "CHECKED",
     "POWER",
   ].map(colour.bold);
-  const rows = status.uplinks.map((uplink) => {
+  const checked = (uplink: UplinkStatus) =>
+    uplink.last_check_age_ms === null ? "-" : `${describeAge(uplink.last_check_age_ms)} ago`;
+  const power = (uplink: UplinkStatus) =>
+    uplink.power === null ? "-" : statusColour(colour, uplink.power)(text(uplink.power));
+  const firstColumns = (uplink: UplinkStatus, reason: string) => {
     const connection = uplink.connection ?? "-";
-    const reason = uplink.reason ? ` (${text(uplink.reason)})` : "";
     return [
       text(uplink.ifname),
       statusColour(colour, uplink.state)(text(uplink.state ?? "-")),
@@ -183,11 +190,35 @@ export function statusPage(status: NetworkStatus, colour: Colour = NO_COLOUR): s
       uplink.address ?? "-",
       uplink.gateway ?? "-",
       uplink.metric === null ? "-" : String(uplink.metric),
-      uplink.last_check_age_ms === null ? "-" : `${describeAge(uplink.last_check_age_ms)} ago`,
-      uplink.power === null ? "-" : statusColour(colour, uplink.power)(text(uplink.power)),
     ];
+  };
+  const wide = table([
+    header,
+    ...status.uplinks.map((uplink) => [
+      ...firstColumns(uplink, uplink.reason ? ` (${text(uplink.reason)})` : ""),
+      checked(uplink),
+      power(uplink),
+    ]),
+  ]);
+  if (Math.max(...wide.map(visibleLength)) <= width) return [...lines, "", ...wide].join("\n");
+  // Wider than the terminal (a serial console's 80 columns): the reason, the last check
+  // and the power state on a line of their own under the connection, rather than every
+  // row wrapping.
+  const [head = "", ...narrow] = table([
+    header.slice(0, 6),
+    ...status.uplinks.map((uplink) => firstColumns(uplink, "")),
+  ]);
+  const indent = " ".repeat(withoutEscapes(head).indexOf("CONNECTION"));
+  const uplinkLines = narrow.flatMap((line, index) => {
+    const uplink = status.uplinks[index] as UplinkStatus;
+    const details = [
+      uplink.reason ? text(uplink.reason) : undefined,
+      uplink.last_check_age_ms === null ? undefined : `checked ${checked(uplink)}`,
+      uplink.power === null ? undefined : `power ${power(uplink)}`,
+    ].filter((detail) => detail !== undefined);
+    return details.length > 0 ? [line, `${indent}${details.join(", ")}`] : [line];
   });
-  return [...lines, "", ...table([header, ...rows])].join("\n");
+  return [...lines, "", head, ...uplinkLines].join("\n");
 }
 
 /**

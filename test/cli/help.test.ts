@@ -135,4 +135,14 @@ describe("a command line that is not one", { timeout: 90_000 }, () => {
       });
     }
   });
+
+  it("with --json, is the JSON failure every command gives, on stdout, exit 2", async () => {
+    const result = await statenet(["get", "--json", "--bogus"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { code: "bad_usage", message: "Unknown option '--bogus'" },
+    });
+  });
 });

@@ -156,6 +156,24 @@ describe("statenet status", () => {
     ]);
   });
 
+  it("puts reason, last check and power under the connection when rows would not fit", () => {
+    const page = statusPage(networkStatus(INFO, NOW), NO_COLOUR, 80).split("\n");
+    expect(page).toEqual([
+      "network: internet   route order: eth0 > wwan0",
+      "",
+      "IFNAME  STATE       CONNECTION    ADDRESS         GATEWAY      METRIC",
+      "eth0    configured  internet      192.0.2.10/24   192.0.2.1    10",
+      "                    probe answered, checked 2.1 s ago",
+      "wlan0   configured  disconnected  -               -            -",
+      "                    no carrier",
+      "wwan0   configured  lan           203.0.113.7/30  203.0.113.5  70",
+      "                    no internet host answered, checked 3 min 05 s ago, power on",
+    ]);
+    expect(Math.max(...page.map((line) => line.length))).toBeLessThanOrEqual(80);
+    // Wide enough: one line per uplink, as before.
+    expect(statusPage(networkStatus(INFO, NOW), NO_COLOUR, 120).split("\n")).toHaveLength(6);
+  });
+
   it("colours the words of status on a terminal, and still lines up", () => {
     const page = statusPage(networkStatus(INFO, NOW), ANSI_COLOUR);
     expect(page).toContain("\x1b[32m\x1b[1minternet\x1b[0m\x1b[0m");

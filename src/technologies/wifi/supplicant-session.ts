@@ -8,6 +8,7 @@ import { assertMayChangeNetwork } from "../../linux/network-namespace.js";
 import { SupervisedProcess } from "../../linux/supervised-process.js";
 import type { Logger } from "../../log.js";
 import {
+  bssId,
   parseBss,
   parseEvent,
   parseNetworkId,
@@ -25,6 +26,9 @@ import {
 import type { WifiDaemonSpec } from "./plan.js";
 import { WpaCommandFailed, WpaControl, WpaUnreachableError } from "./wpa-control.js";
 import type { AccessPoint, MacAddress, WpaEvent } from "./wpa-events.js";
+
+/** A bound on one walk of the BSS table (wpa_supplicant keeps 200 entries by default). */
+const MAX_BSS_ENTRIES = 1_000;
 
 /**
  * One run of wpa_supplicant for one radio: the process, its control
@@ -183,9 +187,31 @@ export class SupplicantSession {
     return reply === undefined ? [] : parseScanResults(reply);
   }
 
-  async accessPoint(bssid: MacAddress): Promise<AccessPoint | undefined> {
-    const reply = await this.#request(`BSS ${bssid}`);
-    return reply === undefined ? undefined : parseBss(reply);
+  /**
+   * The access point joined, as wpa_supplicant's BSS table has it: `bssid`
+   * with the SSID joined. The table keeps an entry per BSSID and SSID, and
+   * `BSS <bssid>` answers with any of them: another network's that the same
+   * radio served before (with its flags and channel), or a hidden network's
+   * nameless one. So the entries are walked (BSS FIRST, NEXT-<id>) for the
+   * one named `ssid`, else a nameless one (given that name); undefined while
+   * neither is there. Without an SSID, whatever `BSS <bssid>` answers.
+   */
+  async accessPoint(bssid: MacAddress, ssid?: string): Promise<AccessPoint | undefined> {
+    if (ssid === undefined) {
+      const reply = await this.#request(`BSS ${bssid}`);
+      return reply === undefined ? undefined : parseBss(reply);
+    }
+    let nameless: AccessPoint | undefined;
+    let reply = await this.#request("BSS FIRST");
+    for (let entries = 0; reply && entries < MAX_BSS_ENTRIES; entries += 1) {
+      const entry = parseBss(reply);
+      if (entry?.bssid === bssid && entry.ssid === ssid) return entry;
+      if (entry?.bssid === bssid && entry.ssid === "") nameless ??= entry;
+      const id = bssId(reply);
+      if (id === undefined) break;
+      reply = await this.#request(`BSS NEXT-${id}`);
+    }
+    return nameless && { ...nameless, ssid };
   }
 
   async signal(): Promise<SignalPoll | undefined> {

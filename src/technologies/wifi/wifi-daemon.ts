@@ -64,12 +64,10 @@ export function startWifiDaemon(spec: WifiDaemonSpec, context: DaemonContext): R
   /** The access point whose details (from BSS) are published; a failed request is tried again. */
   let detailed: string | undefined;
   const publishCurrentAp = async (bssid: string) => {
-    const accessPoint = await session?.accessPoint(bssid);
+    const accessPoint = await session?.accessPoint(bssid, lastSsid);
     // Still the same access point: a roam or a loss meanwhile has its own details.
     if (accessPoint && lastBssid === bssid) {
-      // BSS answers with the entry heard last, and a hidden network's beacons carry no
-      // name: the SSID joined is the one wpa_supplicant tried.
-      publish("current_ap", { ...accessPoint, ssid: lastSsid || accessPoint.ssid });
+      publish("current_ap", accessPoint);
       detailed = bssid;
     }
     await publishSignal();
