@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import type pino from "pino";
 import type { Logger } from "pino";
-import { terminalJson, terminalText } from "./cli/terminal-text.js";
 import { MASK, SECRET_FIELDS } from "./secrets.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 
 /**
  * pino, required on the first logger rather than imported: a library user who

@@ -12,6 +12,7 @@ import type {
 import { assertInterfaceName } from "../linux/interface-name.js";
 import type { NetworkManagerInfo } from "../network-manager.js";
 import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
+import { terminalJson, terminalText } from "../terminal-text.js";
 import { colourFor } from "./colour.js";
 import { controlSocketOf, groupSocketBeside } from "./control-socket-path.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
@@ -23,7 +24,6 @@ import {
   statusPage,
   table,
 } from "./status-page.js";
-import { terminalJson, terminalText } from "./terminal-text.js";
 import { accessPointTable } from "./wifi-table.js";
 
 export { describeAge };

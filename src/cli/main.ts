@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CONTROL_COMMANDS } from "../control/protocol.js";
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../log.js";
+import { terminalJson } from "../terminal-text.js";
 import {
   type CliCommand,
   type CliOption,
@@ -15,7 +16,6 @@ import {
   topLevelHelp,
 } from "./command-table.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
-import { terminalJson } from "./terminal-text.js";
 
 /** A command line that is not one: one line says what, the next where the help is. */
 class UsageError extends Error {

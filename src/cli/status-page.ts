@@ -3,8 +3,8 @@ import { describeConfigSource } from "../config/config-source.js";
 import type { RouteError } from "../linux/route-manager.js";
 import type { InterfaceInfo, NetworkManagerInfo } from "../network-manager.js";
 import type { NameServer } from "../resolver/resolv-conf.js";
+import { terminalText } from "../terminal-text.js";
 import { type Colour, NO_COLOUR, statusColour, visibleLength, withoutEscapes } from "./colour.js";
-import { terminalText } from "./terminal-text.js";
 
 /**
  * `statenet info` and `statenet status` for a person, and their JSON: pure,

@@ -1,5 +1,5 @@
 import type { AccessPoint } from "../technologies/wifi/wpa-events.js";
-import { terminalText } from "./terminal-text.js";
+import { terminalText } from "../terminal-text.js";
 import { wifiSecurity } from "./wifi-security.js";
 
 /**

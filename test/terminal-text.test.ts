@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { terminalJson, terminalText } from "../../src/cli/terminal-text.js";
-import { anyText, RUNS } from "../fuzz/arbitraries.js";
+import { terminalJson, terminalText } from "../src/terminal-text.js";
+import { anyText, RUNS } from "./fuzz/arbitraries.js";
 
 describe("terminalText", () => {
   it("keeps printable text in any script as is", () => {
