@@ -39,7 +39,7 @@ export interface CliCommand {
 }
 
 export const DEFAULT_RELAY_PORT = 8080;
-export const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
+const DEFAULT_RELAY_URL = `ws://127.0.0.1:${DEFAULT_RELAY_PORT}`;
 
 export const HELP_OPTION: CliOption = { long: "help", short: "h", help: "show this help" };
 
@@ -275,7 +275,7 @@ export const EXIT_STATUS_HELP: ExitStatuses = [
 ];
 
 /** The exit statuses `command` may end with, for its help. */
-export function exitStatuses(command: CliCommand): ExitStatuses {
+function exitStatuses(command: CliCommand): ExitStatuses {
   if (command.daemon) {
     return [
       [0, "done"],
@@ -321,7 +321,7 @@ export function wrap(text: string, width: number, indent: string, first = indent
 }
 
 /** `--config FILE`, `--inspect[=URL]`, `--json`. */
-export function optionSpelling(option: CliOption): string {
+function optionSpelling(option: CliOption): string {
   if (option.value === undefined) return `--${option.long}`;
   if (option.valueWhenAbsent !== undefined) return `--${option.long}[=${option.value}]`;
   return `--${option.long} ${option.value}`;

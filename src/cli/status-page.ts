@@ -1,4 +1,3 @@
-import type { UnmanagedDefaultRoute } from "../../machines/route-manager.js";
 import { describeConfigSource } from "../config/config-source.js";
 import type { RouteError } from "../linux/route-manager.js";
 import type { InterfaceInfo, NetworkManagerInfo } from "../network-manager.js";
@@ -92,18 +91,15 @@ export function connectionReason(entry: Entry): string | undefined {
 
 function powerText(entry: Entry): string | undefined {
   if (!entry.power) return undefined;
-  const { state, timeLeftMs, cycles } = entry.power as {
-    state?: unknown;
-    timeLeftMs?: number | null;
-    cycles?: unknown;
-  };
+  const { state, timeLeftMs, cycles } = entry.power;
   const left = typeof timeLeftMs === "number" ? ` (${describeAge(timeLeftMs)} left)` : "";
   const count = typeof cycles === "number" ? cycles : 0;
   return `${text(state ?? "-")}${left}, ${count} ${count === 1 ? "cycle" : "cycles"}`;
 }
 
-function routeErrorsOf(info: NetworkManagerInfo): RouteError[] {
-  return Array.isArray(info.routeErrors) ? (info.routeErrors as RouteError[]) : [];
+/** A route the kernel refused, as a row of `info`. */
+function refusedRoute({ command, error }: RouteError, colour: Colour): [string, string] {
+  return ["route refused", colour.bad(`${command ? `${text(command)}: ` : ""}${text(error)}`)];
 }
 
 /** One uplink in `statenet status`, as `--json` gives it. */
@@ -140,20 +136,20 @@ export function networkStatus(info: NetworkManagerInfo, now: Date): NetworkStatu
       return {
         ifname,
         type: entry.type ?? null,
-        state: (entry.state as string | undefined) ?? null,
-        connection: (entry.connection as string | undefined) ?? null,
+        state: entry.state ?? null,
+        connection: entry.connection ?? null,
         reason: connectionReason(entry) ?? null,
         address: ipv4Addresses(entry)[0] ?? null,
         gateway: entry.defaultRoute?.gateway ?? null,
         metric: entry.defaultRoute?.metric ?? null,
         last_check: typeof lastCheck === "string" ? lastCheck : null,
         last_check_age_ms: age === undefined ? null : Math.max(0, age),
-        power: entry.power ? String(entry.power.state ?? "-") : null,
+        power: entry.power ? (entry.power.state ?? "-") : null,
       };
     });
   return {
-    connection: (info.connection as string | undefined) ?? "disconnected",
-    route_order: Array.isArray(info.availableInterfaces) ? [...info.availableInterfaces] : [],
+    connection: info.connection ?? "disconnected",
+    route_order: [...(info.availableInterfaces ?? [])],
     uplinks,
   };
 }
@@ -247,14 +243,13 @@ export function configLines(value: unknown, indent = ""): string[] {
   });
 }
 
-function nameServersText(value: unknown): string {
-  if (!Array.isArray(value) || value.length === 0) return "(none)";
-  return value
-    .map((server: NameServer | string) => {
-      if (typeof server === "string") return text(server);
-      const from = Array.isArray(server.from) && server.from.length > 0;
-      return `${text(server.address)}${from ? ` (${text(server.from.join(", "))})` : ""}`;
-    })
+function nameServersText(servers: readonly NameServer[] | undefined): string {
+  if (!servers || servers.length === 0) return "(none)";
+  return servers
+    .map(
+      ({ address, from }) =>
+        `${text(address)}${from.length > 0 ? ` (${text(from.join(", "))})` : ""}`,
+    )
     .join(", ");
 }
 
@@ -308,11 +303,8 @@ function interfaceLines(
     rows.push(["802.1X", statusColour(colour, entry.eap)(text(entry.eap))]);
   const power = powerText(entry);
   if (power) rows.push(["power", power]);
-  for (const { command, error } of routeErrorsOf(info).filter((e) => e.ifname === ifname)) {
-    rows.push([
-      "route refused",
-      colour.bad(`${command ? `${text(command)}: ` : ""}${text(error)}`),
-    ]);
+  for (const refused of info.routeErrors ?? []) {
+    if (refused.ifname === ifname) rows.push(refusedRoute(refused, colour));
   }
   if (entry.configSource) {
     rows.push([
@@ -326,24 +318,17 @@ function interfaceLines(
 }
 
 export function infoPage(info: NetworkManagerInfo, now: Date, colour: Colour = NO_COLOUR): string {
-  const connection = (info.connection as string | undefined) ?? "disconnected";
-  const order = Array.isArray(info.availableInterfaces) ? info.availableInterfaces.join(" > ") : "";
+  const connection = info.connection ?? "disconnected";
+  const order = (info.availableInterfaces ?? []).join(" > ");
   const rows: Array<[string, string]> = [
     ["network", statusColour(colour, connection)(text(connection))],
     ["route order", text(order || "(none)")],
     ["name servers", nameServersText(info.nameServers)],
   ];
-  for (const { ifname, command, error } of routeErrorsOf(info)) {
-    if (ifname !== undefined) continue;
-    rows.push([
-      "route refused",
-      colour.bad(`${command ? `${text(command)}: ` : ""}${text(error)}`),
-    ]);
+  for (const refused of info.routeErrors ?? []) {
+    if (refused.ifname === undefined) rows.push(refusedRoute(refused, colour));
   }
-  const unmanaged = Array.isArray(info.unmanagedDefaultRoutes)
-    ? (info.unmanagedDefaultRoutes as UnmanagedDefaultRoute[])
-    : [];
-  for (const { ifname, gateway, metric, outranks } of unmanaged) {
+  for (const { ifname, gateway, metric, outranks } of info.unmanagedDefaultRoutes ?? []) {
     const route = `default${gateway ? ` via ${gateway}` : ""} dev ${ifname} metric ${metric}`;
     const note = outranks ? " (outranks statenet's default route: traffic follows it)" : "";
     rows.push(["not managed", `${text(route)}${note ? colour.warn(note) : ""}`]);

@@ -104,7 +104,9 @@ export async function createControlServer(options: ControlServerOptions): Promis
   let groupSocket: PrivateSocket | undefined;
   try {
     callerIsRoot = onlyRootConnects(await lstat(socket.path));
-    if (options.group) groupSocket = await listenGroupSocket(options, log, maxLineBytes);
+    if (options.group) {
+      groupSocket = await listenGroupSocket(options.group, options.handle, log, maxLineBytes);
+    }
   } catch (error) {
     await socket.close();
     throw error;
@@ -126,18 +128,18 @@ export async function createControlServer(options: ControlServerOptions): Promis
  * served reading only.
  */
 async function listenGroupSocket(
-  options: ControlServerOptions,
+  group: { dir: string; gid: number },
+  handle: ControlHandler,
   log: Logger,
   maxLineBytes: number,
 ): Promise<PrivateSocket> {
-  const group = options.group as { dir: string; gid: number };
   const socket = await listenPrivateSocket({
     dir: group.dir,
     name: CONTROL_SOCKET_NAME,
     logger: log,
     maxConnections: MAX_CONNECTIONS,
     onConnection: (connection) =>
-      serve(connection, options.handle, log, maxLineBytes, { callerIsRoot: false, readOnly: true }),
+      serve(connection, handle, log, maxLineBytes, { callerIsRoot: false, readOnly: true }),
   });
   try {
     const uid = process.getuid?.() ?? 0;

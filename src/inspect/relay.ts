@@ -50,6 +50,12 @@ const LOG_LIMIT = 100;
 /** Sent to a new client after the current picture. */
 const REPLAYED = JSON.stringify({ type: "@statenet.replayed" });
 
+/** Appends `message`, dropping the oldest beyond `limit`. */
+function keepLast(messages: string[], message: string, limit: number): void {
+  messages.push(message);
+  if (messages.length > limit) messages.shift();
+}
+
 /** What the relay keeps of the messages it passes on. */
 class Picture {
   readonly #actors = new Map<string, string>();
@@ -85,13 +91,8 @@ class Picture {
     } else if (parsed.type === "@xstate.snapshot") this.#snapshots.set(session, message);
     else if (parsed.type === "@statenet.property")
       this.#properties.set(String(parsed.key), message);
-    else if (parsed.type === "@statenet.log") {
-      this.#logs.push(message);
-      if (this.#logs.length > LOG_LIMIT) this.#logs.shift();
-    } else {
-      this.#recent.push(message);
-      if (this.#recent.length > this.#limit) this.#recent.shift();
-    }
+    else if (parsed.type === "@statenet.log") keepLast(this.#logs, message, LOG_LIMIT);
+    else keepLast(this.#recent, message, this.#limit);
   }
 
   messages(): string[] {
@@ -129,7 +130,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(options.port, LOOPBACK, () => resolve());
+      server.listen(options.port, LOOPBACK, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { processExit, terminate } from "./terminate.js";
 
 /**
  * Programs run on node's own child_process rather than execa: execa's module
@@ -34,9 +35,6 @@ export interface RunOutcome {
 /** The manager's environment in the C locale: programs' output then parses the same everywhere. */
 export const inCLocale = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: "C" });
 
-/** A program stopped by us gets this long to go after SIGTERM before SIGKILL. */
-const FORCE_KILL_AFTER_MS = 2_000;
-
 const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, "");
 
 /** Runs a program to its end; never rejects: the outcome says how it went. */
@@ -67,10 +65,13 @@ export function runToEnd(
     child.once("error", (error) => {
       startError = error;
     });
-    let forceKill: NodeJS.Timeout | undefined;
+    // SIGTERM, then SIGKILL if it lingers: as a supervised daemon is stopped.
+    const exited = processExit(child);
+    let stopping = false;
     const stop = () => {
-      child.kill("SIGTERM");
-      forceKill ??= setTimeout(() => child.kill("SIGKILL"), FORCE_KILL_AFTER_MS);
+      if (stopping || child.pid === undefined) return;
+      stopping = true;
+      void terminate(child.pid, exited);
     };
     const result = { ...outcome };
     const timer =
@@ -87,7 +88,6 @@ export function runToEnd(
     options.signal?.addEventListener("abort", onAbort, { once: true });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      clearTimeout(forceKill);
       options.signal?.removeEventListener("abort", onAbort);
       resolve({
         ...result,
