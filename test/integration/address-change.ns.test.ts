@@ -64,7 +64,12 @@ describeAsRoot("a new address in the subnet of the old one", () => {
             "wlan0" && !(await wlan0Addresses()).includes(".77"),
       );
       expect(await wlan0Addresses()).toContain("198.51.100.10/24");
-      expect(second.manager.get(["interface", "wlan0", "state"])).toBe("configured");
+      // Published once the manager's `ip` calls have returned, which may be after the kernel showed their effect.
+      await waitUntil(
+        "wlan0 configured",
+        () => second.manager.get(["interface", "wlan0", "state"]) === "configured",
+        2_000,
+      );
     } finally {
       await second.stop();
     }
