@@ -143,6 +143,23 @@ describeAsRoot("the offline visualizer in a real browser", () => {
     await page.screenshot({ path: join(OUTPUT, "eth0-1280x800.png") });
   });
 
+  it("keeps a property's row in place while other properties change", async () => {
+    const lastCheck = page.locator(
+      '#properties tr[data-key="interface/eth0/connectivity/last_check"] td:nth-child(2)',
+    );
+    const before = await lastCheck.textContent();
+    // Marked in the page: a row drawn anew would come without the mark.
+    await page
+      .locator('#properties tr[data-key="interface/eth0/addresses"]')
+      .evaluate((row) => row.setAttribute("data-test-mark", "kept"));
+    await expect.poll(() => lastCheck.textContent(), { timeout: 15_000 }).not.toBe(before);
+    expect(
+      await page
+        .locator('#properties tr[data-key="interface/eth0/addresses"]')
+        .getAttribute("data-test-mark"),
+    ).toBe("kept");
+  });
+
   it("shows the lease, the last probes with their round trip, the routes and rules as applied", async () => {
     await expect
       .poll(() => page.locator("#lease").textContent())

@@ -329,20 +329,35 @@ function renderDetails() {
   if (applied.length === 0) routes.append(element("li", "none", "empty"));
 }
 
+/**
+ * Rows are kept by key and only their changed values rewritten: a person
+ * selecting or reading a value is not interrupted by every other property's
+ * change (a checker publishes its details every few seconds).
+ */
 function renderProperties() {
   const filter = $("property-filter").value.trim().toLowerCase();
   const body = $("properties").tBodies[0];
-  body.replaceChildren();
-  for (const key of [...properties.keys()].sort()) {
-    if (filter && !key.toLowerCase().includes(filter)) continue;
-    const row = body.insertRow();
-    row.dataset.key = key;
-    if (key === changedKey) row.className = "changed";
-    // Slashes may break a long key; nothing else does.
-    row.insertCell().textContent = key.replaceAll("/", "/\u200b");
-    const value = element("div", showValue(property(key)));
-    row.insertCell().append(value);
-  }
+  const rows = new Map([...body.rows].map((row) => [row.dataset.key, row]));
+  const keys = [...properties.keys()]
+    .sort()
+    .filter((key) => !filter || key.toLowerCase().includes(filter));
+  keys.forEach((key, index) => {
+    let row = rows.get(key);
+    rows.delete(key);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.key = key;
+      // Slashes may break a long key; nothing else does.
+      row.insertCell().textContent = key.replaceAll("/", "/\u200b");
+      row.insertCell().append(element("div"));
+    }
+    row.className = key === changedKey ? "changed" : "";
+    const value = row.cells[1].firstChild;
+    const shown = showValue(property(key));
+    if (value.textContent !== shown) value.textContent = shown;
+    if (body.rows[index] !== row) body.insertBefore(row, body.rows[index] ?? null);
+  });
+  for (const row of rows.values()) row.remove();
 }
 
 // ---- Diagram -------------------------------------------------------------------
