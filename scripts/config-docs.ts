@@ -49,13 +49,8 @@ function docComment(text: string, indent: string): string {
 const identifier = (name: string) =>
   /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
 
-interface Generated {
-  source: string;
-  descriptions: Record<string, string>;
-}
-
-/** Reads configSchema's input type and writes its interfaces and descriptions. */
-export function generateConfigDocs(): Generated {
+/** Reads configSchema's input type; the module that holds its interfaces and descriptions. */
+export function generateConfigDocs(): string {
   const schemaFile = `${ROOT}src/config/schema.ts`;
   const { config } = ts.readConfigFile(`${ROOT}tsconfig.json`, ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT);
@@ -77,21 +72,22 @@ export function generateConfigDocs(): Generated {
   /** Interfaces named after their technology, printed after ConfigInput. */
   const named: string[] = [];
 
+  const printUnion = (members: readonly ts.Type[], path: string, indent: string): string => {
+    // A boolean is true | false to the checker.
+    const booleans = members.filter((member) => member.flags & ts.TypeFlags.BooleanLiteral);
+    const others = members.filter((member) => !(member.flags & ts.TypeFlags.BooleanLiteral));
+    const printed = others.map((member) =>
+      isObjectLike(checker, member)
+        ? print(member, `${path}${memberKey(checker, member)}`, indent)
+        : print(member, path, indent),
+    );
+    if (booleans.length === 2) printed.push("boolean");
+    else printed.push(...booleans.map((member) => checker.typeToString(member)));
+    return printed.join(" | ");
+  };
+
   const print = (type: ts.Type, path: string, indent: string): string => {
-    if (type.isUnion()) {
-      const members = type.types;
-      // A boolean is true | false to the checker.
-      const booleans = members.filter((member) => member.flags & ts.TypeFlags.BooleanLiteral);
-      const others = members.filter((member) => !(member.flags & ts.TypeFlags.BooleanLiteral));
-      const printed = others.map((member) =>
-        isObjectLike(checker, member)
-          ? print(member, `${path}${memberKey(checker, member)}`, indent)
-          : print(member, path, indent),
-      );
-      if (booleans.length === 2) printed.push("boolean");
-      else printed.push(...booleans.map((member) => checker.typeToString(member)));
-      return printed.join(" | ");
-    }
+    if (type.isUnion()) return printUnion(type.types, path, indent);
     if (type.isIntersection()) {
       // As an intersection, not merged: tsc compares it with the schema's as one.
       return type.types.map((part) => `(${print(part, path, indent)})`).join(" & ");
@@ -100,8 +96,8 @@ export function generateConfigDocs(): Generated {
       const [element] = checker.getTypeArguments(type as ts.TypeReference);
       if (!element) throw new Error(`${path}: an array without an element type`);
       const inner = print(element, `${path}[]`, indent);
-      const readonly = checker.isArrayType(type) && type.symbol?.name === "ReadonlyArray";
-      return `${readonly ? "readonly " : ""}Array<${inner}>`;
+      const readonlyArray = type.symbol?.name === "ReadonlyArray";
+      return `${readonlyArray ? "readonly " : ""}Array<${inner}>`;
     }
     if (!isObjectLike(checker, type)) {
       return checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
@@ -120,14 +116,7 @@ export function generateConfigDocs(): Generated {
         if (defined.length > 1) {
           // Keep the union without undefined: print its members.
           body += docComment(doc, inner);
-          body += `${inner}${readonly(property)}${identifier(property.name)}?: ${defined
-            .map((member) =>
-              isObjectLike(checker, member)
-                ? print(member, `${fieldPath}${memberKey(checker, member)}`, inner)
-                : print(member, fieldPath, inner),
-            )
-            .join(" | ")
-            .replace(/\btrue \| false\b|\bfalse \| true\b/, "boolean")};\n`;
+          body += `${inner}${readonly(property)}${identifier(property.name)}?: ${printUnion(defined, fieldPath, inner)};\n`;
           continue;
         }
       }
@@ -197,7 +186,7 @@ void matches;
 /** Each field's description for the JSON Schema, by path (\`.*\` a record's value, \`[]\` a list's item, \`[type=wifi]\` a union's member). */
 export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = ${JSON.stringify(sortedDescriptions, null, 2)};
 `;
-  return { source: format(source), descriptions: sortedDescriptions };
+  return format(source);
 }
 
 /** Biome's formatting, so that the file is the same however it is written. */

@@ -3,7 +3,7 @@ import { GENERATED_PATH, generateConfigDocs } from "./config-docs.js";
 
 // The docs first: configJsonSchema() takes its descriptions from them.
 const generated = new URL(`../${GENERATED_PATH}`, import.meta.url);
-writeFileSync(generated, generateConfigDocs().source);
+writeFileSync(generated, generateConfigDocs());
 console.log(`wrote ${generated.pathname}`);
 
 const { configJsonSchema } = await import("../src/config/json-schema.js");

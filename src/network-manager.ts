@@ -15,7 +15,11 @@ import {
   ROUTE_MANAGER_ID,
 } from "../machines/manager.js";
 import type { PowerStateName } from "../machines/power-manager.js";
-import type { RouteManagerInput, UnmanagedDefaultRoute } from "../machines/route-manager.js";
+import type {
+  RouteManagerContext,
+  RouteManagerInput,
+  UnmanagedDefaultRoute,
+} from "../machines/route-manager.js";
 import {
   type ConfigSourceInfo,
   ConfigSources,
@@ -71,7 +75,7 @@ import {
 } from "./properties/property-table.js";
 import { NameResolver } from "./resolver/name-resolver.js";
 import type { NameServer } from "./resolver/resolv-conf.js";
-import type { ConnectionStatus, RouteEntry } from "./route/types.js";
+import type { ConnectionStatus } from "./route/types.js";
 import { maskSecrets, secretValues } from "./secrets.js";
 import { BUILTIN_TECHNOLOGIES } from "./technologies/builtin.js";
 import type { DaemonStarter } from "./technologies/daemon.js";
@@ -855,12 +859,15 @@ export class NetworkManager<Input = InterfaceConfigInput> {
     return this.properties.subscribe(prefix, listener);
   }
 
-  /** statenet's default routes in `main` by interface: what the route manager keeps there now. */
+  /** statenet's default routes in `main` by interface: what the route manager has applied. */
   #defaultRoutes(): Map<string, { gateway: string | undefined; metric: number }> {
     const routeManager = this.#root?.system.get(ROUTE_MANAGER_ID);
-    const view = routeManager?.getSnapshot() as RouteManagerView | undefined;
+    // The root spawns it, so its snapshot is not typed here; its context is the machine's.
+    const view = routeManager?.getSnapshot() as
+      | { context?: Pick<RouteManagerContext, "applied"> }
+      | undefined;
     const routes = new Map<string, { gateway: string | undefined; metric: number }>();
-    for (const entry of view?.context?.desired ?? []) {
+    for (const entry of view?.context?.applied ?? []) {
       if (entry.kind !== "default_route" || entry.table !== "main") continue;
       routes.set(entry.ifname, { gateway: entry.gateway, metric: entry.metric });
     }
@@ -953,10 +960,6 @@ export class NetworkManager<Input = InterfaceConfigInput> {
 }
 
 /** The route manager's snapshot, as far as `info` reads it. */
-interface RouteManagerView {
-  context?: { desired?: readonly RouteEntry[] };
-}
-
 /**
  * A manager whose configure() takes the configs of the built-in technologies
  * and of `options.technologies` (any config, checked at run time, when the

@@ -6,7 +6,6 @@
 
 export interface Colour {
   bold(text: string): string;
-  dim(text: string): string;
   /** Working: internet, configured, on. */
   good(text: string): string;
   /** Half working: lan, retrying, a hold. */
@@ -22,7 +21,6 @@ const sgr =
 
 export const NO_COLOUR: Colour = {
   bold: (text) => text,
-  dim: (text) => text,
   good: (text) => text,
   warn: (text) => text,
   bad: (text) => text,
@@ -30,7 +28,6 @@ export const NO_COLOUR: Colour = {
 
 export const ANSI_COLOUR: Colour = {
   bold: sgr("1"),
-  dim: sgr("2"),
   good: sgr("32"),
   warn: sgr("33"),
   bad: sgr("31"),

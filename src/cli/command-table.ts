@@ -60,15 +60,29 @@ const LOG_FORMAT: CliOption = {
   help: "json (JSON lines, the default: STATENET_LOG_FORMAT, else json) or pretty (a line a person reads: time, level, message, key=value)",
 };
 
+/** Where `inspect` and `visualize` listen. */
+const RELAY_PORT: CliOption = {
+  long: "port",
+  short: "p",
+  value: "N",
+  help: `the port on 127.0.0.1 (default ${DEFAULT_RELAY_PORT}; 0 picks a free one)`,
+};
+
+/** `--config FILE`, with what the file is for in this command. */
+const configOption = (help: string, required?: true): CliOption => ({
+  long: "config",
+  short: "c",
+  value: "FILE",
+  file: true,
+  ...(required && { required }),
+  help,
+});
+
 /** What every command that asks the daemon takes. */
 export const DAEMON_OPTIONS: readonly CliOption[] = [
-  {
-    long: "config",
-    short: "c",
-    value: "FILE",
-    file: true,
-    help: "the daemon's configuration file: its tmpDir holds the control socket (default tmpDir /var/run/statenet)",
-  },
+  configOption(
+    "the daemon's configuration file: its tmpDir holds the control socket (default tmpDir /var/run/statenet)",
+  ),
   { long: "socket", value: "PATH", file: true, help: "the control socket itself" },
   { long: "json", help: "the daemon's reply as JSON, for scripts" },
 ];
@@ -88,14 +102,7 @@ export const COMMANDS: readonly CliCommand[] = [
     ],
     daemon: false,
     options: [
-      {
-        long: "config",
-        short: "c",
-        value: "FILE",
-        file: true,
-        required: true,
-        help: "the configuration file",
-      },
+      configOption("the configuration file", true),
       LOG_LEVEL,
       LOG_FORMAT,
       {
@@ -129,13 +136,9 @@ export const COMMANDS: readonly CliCommand[] = [
     ],
     daemon: false,
     options: [
-      {
-        long: "config",
-        short: "c",
-        value: "FILE",
-        file: true,
-        help: "the configuration file (without one, the machine is checked against the defaults)",
-      },
+      configOption(
+        "the configuration file (without one, the machine is checked against the defaults)",
+      ),
       { long: "json", help: "the findings as JSON, for scripts" },
     ],
   },
@@ -146,14 +149,7 @@ export const COMMANDS: readonly CliCommand[] = [
       "Runs the inspection relay on 127.0.0.1 until SIGINT or SIGTERM, for a daemon run with --inspect, and prints the address of a page that shows the statecharts in Stately's inspector (the browser needs the Internet for it).",
     ],
     daemon: false,
-    options: [
-      {
-        long: "port",
-        short: "p",
-        value: "N",
-        help: `the port on 127.0.0.1 (default ${DEFAULT_RELAY_PORT}; 0 picks a free one)`,
-      },
-    ],
+    options: [RELAY_PORT],
   },
   {
     name: "visualize",
@@ -162,14 +158,7 @@ export const COMMANDS: readonly CliCommand[] = [
       "Runs the inspection relay on 127.0.0.1 until SIGINT or SIGTERM, for a daemon run with --inspect, and serves statenet's own visualizer (works offline).",
     ],
     daemon: false,
-    options: [
-      {
-        long: "port",
-        short: "p",
-        value: "N",
-        help: `the port on 127.0.0.1 (default ${DEFAULT_RELAY_PORT}; 0 picks a free one)`,
-      },
-    ],
+    options: [RELAY_PORT],
   },
   daemonCommand({
     name: "status",

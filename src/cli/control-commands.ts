@@ -26,8 +26,6 @@ import {
 } from "./status-page.js";
 import { accessPointTable } from "./wifi-table.js";
 
-export { describeAge };
-
 /**
  * The CLI commands that talk to a running daemon over its control socket:
  * info, status, get, subscribe, configure, deconfigure, reset, force-reset,
@@ -164,7 +162,6 @@ class NotFound extends Error {}
 const keyText = (key: readonly string[]) => key.join("/");
 
 /** A value on one line, safe on a terminal. */
-const oneLine = (value: unknown) => terminalJson(value ?? null);
 
 /** ISO time of day, local: when a property was set, or a change arrived. */
 export function timeOfDay(at: Date): string {
@@ -207,7 +204,7 @@ export function showEntries(
   }
   return table(
     entries.map((entry) => {
-      const row = [terminalText(keyText(entry.key)), oneLine(entry.value)];
+      const row = [terminalText(keyText(entry.key)), terminalJson(entry.value)];
       return options.withTimestamp ? [...row, age(entry)] : row;
     }),
   ).join("\n");
@@ -224,7 +221,7 @@ export function subscriptionLine(
   if (json) {
     return terminalJson({ event, time: at.toISOString(), key: keyText(key), value: value ?? null });
   }
-  return `${timeOfDay(at)} ${terminalText(keyText(key))} ${oneLine(value)}`;
+  return `${timeOfDay(at)} ${terminalText(keyText(key))} ${terminalJson(value)}`;
 }
 
 function showConfigChange(result: ConfigChangeResult, done: string): string {

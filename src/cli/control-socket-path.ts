@@ -30,7 +30,7 @@ export function controlGroupDirectory(tmpDir: string): string {
 
 /** The `controlGroup` socket beside the private one at `socketPath` (see controlGroupDirectory). */
 export function groupSocketBeside(socketPath: string): string {
-  return join(dirname(dirname(socketPath)), "control-group", basename(socketPath));
+  return join(controlGroupDirectory(dirname(dirname(socketPath))), basename(socketPath));
 }
 
 /** The socket of a daemon run with `tmpDir`. */

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CONTROL_COMMANDS } from "../control/protocol.js";
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../log.js";
 import { terminalJson } from "../terminal-text.js";
 import {
@@ -9,7 +8,6 @@ import {
   COMMANDS,
   commandHelp,
   commandNamed,
-  DAEMON_OPTIONS,
   DEFAULT_RELAY_PORT,
   groupHelp,
   HELP_OPTION,
@@ -29,16 +27,6 @@ class UsageError extends Error {
 }
 
 /**
- * The protocol's commands the CLI spells as one word, with dashes
- * (force-reset for force_reset); `wifi_<name>` ones are `wifi <name>`.
- * A protocol command the table does not list yet still runs, with the
- * options every daemon command takes.
- */
-const ONE_WORD_COMMANDS: readonly string[] = CONTROL_COMMANDS.filter(
-  (name) => !name.startsWith("wifi_"),
-).map((name) => name.replaceAll("_", "-"));
-
-/**
  * What a daemon command's command line may hold: every daemon command's
  * options, as before the table; the client says which command an option
  * belongs to (`--timestamp is an option of get only`).
@@ -50,13 +38,6 @@ const ALL_DAEMON_OPTIONS: readonly CliOption[] = [
       .map((option) => [option.long, option]),
   ).values(),
 ];
-
-function daemonCommandNamed(name: string): CliCommand | undefined {
-  const listed = commandNamed(name);
-  if (listed?.daemon) return listed;
-  if (!ONE_WORD_COMMANDS.includes(name)) return undefined;
-  return { name, summary: "", description: [], options: DAEMON_OPTIONS, daemon: true };
-}
 
 function version(): string {
   const url = new URL("../../package.json", import.meta.url);
@@ -150,8 +131,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT_OK;
   }
-  const daemonCommand = daemonCommandNamed(command);
-  if (daemonCommand) return controlCommand(daemonCommand, rest);
+  const daemonCommand = commandNamed(command);
+  if (daemonCommand?.daemon) return controlCommand(daemonCommand, rest);
   if (command === "wifi") return wifiCommand(rest);
   if (command === "check") return checkCommand(rest);
   if (command === "inspect" || command === "visualize") return relayCommand(command, rest);

@@ -101,13 +101,17 @@ export function controlHandler(
 }
 
 /** The manager's table stamps with performance.now() (PropertyTimestamp): the age is on that clock. */
-function timestamped(manager: ControlledManager, key: readonly string[]): TimestampedReply | null {
+function timestamped(
+  manager: ControlledManager,
+  key: readonly string[],
+  now = performance.now(),
+): TimestampedReply | null {
   const found = manager.getWithTimestamp(key);
   if (found === undefined) return null;
   return {
     value: maskSecrets(found.value) ?? null,
     timestamp: found.timestamp,
-    ageMs: Math.max(0, performance.now() - found.timestamp),
+    ageMs: Math.max(0, now - found.timestamp),
   };
 }
 
@@ -115,16 +119,8 @@ function timestamped(manager: ControlledManager, key: readonly string[]): Timest
 function entriesUnder(manager: ControlledManager, prefix: readonly string[]): PropertyEntry[] {
   const now = performance.now();
   return manager.getByPrefix(prefix).flatMap(([key]) => {
-    const found = manager.getWithTimestamp(key);
-    if (found === undefined) return [];
-    return [
-      {
-        key: [...key],
-        value: maskSecrets(found.value) ?? null,
-        timestamp: found.timestamp,
-        ageMs: Math.max(0, now - found.timestamp),
-      },
-    ];
+    const found = timestamped(manager, key, now);
+    return found ? [{ key: [...key], ...found }] : [];
   });
 }
 

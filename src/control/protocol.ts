@@ -62,12 +62,8 @@ export type ControlReply =
 export type ControlErrorCode = "bad_request" | "bad_input" | "unavailable" | "forbidden";
 
 /** A property with how long ago it was set when the daemon answered (`get` with `tree`, `subscribe`). */
-export interface PropertyEntry {
+export interface PropertyEntry extends TimestampedReply {
   key: string[];
-  value: unknown;
-  /** When it was set, on the daemon's monotonic clock (PropertyTimestamp). */
-  timestamp: number;
-  ageMs: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import { UnavailableRequestError } from "../technologies/interface-requests.js";
 import {
   CONTROL_SOCKET_NAME,
+  type ControlErrorCode,
   type ControlReply,
   type ControlRequest,
   parseControlRequest,
@@ -78,7 +79,9 @@ export class ReadOnlySocketError extends Error {
   constructor(command: string) {
     super(
       `${command} changes the daemon: only root may ask, on the daemon's private socket; ` +
-        "this socket (controlGroup) serves read-only requests: info, status, get, subscribe, wifi scan",
+        `this socket (controlGroup) serves read-only requests: ${[...READ_ONLY_COMMANDS]
+          .map((name) => name.replaceAll("_", " "))
+          .join(", ")}`,
     );
     this.name = "ReadOnlySocketError";
   }
@@ -243,7 +246,7 @@ async function answer(
  * nothing on the interface serves (`wifi_scan` of an Ethernet port) is the
  * client asking the wrong interface; anything else is the daemon's failure.
  */
-function failureCode(error: unknown): "bad_input" | "unavailable" | "forbidden" | undefined {
+function failureCode(error: unknown): Exclude<ControlErrorCode, "bad_request"> | undefined {
   if (error instanceof ConfigError) return "bad_input";
   if (error instanceof ReadOnlySocketError) return "forbidden";
   if (error instanceof UnavailableRequestError) return "unavailable";

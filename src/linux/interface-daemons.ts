@@ -17,6 +17,9 @@ export class UnknownDaemonError extends Error {
   }
 }
 
+/** A daemon.failed event's reason: the daemon's kind and what went wrong. */
+const failure = (spec: { kind: string }, error: Error) => `${spec.kind}: ${error.message}`;
+
 /** The interface machine's `daemons` actor: runs the plan's daemons until the state is left. */
 export function interfaceDaemons(
   dependencies: DaemonDependencies,
@@ -51,15 +54,27 @@ export function interfaceDaemons(
         } catch (error) {
           // A daemon that cannot even start (bad option, refused namespace) is the
           // interface's failure: it retries later instead of the actor crashing.
-          sendBack({ type: "daemon.failed", reason: `${spec.kind}: ${(error as Error).message}` });
+          sendBack({ type: "daemon.failed", reason: failure(spec, error as Error) });
           break;
         }
       }
     };
     const previous = stopping.get(ifname);
-    if (previous) {
-      dependencies.logger.debug({ ifname }, "daemons start once the old ones are gone");
-      void previous.then(startAll);
+    if (previous) dependencies.logger.debug({ ifname }, "daemons start once the old ones are gone");
+    // Code loaded on first use: all of it first, so that none starts ahead of its turn.
+    const loads = input.daemons.flatMap((spec) => {
+      const loading = starters.get(spec.kind)?.load?.();
+      if (!loading) return [];
+      return [
+        loading.catch((error: Error) => {
+          throw new Error(failure(spec, error));
+        }),
+      ];
+    });
+    if (previous || loads.length > 0) {
+      Promise.all([previous, ...loads]).then(startAll, (error: Error) => {
+        if (!stopped) sendBack({ type: "daemon.failed", reason: error.message });
+      });
     } else {
       startAll();
     }

@@ -54,7 +54,11 @@ export interface DaemonContext {
 }
 
 /** Starts one daemon of a plan; throwing means it cannot start (the interface retries later). */
-export type DaemonStarter<Spec extends DaemonSpec = DaemonSpec> = (
-  spec: Spec,
-  context: DaemonContext,
-) => RunningDaemon;
+export interface DaemonStarter<Spec extends DaemonSpec = DaemonSpec> {
+  (spec: Spec, context: DaemonContext): RunningDaemon;
+  /**
+   * Loads the starter's code, for one that loads it later (load-on-first-start.ts):
+   * an interface starts its daemons once every one's code is there.
+   */
+  load?: () => Promise<void>;
+}

@@ -1,5 +1,3 @@
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import {
   COMMANDS,
@@ -11,6 +9,7 @@ import {
 } from "../../src/cli/command-table.js";
 import { CONTROL_COMMANDS } from "../../src/control/protocol.js";
 import { LOG_LEVELS } from "../../src/log.js";
+import { statenetFromSource } from "../support/statenet-cli.js";
 
 /**
  * The CLI's help and its answer to a command line that is not one: every
@@ -18,10 +17,8 @@ import { LOG_LEVELS } from "../../src/log.js";
  * command line is two lines, not the whole usage.
  */
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-
 const statenet = (args: readonly string[], env: Record<string, string> = {}) =>
-  execa(process.execPath, ["--import", "tsx", MAIN, ...args], { reject: false, env });
+  statenetFromSource(args, { env });
 
 const tooWide = (text: string) => text.split("\n").filter((line) => line.length > HELP_WIDTH);
 

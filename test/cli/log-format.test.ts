@@ -1,19 +1,10 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, prettyDestination, prettyLogLine } from "../../src/log.js";
+import { captureLogs } from "../support/capture-logs.js";
 
 /** `run --log-format pretty` (or STATENET_LOG_FORMAT=pretty), and the time of every entry. */
 
-function captured(format: "json" | "pretty") {
-  const texts: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      texts.push(String(chunk));
-      done();
-    },
-  });
-  return { texts, logger: createLogger({ level: "debug", format, destination }) };
-}
+const captured = (format: "json" | "pretty") => captureLogs("debug", format);
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

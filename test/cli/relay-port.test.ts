@@ -1,17 +1,14 @@
 import { createServer, type Server } from "node:net";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startVisualizerRelay } from "../../src/cli/relay.js";
 import { PortInUseError, startRelay } from "../../src/inspect/relay.js";
+import { statenetFromSource } from "../support/statenet-cli.js";
 
 /**
  * A port that another program holds is a user's everyday mistake: one line
  * saying so and a non-zero exit, no stack trace (the WebSocket server used to
  * re-emit the listen error where nobody listened).
  */
-
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
 let holder: Server;
 let port: number;
@@ -60,11 +57,9 @@ describe("a relay on a port in use", () => {
   it("statenet visualize --port N: one line on stderr, exit 1, no stack", {
     timeout: 60_000,
   }, async () => {
-    const result = await execa(
-      process.execPath,
-      ["--import", "tsx", MAIN, "visualize", "--port", String(port)],
-      { reject: false, timeout: 50_000 },
-    );
+    const result = await statenetFromSource(["visualize", "--port", String(port)], {
+      timeout: 50_000,
+    });
     expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
       exitCode: 1,
       stdout: "",

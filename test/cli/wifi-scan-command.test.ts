@@ -1,24 +1,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReloadResult } from "../../src/config/reload.js";
 import { type ControlledManager, controlHandler } from "../../src/control/handler.js";
 import { createControlServer } from "../../src/control/server.js";
 import type { PrivateSocket } from "../../src/linux/private-socket.js";
 import { silentLogger } from "../../src/log.js";
 import { UnavailableRequestError } from "../../src/technologies/interface-requests.js";
 import type { AccessPoint } from "../../src/technologies/wifi/wpa-events.js";
+import { managerAnswering, noReload } from "../support/control.js";
+import { statenetFromSource } from "../support/statenet-cli.js";
 
 /**
  * `statenet wifi scan` from the command line (the CLI's source, run with
  * tsx) against a control socket served by the daemon's handler over a fake
  * manager: no radio, no root.
  */
-
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
 const FOUND: AccessPoint[] = [
   {
@@ -57,20 +54,7 @@ const FOUND: AccessPoint[] = [
 const SLOW_SCAN_MS = 11_000;
 
 function fakeManager(): ControlledManager {
-  const unused = () => {
-    throw new Error("not asked in these tests");
-  };
-  return {
-    info: unused,
-    get: unused,
-    getWithTimestamp: unused,
-    getByPrefix: unused,
-    getConfiguration: unused,
-    subscribe: unused,
-    configure: unused,
-    deconfigure: unused,
-    resetToDefaults: unused,
-    forceReset: unused,
+  return managerAnswering({
     scan: async (ifname) => {
       if (ifname === "wlan0") return FOUND;
       if (ifname === "wlan1") throw new Error("wlan1: no scan results within 30000 ms");
@@ -80,7 +64,7 @@ function fakeManager(): ControlledManager {
       }
       throw new UnavailableRequestError(ifname, "wifi.scan");
     },
-  };
+  });
 }
 
 /** Each run starts node and tsx: seconds on a busy 2-core machine. */
@@ -93,9 +77,7 @@ describe("statenet wifi scan", { timeout: 60_000 }, () => {
     server = await createControlServer({
       dir: join(base, "control"),
       logger: silentLogger(),
-      handle: controlHandler(fakeManager(), (): Promise<ReloadResult> => {
-        throw new Error("no reload here");
-      }),
+      handle: controlHandler(fakeManager(), noReload),
     });
   });
 
@@ -104,8 +86,7 @@ describe("statenet wifi scan", { timeout: 60_000 }, () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  const statenet = (...args: string[]) =>
-    execa(process.execPath, ["--import", "tsx", MAIN, ...args], { reject: false });
+  const statenet = (...args: string[]) => statenetFromSource(args);
   const scan = (...args: string[]) =>
     statenet("wifi", "scan", ...args, "--socket", (server as PrivateSocket).path);
 

@@ -17,7 +17,7 @@ type Node = {
 describe("the config fields' docs (their JSDoc, the single source)", () => {
   it("are committed up to date as interfaces and descriptions (npm run schema writes them)", () => {
     const committed = readFileSync(new URL(`../../${GENERATED_PATH}`, import.meta.url), "utf8");
-    expect(generateConfigDocs().source).toBe(committed);
+    expect(generateConfigDocs()).toBe(committed);
   }, 60_000);
 
   it("each reach a field of the JSON Schema", () => {

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ReloadResult } from "../../src/config/reload.js";
 import { parseConfig } from "../../src/config/validate.js";
 import { controlHandler } from "../../src/control/handler.js";
 import type { ControlSession } from "../../src/control/server.js";
 import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
 import { MASK } from "../../src/secrets.js";
+import { noReload, testSession } from "../support/control.js";
 
 /**
  * What the handler answers the CLI beyond the bare value: subtrees, a
@@ -12,7 +12,6 @@ import { MASK } from "../../src/secrets.js";
  * started: its property table and configurations are all these need.
  */
 
-const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reload here"));
 const WIRED = { type: "ethernet", ipv4: { method: "dhcp" } };
 const SECRET = {
   type: "ethernet",
@@ -30,14 +29,7 @@ beforeEach(() => {
     config: parseConfig({ interfaces: { eth0: WIRED } }),
     persistence: null,
   });
-  pushed = [];
-  closers = [];
-  session = {
-    push: (message) => pushed.push(message),
-    onClose: (cleanup) => closers.push(cleanup),
-    callerIsRoot: false,
-    readOnly: false,
-  };
+  ({ session, pushed, closers } = testSession());
 });
 
 describe("get with tree", () => {

@@ -3,16 +3,15 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ReloadResult } from "../../src/config/reload.js";
 import { controlRequest } from "../../src/control/client.js";
 import { type ControlledManager, controlHandler } from "../../src/control/handler.js";
-import type { ControlSession } from "../../src/control/server.js";
 import { createControlServer } from "../../src/control/server.js";
 import type { PrivateSocket } from "../../src/linux/private-socket.js";
 import { silentLogger } from "../../src/log.js";
 import type { NetworkManagerInfo } from "../../src/network-manager.js";
 import { UnavailableRequestError } from "../../src/technologies/interface-requests.js";
 import type { AccessPoint } from "../../src/technologies/wifi/wpa-events.js";
+import { managerAnswering, noReload, testSession } from "../support/control.js";
 import { waitUntil } from "../support/wait.js";
 
 const AP: AccessPoint = {
@@ -32,41 +31,24 @@ type FakeManager = ControlledManager & { scanned: string[]; infoCalls: number };
 
 /** A manager that answers info and scans; the tests ask it nothing else. */
 function fakeManager(scan: ControlledManager["scan"]): FakeManager {
-  const unused = () => {
-    throw new Error("not asked in these tests");
-  };
   const scanned: string[] = [];
-  const manager: FakeManager = {
-    scanned,
-    infoCalls: 0,
-    info: () => {
-      manager.infoCalls += 1;
-      return INFO;
-    },
-    get: unused,
-    getWithTimestamp: unused,
-    getByPrefix: unused,
-    getConfiguration: unused,
-    subscribe: unused,
-    configure: unused,
-    deconfigure: unused,
-    resetToDefaults: unused,
-    forceReset: unused,
-    scan: (ifname) => {
-      scanned.push(ifname);
-      return scan(ifname);
-    },
-  };
+  const manager: FakeManager = Object.assign(
+    managerAnswering({
+      info: () => {
+        manager.infoCalls += 1;
+        return INFO;
+      },
+      scan: (ifname) => {
+        scanned.push(ifname);
+        return scan(ifname);
+      },
+    }),
+    { scanned, infoCalls: 0 },
+  );
   return manager;
 }
 
-const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reload here"));
-const session: ControlSession = {
-  push: () => {},
-  onClose: () => {},
-  callerIsRoot: false,
-  readOnly: false,
-};
+const { session } = testSession();
 
 /** A promise the test settles. */
 function deferred<T>() {

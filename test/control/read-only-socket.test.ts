@@ -1,15 +1,14 @@
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { controlRequest } from "../../src/control/client.js";
 import { controlGroupId, gidInGroupFile } from "../../src/control/group.js";
 import type { ControlRequest, PropertyEntry } from "../../src/control/protocol.js";
 import { type ControlServer, createControlServer } from "../../src/control/server.js";
 import { createLogger } from "../../src/log.js";
-import { describeAsRoot } from "../support/root.js";
+import { asUser, describeAsRoot, NOBODY } from "../support/root.js";
+import { CLI_FROM_SOURCE } from "../support/statenet-cli.js";
 
 /**
  * `controlGroup`: a second socket the group's members may use to read, and
@@ -17,9 +16,6 @@ import { describeAsRoot } from "../support/root.js";
  * the peer's credentials (Node has no SO_PEERCRED): the group socket's
  * callers may be anybody of the group.
  */
-
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-const NOBODY = 65534;
 
 let base: string;
 let server: ControlServer;
@@ -121,24 +117,10 @@ describe("the controlGroup socket", () => {
 
 describeAsRoot("the controlGroup socket, from a CLI run as another user", () => {
   // A user in the group, and one that is not: setpriv sets both ids and drops root's groups.
-  const asUser = (gid: number, args: string[]) =>
-    execa(
-      "setpriv",
-      [
-        `--reuid=${NOBODY}`,
-        `--regid=${gid}`,
-        "--clear-groups",
-        "--",
-        process.execPath,
-        "--import",
-        "tsx",
-        MAIN,
-        ...args,
-        "--socket",
-        server.path,
-      ],
-      { reject: false, env: { HOME: "/" } },
-    );
+  const member = (gid: number, args: string[]) =>
+    asUser(NOBODY, gid, [...CLI_FROM_SOURCE, ...args, "--socket", server.path], {
+      env: { HOME: "/" },
+    });
 
   beforeEach(async () => {
     await chmod(base, 0o755);
@@ -146,20 +128,20 @@ describeAsRoot("the controlGroup socket, from a CLI run as another user", () => 
   });
 
   it("a member reads through it, and is refused a change with a clear error and code", async () => {
-    const read = await asUser(NOBODY, ["get", "connection"]);
+    const read = await member(NOBODY, ["get", "connection"]);
     expect({ exitCode: read.exitCode, stdout: read.stdout, stderr: read.stderr }).toEqual({
       exitCode: 0,
       stdout: '"internet"',
       stderr: "",
     });
-    const change = await asUser(NOBODY, ["reload", "--json"]);
+    const change = await member(NOBODY, ["reload", "--json"]);
     expect(change.exitCode).toBe(2);
     expect(JSON.parse(change.stdout)).toMatchObject({ ok: false, error: { code: "forbidden" } });
     expect(handled.map((request) => request.command)).toEqual(["get"]);
   }, 20_000);
 
   it("anybody else cannot connect at all", async () => {
-    const outsider = await asUser(NOBODY - 1, ["get", "connection"]);
+    const outsider = await member(NOBODY - 1, ["get", "connection"]);
     expect(outsider.exitCode).toBe(1);
     expect(outsider.stderr).toMatch(/^statenet: cannot reach statenet at .*: EACCES/);
     expect(handled).toEqual([]);

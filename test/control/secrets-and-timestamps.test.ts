@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { describeAge, runControlCommand } from "../../src/cli/control-commands.js";
+import { runControlCommand } from "../../src/cli/control-commands.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "../../src/cli/exit-codes.js";
-import type { ReloadResult } from "../../src/config/reload.js";
+import { describeAge } from "../../src/cli/status-page.js";
 import { parseConfig } from "../../src/config/validate.js";
 import { controlRequest } from "../../src/control/client.js";
 import { controlHandler, SecretsRefusedError } from "../../src/control/handler.js";
@@ -18,6 +18,7 @@ import type { PrivateSocket } from "../../src/linux/private-socket.js";
 import { silentLogger } from "../../src/log.js";
 import { createNetworkManager, type NetworkManager } from "../../src/network-manager.js";
 import { MASK } from "../../src/secrets.js";
+import { noReload, testSession } from "../support/control.js";
 
 /**
  * `info` with its secrets (VintageNet's `redact: false`), for root only, and
@@ -33,16 +34,10 @@ const WIFI = {
   ipv4: { method: "dhcp" },
 };
 
-const noReload = (): Promise<ReloadResult> => Promise.reject(new Error("no reload here"));
 const isRoot = process.geteuid?.() === 0;
 
 function session(callerIsRoot: boolean, pushed: object[] = []): ControlSession {
-  return {
-    push: (message) => pushed.push(message),
-    onClose: () => {},
-    callerIsRoot,
-    readOnly: false,
-  };
+  return testSession({ callerIsRoot, push: (message) => pushed.push(message) }).session;
 }
 
 let manager: NetworkManager;

@@ -48,6 +48,26 @@ let relay: Relay | undefined;
 let inspection: Inspection | undefined;
 let listener: WebSocket | undefined;
 
+/**
+ * A relay, a listener on it (what it received, as text) and an inspection
+ * that sends to it, with WIFI's secrets to mask; afterEach closes all three.
+ */
+async function inspectWithListener(): Promise<{ received: string[]; inspecting: Inspection }> {
+  const started = await startRelay({ port: 0 });
+  relay = started;
+  const received: string[] = [];
+  listener = new WebSocket(started.url);
+  listener.on("message", (data) => received.push(data.toString()));
+  await new Promise((resolve) => listener?.once("open", resolve));
+  const inspecting = createInspection({
+    url: started.url,
+    secrets: () => secretValues(WIFI),
+    logger: silentLogger(),
+  });
+  inspection = inspecting;
+  return { received, inspecting };
+}
+
 afterEach(async () => {
   inspection?.stop();
   listener?.terminate();
@@ -55,19 +75,23 @@ afterEach(async () => {
   [inspection, listener, relay] = [undefined, undefined, undefined];
 });
 
+/** What a client that connects now gets: the relay's picture, up to its `@statenet.replayed`. */
+async function latePicture(url: string): Promise<Array<Record<string, unknown>>> {
+  const received: Array<Record<string, unknown>> = [];
+  const late = new WebSocket(url);
+  late.on("message", (data) => received.push(JSON.parse(data.toString())));
+  try {
+    await waitUntil("the picture", () => received.at(-1)?.type === "@statenet.replayed");
+    return received;
+  } finally {
+    late.terminate();
+  }
+}
+
 describe("inspection", () => {
   it("sends every actor, event and snapshot to the relay, never a secret", async () => {
-    relay = await startRelay({ port: 0 });
-    const received: string[] = [];
-    listener = new WebSocket(relay.url);
-    listener.on("message", (data) => received.push(data.toString()));
-    await new Promise((resolve) => listener?.once("open", resolve));
-    inspection = createInspection({
-      url: relay.url,
-      secrets: () => secretValues(WIFI),
-      logger: silentLogger(),
-    });
-    const actor = createActor(configured, { inspect: inspection.inspect });
+    const { received, inspecting } = await inspectWithListener();
+    const actor = createActor(configured, { inspect: inspecting.inspect });
     actor.start();
     actor.send({ type: "config.set", config: WIFI } as never);
     await waitUntil("the events at the relay", () =>
@@ -124,13 +148,9 @@ describe("the relay", () => {
       { type: "@xstate.snapshot", sessionId: "x:1", snapshot: { status: "stopped", value: "lan" } },
     ];
     for (const message of messages) daemon.send(JSON.stringify(message));
-    const received: Array<Record<string, unknown>> = [];
+    let received: Array<Record<string, unknown>> = [];
     await waitUntil("the relay to have taken in everything", async () => {
-      received.length = 0;
-      const late = new WebSocket(relay?.url ?? "");
-      late.on("message", (data) => received.push(JSON.parse(data.toString())));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      late.terminate();
+      received = await latePicture(relay?.url ?? "");
       // The last message the relay took in is the stop: once it is, x:1 is gone.
       return (
         received.some((message) => message.type === "@statenet.property") &&
@@ -159,13 +179,9 @@ describe("the relay", () => {
       event: { type: "connectivity.checked", n: index },
     }));
     for (const event of events) daemon.send(JSON.stringify(event));
-    const received: Array<Record<string, unknown>> = [];
+    let received: Array<Record<string, unknown>> = [];
     await waitUntil("a late client to get the last events", async () => {
-      received.length = 0;
-      const late = new WebSocket(relay?.url ?? "");
-      late.on("message", (data) => received.push(JSON.parse(data.toString())));
-      await waitUntil("the picture", () => received.at(-1)?.type === "@statenet.replayed");
-      late.terminate();
+      received = await latePicture(relay?.url ?? "");
       return JSON.stringify(received).includes('"n":9');
     });
     expect(received).toEqual([warning, ...events.slice(-3), { type: "@statenet.replayed" }]);
@@ -175,17 +191,8 @@ describe("the relay", () => {
 
 describe("inspection of the logs", () => {
   it("sends a warning to the relay, never a secret in it", async () => {
-    relay = await startRelay({ port: 0 });
-    const received: string[] = [];
-    listener = new WebSocket(relay.url);
-    listener.on("message", (data) => received.push(data.toString()));
-    await new Promise((resolve) => listener?.once("open", resolve));
-    inspection = createInspection({
-      url: relay.url,
-      secrets: () => secretValues(WIFI),
-      logger: silentLogger(),
-    });
-    inspection.log({
+    const { received, inspecting } = await inspectWithListener();
+    inspecting.log({
       level: "warn",
       msg: "wpa_supplicant refused the network",
       fields: { ifname: "wlan0", psk: PASSPHRASE, output: `psk="${PASSPHRASE}"` },

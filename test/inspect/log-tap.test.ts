@@ -1,23 +1,11 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, type LogLine, silentLogger, tapWarnings } from "../../src/log.js";
-
-/** Where the logger's own lines go: kept, to show the tap takes nothing from them. */
-function kept(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { type LogLine, silentLogger, tapWarnings } from "../../src/log.js";
+import { captureLogs } from "../support/capture-logs.js";
 
 describe("the warnings tap (the visualizer's log panel)", () => {
   it("gets every warning and error of the logger and its children, with their fields", () => {
-    const { lines, stream } = kept();
-    const logger = createLogger({ level: "info", destination: stream });
+    // The logger's own lines are kept, to show the tap takes nothing from them.
+    const { texts: lines, logger } = captureLogs("info");
     const tapped: LogLine[] = [];
     const untap = tapWarnings(logger, (line) => tapped.push(line));
     const child = logger.child({ ifname: "eth0" });
@@ -50,7 +38,7 @@ describe("the warnings tap (the visualizer's log panel)", () => {
     const silent = silentLogger();
     tapWarnings(silent, (line) => tapped.push(line))();
     silent.warn("unheard");
-    const quiet = createLogger({ level: "silent", destination: kept().stream });
+    const quiet = captureLogs("silent").logger;
     tapWarnings(quiet, (line) => tapped.push(line));
     quiet.error("unheard too");
     expect(tapped).toEqual([]);

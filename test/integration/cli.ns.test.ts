@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { beforeAll, expect, it } from "vitest";
 import { startAuthenticator } from "../../lab/authenticator.js";
 import { type Lab, processAlive } from "../../lab/namespace-lab.js";
-import { describeAsRoot } from "../support/root.js";
+import { asUser, describeAsRoot, NOBODY } from "../support/root.js";
 import {
   type DaemonConfigWriter,
   namespacePids,
@@ -17,8 +17,6 @@ import {
 import { waitUntil } from "../support/wait.js";
 
 const INTERNET_HOST = "203.0.113.53";
-/** nogroup: the group of the `controlGroup` test, and nobody's uid. */
-const NOBODY = 65534;
 
 describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
   let lab: Lab;
@@ -449,20 +447,7 @@ describeAsRoot("statenet run (the CLI daemon in a namespace)", () => {
       // controlGroup: its members read without root, and are refused changes.
       await chmod(dir, 0o755);
       const asNobody = (...args: string[]) =>
-        execa(
-          "setpriv",
-          [
-            `--reuid=${NOBODY}`,
-            `--regid=${NOBODY}`,
-            "--clear-groups",
-            "--",
-            STATENET,
-            ...args,
-            "--config",
-            configPath,
-          ],
-          { reject: false },
-        );
+        asUser(NOBODY, NOBODY, [STATENET, ...args, "--config", configPath]);
       const read = await asNobody("status");
       expect({ exitCode: read.exitCode, stderr: read.stderr }).toEqual({ exitCode: 0, stderr: "" });
       expect(read.stdout).toMatch(/^network: internet/);

@@ -3,6 +3,7 @@ import { Lab, type LabServer } from "../../lab/namespace-lab.js";
 import { DEFAULT_CONNECTIVITY, lossDetectionBoundMs } from "../../machines/connectivity-checker.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import type { NetworkManager } from "../../src/network-manager.js";
+import { FAST_CHECKS } from "../support/fast-checks.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { type Started, startEchoClient, startInternetServer } from "../support/lab-processes.js";
 import { describeAsRoot } from "../support/root.js";
@@ -12,12 +13,9 @@ const INTERNET_HOST = "203.0.113.53";
 /** Each uplink's router answers this name with the internet host; the device has no other resolver. */
 const INTERNET_NAME = "internet.test";
 const ECHO_PORT = 7;
-/** Fast timings so the test takes seconds; the defaults are measured by `npm run bench`. */
+/** Fast timings (see FAST_CHECKS), with a confirmation and hold-down the tests can watch. */
 const TIMINGS = {
-  intervalMs: 1_000,
-  timeoutMs: 500,
-  lanIntervalMs: 500,
-  recoveryIntervalMs: 300,
+  ...FAST_CHECKS,
   recoveryChecks: 3,
   confirmProbes: 3,
   holdDownBaseMs: 2_000,

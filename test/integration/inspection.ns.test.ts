@@ -1,11 +1,10 @@
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Lab } from "../../lab/namespace-lab.js";
 import { type Relay, startRelay } from "../../src/inspect/relay.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { describeAsRoot } from "../support/root.js";
+import { statenetFromSource } from "../support/statenet-cli.js";
 import { waitUntil } from "../support/wait.js";
 
 /**
@@ -92,10 +91,7 @@ describeAsRoot("live inspection of a running manager", () => {
 });
 
 describeAsRoot("statenet inspect (the relay)", () => {
-  // From the sources: no build needed here.
-  const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-  const statenet = (args: string[]) =>
-    execa(process.execPath, ["--import", "tsx", MAIN, ...args], { reject: false });
+  const statenet = (args: string[]) => statenetFromSource(args);
 
   it("listens on the loopback only, says what to open, serves the visualizer, and stops on SIGTERM", async () => {
     const relay = statenet(["inspect", "--port", "0"]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Lab } from "../../lab/namespace-lab.js";
 import type { InterfaceConfig } from "../../src/config/schema.js";
 import type { NetworkManager } from "../../src/network-manager.js";
+import { FAST_CHECKS } from "../support/fast-checks.js";
 import { type LabManager, startLabManager } from "../support/lab-manager.js";
 import { type Started, startEchoClient, startInternetServer } from "../support/lab-processes.js";
 import { describeAsRoot } from "../support/root.js";
@@ -16,10 +17,7 @@ const TRANSIT = { router: "2001:db8:ff::1", internet: "2001:db8:ff::2" };
 const INTERNET_V6 = "2001:db8:99::53";
 const ECHO_PORT = 7;
 const TIMINGS = {
-  intervalMs: 1_000,
-  timeoutMs: 500,
-  lanIntervalMs: 500,
-  recoveryIntervalMs: 300,
+  ...FAST_CHECKS,
   holdDownBaseMs: 2_000,
 };
 

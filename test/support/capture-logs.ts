@@ -1,16 +1,19 @@
 import { Writable } from "node:stream";
-import { createLogger } from "../../src/log.js";
+import { createLogger, type LogFormat } from "../../src/log.js";
 
-/** A real logger (redaction included) whose JSON lines the test can read. */
-export function captureLogs(level = "debug") {
+/**
+ * A real logger (redaction included) whose output the test can read: `texts`
+ * as written, and for JSON lines (the default) `lines` parsed.
+ */
+export function captureLogs(level = "debug", format: LogFormat = "json") {
   const lines: Array<Record<string, unknown>> = [];
   const texts: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
       texts.push(String(chunk));
-      lines.push(JSON.parse(String(chunk)));
+      if (format === "json") lines.push(JSON.parse(String(chunk)));
       done();
     },
   });
-  return { lines, texts, logger: createLogger({ level, destination }) };
+  return { lines, texts, logger: createLogger({ level, format, destination }) };
 }

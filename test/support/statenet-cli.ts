@@ -12,6 +12,23 @@ export { namespacePids } from "../../lab/namespace-lab.js";
 
 export const STATENET = fileURLToPath(new URL("../../bin/statenet", import.meta.url));
 
+/** The CLI from its sources, through tsx: no build needed. */
+export const CLI_FROM_SOURCE: readonly [string, ...string[]] = [
+  process.execPath,
+  "--import",
+  "tsx",
+  fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url)),
+];
+
+/** `statenet ARGS` from the sources; its result whatever the exit code. */
+export function statenetFromSource(
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeout?: number } = {},
+) {
+  const [node, ...prefix] = CLI_FROM_SOURCE;
+  return execa(node, [...prefix, ...args], { reject: false, ...options });
+}
+
 /** Builds dist/ from this tree, so that bin/statenet runs the code under test. */
 export async function buildStatenet(): Promise<void> {
   await execa("npx", ["tsc", "-p", "tsconfig.build.json"], {

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import type { InterfaceEvent } from "../../machines/interface.js";
+import { createActor, setup } from "xstate";
+import type { DaemonsInput } from "../../machines/interface.js";
+import { interfaceDaemons } from "../../src/linux/interface-daemons.js";
+import { silentLogger } from "../../src/log.js";
 import type {
-  DaemonContext,
   DaemonDependencies,
   DaemonStarter,
   RunningDaemon,
@@ -9,22 +11,8 @@ import type {
 import { loadOnFirstStart } from "../../src/technologies/load-on-first-start.js";
 import type { DaemonSpec } from "../../src/technologies/types.js";
 
-const SPEC: DaemonSpec = { kind: "test_daemon", ifname: "eth0" };
-
-function context(): DaemonContext & { events: InterfaceEvent[]; stop(): void } {
-  let stopped = false;
-  const events: InterfaceEvent[] = [];
-  return {
-    events,
-    dependencies: {} as DaemonDependencies,
-    sendBack: (event) => events.push(event),
-    isStopped: () => stopped,
-    renewOthers: () => undefined,
-    stop: () => {
-      stopped = true;
-    },
-  };
-}
+const LAZY: DaemonSpec = { kind: "test_daemon", ifname: "eth0" };
+const PLAIN: DaemonSpec = { kind: "plain", ifname: "eth0" };
 
 /** A module load the test finishes when it wants. */
 function deferredLoad() {
@@ -40,91 +28,103 @@ function deferredLoad() {
   return { load, finish: (starter: DaemonStarter) => finish(starter), fail: (e: Error) => fail(e) };
 }
 
-function fakeDaemon() {
-  const stop = vi.fn(async () => undefined);
-  const renew = vi.fn(() => undefined);
-  return { stop, renew } satisfies RunningDaemon;
+function fakeDaemon(): RunningDaemon {
+  return { stop: vi.fn(async () => undefined) };
+}
+
+/**
+ * An interface's daemons actor over a lazy `test_daemon` starter and a plain
+ * one; `started` lists the kinds in the order they started, `events` what the
+ * actor sent its interface.
+ */
+function runDaemons(lazy: DaemonStarter, daemons: DaemonSpec[] = [LAZY, PLAIN]) {
+  const started: string[] = [];
+  const events: unknown[] = [];
+  const plain: DaemonStarter = (spec) => {
+    started.push(spec.kind);
+    return fakeDaemon();
+  };
+  const recorded: DaemonStarter = Object.assign(
+    (...args: Parameters<DaemonStarter>) => {
+      const daemon = lazy(...args);
+      started.push(args[0].kind);
+      return daemon;
+    },
+    lazy.load ? { load: lazy.load } : {},
+  );
+  const actorLogic = interfaceDaemons(
+    { logger: silentLogger(), trackStop: () => {} } as unknown as DaemonDependencies,
+    new Map([
+      [LAZY.kind, recorded],
+      [PLAIN.kind, plain],
+    ]),
+  );
+  const host = setup({ actors: { daemons: actorLogic } }).createMachine({
+    invoke: { src: "daemons", input: { ifname: "eth0", daemons } as DaemonsInput },
+    on: { "*": { actions: ({ event }) => events.push(event) } },
+  });
+  const actor = createActor(host);
+  actor.start();
+  return { started, events, actor };
 }
 
 describe("loadOnFirstStart", () => {
-  it("loads once, starts the first daemon once loaded and later ones at once", async () => {
+  it("loads its code once, and starts only once loaded", async () => {
     const { load, finish } = deferredLoad();
-    const daemons: RunningDaemon[] = [];
-    const start = vi.fn(() => {
-      const daemon = fakeDaemon();
-      daemons.push(daemon);
-      return daemon;
-    });
+    const start = vi.fn(fakeDaemon);
     const starter = loadOnFirstStart(load);
-    const first = starter(SPEC, context());
-    const second = starter({ ...SPEC, ifname: "eth1" }, context());
-    expect(start).not.toHaveBeenCalled();
+    expect(() => starter(LAZY, {} as never)).toThrow("started before its code was loaded");
+    const loading = [starter.load?.(), starter.load?.()];
     finish(start);
-    await vi.waitFor(() => expect(start).toHaveBeenCalledTimes(2));
-    const third = starter({ ...SPEC, ifname: "eth2" }, context());
-    // Loaded: the starter's own daemon, started before the call returns.
-    expect(third).toBe(daemons[2]);
+    await Promise.all(loading);
+    starter(LAZY, {} as never);
+    expect(start).toHaveBeenCalledTimes(1);
     expect(load).toHaveBeenCalledTimes(1);
-    await first.stop();
-    await second.stop();
-    expect(daemons[0]?.stop).toHaveBeenCalledTimes(1);
-    expect(daemons[1]?.stop).toHaveBeenCalledTimes(1);
   });
 
-  it("never starts a daemon stopped while its module loads", async () => {
+  it("an interface starts no daemon before the lazy one's code is there: the plan's order holds", async () => {
     const { load, finish } = deferredLoad();
-    const start = vi.fn(fakeDaemon);
-    const running = loadOnFirstStart(load)(SPEC, context());
-    const stopping = running.stop();
-    finish(start);
-    await stopping;
-    expect(start).not.toHaveBeenCalled();
+    const { started, events, actor } = runDaemons(loadOnFirstStart(load));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([]);
+    finish(fakeDaemon);
+    await vi.waitFor(() => expect(started).toEqual(["test_daemon", "plain"]));
+    expect(events).toEqual([]);
+    actor.stop();
   });
 
-  it("never starts a daemon whose interface left the state while its module loaded", async () => {
+  it("starts none when the interface left the state while the code loaded", async () => {
     const { load, finish } = deferredLoad();
-    const start = vi.fn(fakeDaemon);
-    const daemonContext = context();
-    const running = loadOnFirstStart(load)(SPEC, daemonContext);
-    daemonContext.stop();
-    finish(start);
-    await running.stop();
-    expect(start).not.toHaveBeenCalled();
+    const { started, events, actor } = runDaemons(loadOnFirstStart(load));
+    actor.stop();
+    finish(fakeDaemon);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([]);
+    expect(events).toEqual([]);
   });
 
-  it("passes on a renewal asked for while loading", async () => {
-    const { load, finish } = deferredLoad();
-    const daemon = fakeDaemon();
-    const running = loadOnFirstStart(load)(SPEC, context());
-    running.renew?.();
-    finish(() => daemon);
-    await vi.waitFor(() => expect(daemon.renew).toHaveBeenCalledTimes(1));
-    running.renew?.();
-    expect(daemon.renew).toHaveBeenCalledTimes(2);
-  });
+  it("reports a module that fails to load, or a starter that throws, as the interface's failure", async () => {
+    const missing = deferredLoad();
+    const failed = runDaemons(loadOnFirstStart(missing.load));
+    missing.fail(new Error("cannot find module"));
+    await vi.waitFor(() =>
+      expect(failed.events).toEqual([
+        { type: "daemon.failed", reason: "test_daemon: cannot find module" },
+      ]),
+    );
+    expect(failed.started).toEqual([]);
+    failed.actor.stop();
 
-  it("reports a starter that throws, or a module that fails to load, as the daemon's failure", async () => {
     const throwing = deferredLoad();
-    const throwingContext = context();
-    loadOnFirstStart(throwing.load)(SPEC, throwingContext);
+    const thrown = runDaemons(loadOnFirstStart(throwing.load));
     throwing.finish(() => {
       throw new Error("bad option");
     });
     await vi.waitFor(() =>
-      expect(throwingContext.events).toEqual([
-        { type: "daemon.failed", reason: "test_daemon: bad option" },
-      ]),
+      expect(thrown.events).toEqual([{ type: "daemon.failed", reason: "test_daemon: bad option" }]),
     );
-
-    const missing = deferredLoad();
-    const missingContext = context();
-    const running = loadOnFirstStart(missing.load)(SPEC, missingContext);
-    missing.fail(new Error("cannot find module"));
-    await vi.waitFor(() =>
-      expect(missingContext.events).toEqual([
-        { type: "daemon.failed", reason: "test_daemon: cannot find module" },
-      ]),
-    );
-    await expect(running.stop()).resolves.toBeUndefined();
+    // The plan stops at the daemon that could not start.
+    expect(thrown.started).toEqual([]);
+    thrown.actor.stop();
   });
 });

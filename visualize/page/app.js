@@ -142,7 +142,7 @@ function followLatest() {
   if (chosen || !replayed) return;
   const ifname = lastChangedInterface();
   const found = ifname && actorNamed(`interface:${ifname}`);
-  if (found && found[0] !== selected) void select(found[0], false);
+  if (found && found[0] !== selected) select(found[0], false);
 }
 
 /** The interface the details panel is about: the selected actor's, else the one shown last. */
@@ -192,7 +192,7 @@ function renderHeader() {
     item.title = String(property(`interface/${ifname}/connectivity/reason`) ?? "");
     item.onclick = () => {
       const found = actorNamed(`interface:${ifname}`);
-      if (found) void select(found[0], true);
+      if (found) select(found[0], true);
     };
     list.append(item);
   }
@@ -216,7 +216,7 @@ function renderActors() {
     label.dataset.session = sessionId;
     label.className = sessionId === selected ? "selected" : "";
     label.append(element("span", statePath(actor.value), "value"));
-    label.onclick = () => void select(sessionId, true);
+    label.onclick = () => select(sessionId, true);
     item.append(label);
     const nested = children(sessionId);
     if (nested.length > 0) {
@@ -229,7 +229,7 @@ function renderActors() {
   for (const root of children(undefined)) add(list, root);
 }
 
-async function select(sessionId, byUser) {
+function select(sessionId, byUser) {
   if (byUser) chosen = true;
   selected = sessionId;
   view.fitted = false;
@@ -260,11 +260,7 @@ function renderDetails() {
     pair(details, "carrier", at("lower_up") === undefined ? "–" : at("lower_up") ? "up" : "down");
     const rtt = at("connectivity/rtt_ms");
     if (rtt !== undefined)
-      pair(
-        details,
-        "round trip",
-        `${rtt ?? "–"} ms (timeout ${at("connectivity/probe_timeout_ms")} ms)`,
-      );
+      pair(details, "round trip", `${rtt} ms (timeout ${at("connectivity/probe_timeout_ms")} ms)`);
     if (at("connectivity/last_check")) pair(details, "last check", at("connectivity/last_check"));
     if (at("connectivity/hold_down_until"))
       pair(details, "hold down until", at("connectivity/hold_down_until"));
@@ -674,23 +670,15 @@ function receive(message) {
 
 function connect() {
   const socket = new WebSocket(`ws://${location.host}`);
-  let fallback;
   socket.onopen = () => {
     // The relay sends the whole picture again: what is shown starts over, or every event doubles.
     reset();
     later("actors", "header", "properties", "details", "log", "lines");
     $("connection").textContent = "relay: live";
     $("connection").className = "status live";
-    // A relay without the end-of-picture message: pick the interface once the burst is over.
-    fallback = setTimeout(() => receive({ type: "@statenet.replayed" }), 1_000);
   };
-  socket.onmessage = (message) => {
-    const parsed = JSON.parse(message.data);
-    if (parsed.type === "@statenet.replayed") clearTimeout(fallback);
-    receive(parsed);
-  };
+  socket.onmessage = (message) => receive(JSON.parse(message.data));
   socket.onclose = () => {
-    clearTimeout(fallback);
     $("connection").textContent = "relay: lost; retrying";
     $("connection").className = "status lost";
     setTimeout(connect, 2000);

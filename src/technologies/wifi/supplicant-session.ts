@@ -192,15 +192,20 @@ export class SupplicantSession {
    * with the SSID joined. The table keeps an entry per BSSID and SSID, and
    * `BSS <bssid>` answers with any of them: another network's that the same
    * radio served before (with its flags and channel), or a hidden network's
-   * nameless one. So the entries are walked (BSS FIRST, NEXT-<id>) for the
-   * one named `ssid`, else a nameless one (given that name); undefined while
-   * neither is there. Without an SSID, whatever `BSS <bssid>` answers.
+   * nameless one. When its answer is not named `ssid`, the entries are walked
+   * (BSS FIRST, NEXT-<id>) for the one that is, else a nameless one (given
+   * that name); undefined while neither is there. Without an SSID (none
+   * tried is known), whatever `BSS <bssid>` answers.
    */
   async accessPoint(bssid: MacAddress, ssid?: string): Promise<AccessPoint | undefined> {
-    if (ssid === undefined) {
-      const reply = await this.#request(`BSS ${bssid}`);
-      return reply === undefined ? undefined : parseBss(reply);
-    }
+    const reply = await this.#request(`BSS ${bssid}`);
+    const answered = reply === undefined ? undefined : parseBss(reply);
+    if (!ssid || answered?.ssid === ssid) return answered;
+    return this.#entryNamed(bssid, ssid);
+  }
+
+  /** The BSS table's entry for `bssid` named `ssid`, else its nameless one, given that name. */
+  async #entryNamed(bssid: MacAddress, ssid: string): Promise<AccessPoint | undefined> {
     let nameless: AccessPoint | undefined;
     let reply = await this.#request("BSS FIRST");
     for (let entries = 0; reply && entries < MAX_BSS_ENTRIES; entries += 1) {
